@@ -1,0 +1,35 @@
+# Thin aliases only: every target calls the `framing` command or pytest inside .venv.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test test-slow bench lint clean
+
+setup: $(STAMP)
+
+# torch first, pinned, so nothing later can pull a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/framing demo
+
+test: setup
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: setup
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python benchmarks/bench_ingest.py
+
+lint: setup
+	$(BIN)/ruff check framing tests benchmarks
+
+clean:
+	rm -rf $(VENV) reports/runs

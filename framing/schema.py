@@ -1,0 +1,55 @@
+"""Column names of the tables that flow between stages.
+
+Every stage reads and writes pandas DataFrames with these columns (extra columns are kept,
+never required). The names are the contract between modules; see README "Data flow".
+"""
+
+from __future__ import annotations
+
+#: Article table written by ``corpus.load``. One row per input article, whatever happened to it.
+ARTICLE_COLUMNS: tuple[str, ...] = (
+    "article_id",  # str: given id, or a content hash (sha1 of outlet+title+text, 16 hex chars)
+    "outlet",  # str: outlet name, "unknown" when no source states it
+    "published",  # str "YYYY-MM-DD" or None
+    "language",  # str ISO 639-1 code, "und" when undetermined
+    "language_score",  # float in [0, 1]: confidence of the language identifier
+    "title",  # str, cleaned ("" when none)
+    "text",  # str, cleaned body text
+    "source",  # str: where the row came from, e.g. "path/to/file.csv#row=12"
+    "status",  # str: one of STATUSES
+    "reason",  # str: human-readable reason when status != "ok", else ""
+    "duplicate_of",  # str article_id of the first exact duplicate, or None
+    "near_duplicate_of",  # str article_id of the first near duplicate (wire copy), or None
+)
+
+#: Per-article statuses. Every input article gets exactly one; none is dropped silently.
+STATUSES: dict[str, str] = {
+    "ok": "read, cleaned and in a supported language",
+    "empty": "no text left (empty file, whitespace only, or only boilerplate)",
+    "unreadable": "the file or row could not be read (binary, broken line, I/O error)",
+    "undecodable": "the bytes could not be decoded as text in any known encoding",
+    "unsupported_language": "the detected language has no lexicon or aliases; recorded, not scored",
+    "too_large": "text longer than the configured maximum; truncated or skipped (see reason)",
+}
+
+#: Sentence table written by ``preprocess.split_articles``.
+SENTENCE_COLUMNS: tuple[str, ...] = (
+    "article_id",
+    "sent_id",  # int: 0 is the title (when there is one), body sentences count from 1
+    "section",  # "title" or "body"
+    "start",  # int: char offset in the section string (title or text)
+    "end",  # int
+    "text",  # str: the sentence, equal to section_string[start:end]
+)
+
+#: Mention table written by ``targets.find_mentions``: one row per (article, sentence, target).
+MENTION_COLUMNS: tuple[str, ...] = (
+    "article_id",
+    "sent_id",
+    "section",
+    "target",  # str target id, e.g. "US", "CN", "EU"
+    "n",  # int: number of alias hits of this target in this sentence
+    "spans",  # list[list[int, int]]: char spans of the hits in the section string
+    "aliases",  # list[str]: the matched surface forms, in span order
+    "sentence",  # str: the sentence text
+)
