@@ -29,8 +29,12 @@ STATUSES: dict[str, str] = {
     "unreadable": "the file or row could not be read (binary, broken line, I/O error)",
     "undecodable": "the bytes could not be decoded as text in any known encoding",
     "unsupported_language": "the detected language has no lexicon or aliases; recorded, not scored",
-    "too_large": "text longer than the configured maximum; truncated or skipped (see reason)",
+    "too_large": "text longer than the configured maximum; processed truncated (see reason)",
 }
+
+#: Statuses whose text goes on to sentence splitting, mentions and scoring. A "too_large" article
+#: is processed on its truncated text; its reason says so.
+PROCESSED_STATUSES: tuple[str, ...] = ("ok", "too_large")
 
 #: Sentence table written by ``preprocess.split_articles``.
 SENTENCE_COLUMNS: tuple[str, ...] = (
