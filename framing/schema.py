@@ -57,3 +57,20 @@ MENTION_COLUMNS: tuple[str, ...] = (
     "aliases",  # list[str]: the matched surface forms, in span order
     "sentence",  # str: the sentence text
 )
+
+#: Stance labels, in order from against to favor.
+STANCE_LABELS: tuple[str, ...] = ("against", "neutral", "favor")
+
+#: Score table written by ``scoring``: one row per (article, target) the article mentions.
+SCORE_COLUMNS: tuple[str, ...] = (
+    "article_id",
+    "outlet",
+    "target",
+    "method",  # "lexicon", "model" or "hybrid"
+    "score",  # float in [-1, 1]: -1 against ... +1 favor
+    "label",  # one of STANCE_LABELS
+    "confidence",  # float in [0, 1]
+    "n_mentions",  # int: sentences mentioning the target
+    "n_cues",  # int: lexicon cues attributed to the target (0 for model-only)
+    "evidence",  # list[dict]: top evidence, each {sent_id, sentence, score, terms: [{term, category, start, end}]}
+)
