@@ -1,0 +1,905 @@
+"""Target actors and their aliases, read from a versioned lexicon folder; finding their mentions.
+
+A target set folder (``lexicons/targets-v1/``) holds ``meta.toml``, ``targets.csv``,
+``aliases.csv`` and ``exclusions.csv``; its ``meta.toml`` documents the matching rules that
+:meth:`TargetSet.find` implements. In short: one Aho-Corasick pass over the lower-cased text finds
+every candidate, then word-boundary and case checks, exclusion phrases and "longest hit wins"
+decide which candidates count. Offsets always index the caller's original string.
+
+Examples
+--------
+>>> targets = load_targets("targets-v1")
+>>> [(h.target, h.alias) for h in targets.find("Let us ask the U.S. and the EU's envoy.", language="en")]
+[('US', 'U.S.'), ('EU', 'EU')]
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import ahocorasick
+import numpy as np
+import pandas as pd
+
+from framing import config, schema
+from framing.errors import ConfigError, DataError
+
+META_FILE = "meta.toml"
+TARGETS_FILE = "targets.csv"
+ALIASES_FILE = "aliases.csv"
+EXCLUSIONS_FILE = "exclusions.csv"
+
+#: Columns of each table; "note" is optional everywhere, other columns are required.
+TARGET_FIELDS: tuple[str, ...] = ("target", "label", "description")
+ALIAS_FIELDS: tuple[str, ...] = ("target", "language", "alias", "kind", "case", "note")
+EXCLUSION_FIELDS: tuple[str, ...] = ("language", "pattern", "note")
+OPTIONAL_FIELDS: frozenset[str] = frozenset({"note", "description"})
+META_KEYS: tuple[str, ...] = ("name", "version", "description", "languages", "licence", "sources", "kinds")
+
+CASES: tuple[str, ...] = ("sensitive", "insensitive")
+#: Language value of an alias or exclusion that applies to texts in every language.
+ALL_LANGUAGES = "*"
+#: Language code of a text whose language is not known; all aliases are used for it.
+UNDETERMINED = "und"
+
+#: Target ids are short and stable: upper-case letters, digits, underscore; they become column
+#: values and file names downstream.
+TARGET_ID_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,15}")
+LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}")
+MAX_ERRORS_SHOWN = 20
+
+#: Length-preserving normalisation applied to texts and aliases alike (meta.toml rule 1): every
+#: replacement is one character for one, so offsets in the normalised text are offsets in the
+#: original.
+_CHAR_MAP: tuple[tuple[str, str], ...] = (
+    ("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u2032", "'"),
+    ("\u2010", "-"), ("\u2011", "-"),
+    ("\n", " "), ("\t", " "), ("\r", " "), ("\x0b", " "), ("\x0c", " "),
+    ("\u00a0", " "), ("\u202f", " "), ("\u2009", " "), ("\u2007", " "),
+    ("\u2028", " "), ("\u2029", " "), ("\x85", " "),
+)
+_SECTIONS: tuple[str, ...] = ("title", "body")
+
+
+class Target(NamedTuple):
+    """One target actor (a row of ``targets.csv``)."""
+
+    target: str
+    label: str
+    description: str
+    source: str  # "path:line" of the row
+
+
+class Alias(NamedTuple):
+    """One surface form of a target (a row of ``aliases.csv``)."""
+
+    target: str
+    language: str
+    alias: str
+    kind: str
+    case: str
+    note: str
+    source: str
+
+
+class Exclusion(NamedTuple):
+    """A phrase inside which an alias hit does not count (a row of ``exclusions.csv``)."""
+
+    language: str
+    pattern: str
+    note: str
+    source: str
+
+
+class Hit(NamedTuple):
+    """One mention: ``text[start:end]`` names ``target`` through the lexicon alias ``alias``."""
+
+    target: str
+    start: int
+    end: int
+    alias: str
+    kind: str
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation and matching (pure functions)
+
+
+def _normalise(text: str) -> str:
+    """Apply the one-for-one character map of meta.toml rule 1."""
+    for old, new in _CHAR_MAP:
+        # `in` first: str.replace always copies, the scan is far cheaper and usually fails.
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def _lower_same_length(text: str) -> str:
+    """Lower-case ``text`` keeping its length (a few characters, e.g. "İ", grow when lowered)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+
+
+def _fold(text: str) -> tuple[str, str]:
+    """Return (normalised, normalised and lower-cased) ``text``, both as long as ``text``."""
+    normed = _normalise(text)
+    return normed, _lower_same_length(normed)
+
+
+def _inside(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= hit.start and hit.end <= end for start, end in spans)
+
+
+def _pick_longest(cluster: list[Hit]) -> list[Hit]:
+    """Among overlapping hits keep the longest; equal spans of different targets all stay."""
+    kept: list[Hit] = []
+    for hit in sorted(cluster, key=lambda h: (h.start - h.end, h.start, h.target)):
+        clash = False
+        for other in kept:
+            same_span = other.start == hit.start and other.end == hit.end
+            if same_span and other.target == hit.target:
+                clash = True  # the same mention through a second alias row
+            elif not same_span and hit.start < other.end and other.start < hit.end:
+                clash = True
+            if clash:
+                break
+        if not clash:
+            kept.append(hit)
+    return sorted(kept, key=lambda h: (h.start, h.end, h.target))
+
+
+def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Sort hits by start and resolve overlaps (meta.toml rule 6), cluster by cluster."""
+    hits.sort(key=lambda h: (h.start, -h.end, h.target))
+    out: list[Hit] = []
+    cluster: list[Hit] = []
+    cluster_end = -1
+    for hit in hits:
+        if hit.start >= cluster_end:
+            if cluster:
+                out.extend(cluster if len(cluster) == 1 else _pick_longest(cluster))
+            cluster = [hit]
+            cluster_end = hit.end
+        else:
+            cluster.append(hit)
+            cluster_end = max(cluster_end, hit.end)
+    if cluster:
+        out.extend(cluster if len(cluster) == 1 else _pick_longest(cluster))
+    return out
+
+
+def _build_automaton(aliases: Iterable[Alias], exclusions: Iterable[Exclusion]):
+    """One automaton over folded aliases and exclusion patterns.
+
+    Each key maps to ``(key length, alias entries, is an exclusion, check left, check right)``;
+    an entry is ``(target, alias, kind, exact form or None)``. The boundary checks are decided per
+    key (meta.toml rule 3): only an alias edge that is a letter or digit needs a boundary.
+    """
+    entries: dict[str, list[tuple[str, str, str, str | None]]] = {}
+    excluded: set[str] = set()
+    for row in aliases:
+        normed, key = _fold(row.alias)
+        exact = normed if row.case == "sensitive" else None
+        bucket = entries.setdefault(key, [])
+        # The same form from several languages ("Chinese" en/nl/de) is one entry.
+        if not any(t == row.target and e == exact for t, _, _, e in bucket):
+            bucket.append((row.target, row.alias, row.kind, exact))
+    for row in exclusions:
+        excluded.add(_fold(row.pattern)[1])
+    keys = sorted(set(entries) | excluded)
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key in keys:
+        value = (len(key), tuple(entries.get(key, ())), key in excluded,
+                 key[0].isalnum(), key[-1].isalnum())
+        automaton.add_word(key, value)
+    automaton.make_automaton()
+    return automaton
+
+
+def _find(automaton, text: str) -> list[Hit]:
+    """All counted hits of ``automaton`` in ``text`` (see :meth:`TargetSet.find`)."""
+    if automaton is None or not text:
+        return []
+    normed, folded = _fold(text)
+    size = len(folded)
+    hits: list[Hit] = []
+    excluded: list[tuple[int, int]] = []
+    for last, (length, entries, is_exclusion, left, right) in automaton.iter(folded):
+        start = last - length + 1
+        # Most candidates are substrings of longer words ("us" in "because"); reject them first.
+        if left and start and folded[start - 1].isalnum():
+            continue
+        end = last + 1
+        if right and end < size and folded[end].isalnum():
+            continue
+        if is_exclusion:
+            excluded.append((start, end))
+        for target, alias, kind, exact in entries:
+            if exact is None or normed[start:end] == exact:
+                hits.append(Hit(target, start, end, alias, kind))
+    if excluded and hits:
+        hits = [hit for hit in hits if not _inside(hit, excluded)]
+    return _resolve_overlaps(hits) if len(hits) > 1 else hits
+
+
+# --------------------------------------------------------------------------------------------
+# The target set
+
+
+@dataclass(frozen=True, eq=False)
+class TargetSet:
+    """Targets, their aliases and exclusions, ready to find mentions. Built by :func:`load_targets`.
+
+    Attributes
+    ----------
+    name, version : the lexicon's name and version (from meta.toml).
+    path : the folder read.
+    targets : target id -> :class:`Target`, in file order (base folder first, then extras).
+    aliases, exclusions : every row read, with its source "file:line".
+    languages : the languages the folder declares (meta.toml), sorted.
+    kinds : the alias kinds in use; ``all_kinds`` are those the folder defines.
+    sha256 : digest of the folder's files and the extra files (see :func:`load_targets`).
+    meta : the parsed meta.toml.
+    """
+
+    name: str
+    version: int
+    path: Path
+    targets: dict[str, Target]
+    aliases: tuple[Alias, ...]
+    exclusions: tuple[Exclusion, ...]
+    languages: tuple[str, ...]
+    kinds: tuple[str, ...]
+    all_kinds: tuple[str, ...]
+    sha256: str
+    meta: dict[str, Any]
+    extra: tuple[Path, ...] = ()
+    _automata: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        """Target ids in file order."""
+        return tuple(self.targets)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        """What a run manifest records about this target set (name, version, sha256, kinds...)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "path": str(self.path),
+            "extra": [str(p) for p in self.extra],
+            "sha256": self.sha256,
+            "kinds": list(self.kinds),
+            "targets": list(self.targets),
+        }
+
+    def aliases_table(self) -> pd.DataFrame:
+        """The aliases in use (active kinds) as a table, for reports and inspection."""
+        rows = [a._asdict() for a in self.aliases if a.kind in self.kinds]
+        return pd.DataFrame(rows, columns=list(Alias._fields))
+
+    def _automaton(self, language: str | None):
+        key = language if language in self.languages else UNDETERMINED
+        if key not in self._automata:
+            def wanted(lang: str) -> bool:
+                return key == UNDETERMINED or lang in (key, ALL_LANGUAGES)
+
+            self._automata[key] = _build_automaton(
+                (a for a in self.aliases if a.kind in self.kinds and wanted(a.language)),
+                (x for x in self.exclusions if wanted(x.language)),
+            )
+        return self._automata[key]
+
+    def find(self, text: str, *, language: str | None = UNDETERMINED) -> list[Hit]:
+        """Find the target mentions in ``text``.
+
+        Parameters
+        ----------
+        text : str
+            Any string; offsets of the hits index it exactly.
+        language : str, optional
+            ISO 639-1 code of the text. Its aliases and the ``"*"`` aliases are used; for
+            ``"und"``, None or a language the set does not declare, the aliases of all languages.
+
+        Returns
+        -------
+        list of Hit
+            ``Hit(target, start, end, alias, kind)`` sorted by start, where ``alias`` is the lexicon
+            form that matched (``text[start:end]`` is the surface form). Word-boundary and case
+            rules, exclusions and "longest wins" are applied (meta.toml ``[matching]``).
+
+        Examples
+        --------
+        >>> targets = load_targets()
+        >>> targets.find("De VS en Peking praten met Brussel.", language="nl")[0]
+        Hit(target='US', start=3, end=5, alias='VS', kind='short_name')
+        """
+        if not isinstance(text, str):
+            return []
+        return _find(self._automaton(language), text)
+
+    def __repr__(self) -> str:
+        return (f"TargetSet(name={self.name!r}, version={self.version}, targets={list(self.targets)}, "
+                f"aliases={len(self.aliases)}, kinds={list(self.kinds)}, sha256={self.sha256[:12]}...)")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def _folder(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    base = config.lexicons_dir()
+    candidate = base / str(name_or_path)
+    if candidate.is_dir():
+        return candidate
+    available = sorted(p.name for p in base.iterdir() if (p / META_FILE).is_file()) if base.is_dir() else []
+    raise ConfigError(
+        f"target set {str(name_or_path)!r} not found: it is neither a folder nor the name of a "
+        f"lexicon in {base}; available lexicons: {', '.join(available) or 'none'}"
+    )
+
+
+def _read_meta(folder: Path) -> dict[str, Any]:
+    path = folder / META_FILE
+    if not path.is_file():
+        raise DataError(f"{folder}: no {META_FILE}; a target set folder holds {META_FILE}, "
+                        f"{TARGETS_FILE}, {ALIASES_FILE} and optionally {EXCLUSIONS_FILE}")
+    try:
+        meta = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: not valid UTF-8 TOML ({err})") from None
+    missing = [key for key in META_KEYS if key not in meta]
+    if missing:
+        raise DataError(f"{path}: missing keys {', '.join(missing)}; required: {', '.join(META_KEYS)}")
+    languages = meta["languages"]
+    if not isinstance(languages, list) or not all(
+        isinstance(lang, str) and LANGUAGE_PATTERN.fullmatch(lang) for lang in languages
+    ):
+        raise DataError(f"{path}: languages must be a list of ISO 639-1 codes such as "
+                        f'["en", "nl"]; got {languages!r}')
+    kinds = meta["kinds"]
+    if not isinstance(kinds, dict) or not kinds:
+        raise DataError(f"{path}: [kinds] must be a table of kind = description; got {kinds!r}")
+    off = meta.get("matching", {}).get("off_by_default", [])
+    unknown = [k for k in off if k not in kinds]
+    if unknown:
+        raise DataError(f"{path}: [matching] off_by_default names unknown kinds {unknown}; "
+                        f"accepted: {', '.join(kinds)}")
+    return meta
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str | None]]]]:
+    """Header and (line number, row) pairs of a UTF-8 CSV file; errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); save it as UTF-8") from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as err:
+        raise DataError(f"{path}:{reader.line_num}: not valid CSV ({err})") from None
+    return header, rows
+
+
+def _table_kind(header: list[str]) -> str | None:
+    for kind, fields in (("aliases", ALIAS_FIELDS), ("exclusions", EXCLUSION_FIELDS),
+                         ("targets", TARGET_FIELDS)):
+        if all(f in header for f in fields if f not in OPTIONAL_FIELDS):
+            return kind
+    return None
+
+
+def _rows(path: Path, fields: tuple[str, ...], errors: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """Rows of a table with the given fields, stripped; structural problems go to ``errors``."""
+    header, raw = _read_csv(path)
+    required = [f for f in fields if f not in OPTIONAL_FIELDS]
+    missing = [f for f in required if f not in header]
+    if missing:
+        errors.append(f"{path}:1: header lacks column(s) {', '.join(missing)}; "
+                      f"found {', '.join(header) or 'nothing'}; expected {','.join(fields)}")
+        return []
+    out = []
+    for line, row in raw:
+        where = f"{path}:{line}"
+        if None in row:  # DictReader puts surplus fields under the key None
+            errors.append(f"{where}: {len(header) + len(row[None])} fields but the header has "
+                          f"{len(header)}; quote values that contain commas")
+            continue
+        out.append((where, {f: (row.get(f) or "").strip() for f in fields}))
+    return out
+
+
+def _check_language(value: str, accepted: tuple[str, ...], where: str, errors: list[str]) -> bool:
+    if value == ALL_LANGUAGES or value in accepted:
+        return True
+    errors.append(f"{where}: language {value!r} is not accepted; accepted: "
+                  f"{', '.join(accepted)} or {ALL_LANGUAGES!r} for all languages")
+    return False
+
+
+def _targets_from(path: Path, known: dict[str, Target], errors: list[str]) -> None:
+    for where, row in _rows(path, TARGET_FIELDS, errors):
+        tid, label = row["target"], row["label"]
+        if not TARGET_ID_PATTERN.fullmatch(tid):
+            errors.append(f"{where}: target id {tid!r} is not accepted; ids are 1-16 characters: "
+                          f"an upper-case letter, then upper-case letters, digits or _ (e.g. US, JP)")
+        elif tid in known:
+            errors.append(f"{where}: target {tid!r} is already defined at {known[tid].source}")
+        elif not label:
+            errors.append(f"{where}: target {tid!r} has an empty label")
+        else:
+            known[tid] = Target(tid, label, row["description"], where)
+
+
+def _aliases_from(path: Path, targets: dict[str, Target], languages: tuple[str, ...],
+                  kinds: tuple[str, ...], seen: dict[tuple[str, str, str], str],
+                  out: list[Alias], errors: list[str]) -> None:
+    for where, row in _rows(path, ALIAS_FIELDS, errors):
+        ok = True
+        if row["target"] not in targets:
+            errors.append(f"{where}: unknown target {row['target']!r}; accepted: "
+                          f"{', '.join(targets)} (targets are defined in {TARGETS_FILE} files)")
+            ok = False
+        ok &= _check_language(row["language"], languages, where, errors)
+        if not row["alias"]:
+            errors.append(f"{where}: empty alias")
+            ok = False
+        elif not any(ch.isalnum() for ch in row["alias"]):
+            errors.append(f"{where}: alias {row['alias']!r} has no letter or digit")
+            ok = False
+        if row["kind"] not in kinds:
+            errors.append(f"{where}: unknown kind {row['kind']!r}; accepted: {', '.join(kinds)} "
+                          f"(defined in {META_FILE} [kinds])")
+            ok = False
+        if row["case"] not in CASES:
+            errors.append(f"{where}: case {row['case']!r} is not accepted; accepted: {', '.join(CASES)}")
+            ok = False
+        if not ok:
+            continue
+        key = _fold(row["alias"])[1]
+        for lang in dict.fromkeys((row["language"], ALL_LANGUAGES)):
+            first = seen.get((row["target"], lang, key))
+            if first is not None:
+                errors.append(f"{where}: duplicate alias {row['alias']!r} for {row['target']} "
+                              f"(language {row['language']!r}): already listed at {first}")
+                ok = False
+                break
+        if row["language"] == ALL_LANGUAGES:
+            clash = [src for (t, _, k), src in seen.items() if t == row["target"] and k == key]
+            if clash:
+                errors.append(f"{where}: duplicate alias {row['alias']!r} for {row['target']}: listed "
+                              f"for all languages here and for one language at {clash[0]}")
+                ok = False
+        if ok:
+            seen[(row["target"], row["language"], key)] = where
+            out.append(Alias(row["target"], row["language"], row["alias"], row["kind"],
+                             row["case"], row["note"], where))
+
+
+def _exclusions_from(path: Path, languages: tuple[str, ...], seen: dict[tuple[str, str], str],
+                     out: list[Exclusion], errors: list[str]) -> None:
+    for where, row in _rows(path, EXCLUSION_FIELDS, errors):
+        if not _check_language(row["language"], languages, where, errors):
+            continue
+        pattern = row["pattern"]
+        if not any(ch.isalnum() for ch in pattern):
+            errors.append(f"{where}: pattern {pattern!r} is empty or has no letter or digit")
+            continue
+        key = (row["language"], _fold(pattern)[1])
+        other = (ALL_LANGUAGES, key[1]) if key[0] != ALL_LANGUAGES else None
+        first = seen.get(key) or (seen.get(other) if other else None)
+        if first is not None:
+            errors.append(f"{where}: duplicate exclusion {pattern!r}: already listed at {first}")
+            continue
+        seen[key] = where
+        out.append(Exclusion(row["language"], pattern, row["note"], where))
+
+
+def _extra_files(extra: str | Path | Iterable[str | Path] | None) -> list[tuple[Path, str]]:
+    """Each extra file with its table kind, recognised by its header (a folder gives its tables)."""
+    if extra is None:
+        return []
+    items = [extra] if isinstance(extra, str | Path) else list(extra)
+    out = []
+    for item in items:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            found = [path / n for n in (TARGETS_FILE, ALIASES_FILE, EXCLUSIONS_FILE) if (path / n).is_file()]
+            if not found:
+                raise DataError(f"{path}: extra folder holds none of {TARGETS_FILE}, "
+                                f"{ALIASES_FILE}, {EXCLUSIONS_FILE}")
+        elif path.is_file():
+            found = [path]
+        else:
+            raise DataError(f"{path}: extra target file not found")
+        for file in found:
+            header, _ = _read_csv(file)
+            kind = _table_kind(header)
+            if kind is None:
+                raise DataError(
+                    f"{file}:1: header {','.join(header) or '(empty)'} is not one of the target "
+                    f"tables; expected {','.join(TARGET_FIELDS)} or {','.join(ALIAS_FIELDS)} or "
+                    f"{','.join(EXCLUSION_FIELDS)} (note/description may be left out)"
+                )
+            out.append((file, kind))
+    return out
+
+
+def _folder_files(folder: Path) -> list[tuple[str, Path]]:
+    """The folder's files (recursively; hidden files and __pycache__ left out) by relative name."""
+    files = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
+            files.append((path.relative_to(folder).as_posix(), path))
+    return sorted(files)
+
+
+def _digest(files: Iterable[tuple[str, Path]]) -> str:
+    """sha256 over (name, content) pairs; CRLF is read as LF so a Windows checkout hashes alike."""
+    digest = hashlib.sha256()
+    for name, path in files:
+        data = path.read_bytes().replace(b"\r\n", b"\n")
+        digest.update(name.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def load_targets(
+    name_or_path: str | Path = "targets-v1",
+    *,
+    extra: str | Path | Iterable[str | Path] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> TargetSet:
+    """Read and validate a target set folder.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A lexicon name under ``config.lexicons_dir()`` (``"targets-v1"``) or a folder path.
+    extra : path or list of paths, optional
+        Further ``targets.csv`` / ``aliases.csv`` / ``exclusions.csv`` files (recognised by their
+        header, whatever their name) or folders holding them. A user adds a target (e.g. JP) by
+        data only: a targets file with its id and an aliases file with its forms.
+    kinds : iterable of str, optional
+        Alias kinds to use. Default: every kind of meta.toml ``[kinds]`` except those listed in
+        ``[matching] off_by_default`` (``region``: Europe/European).
+
+    Returns
+    -------
+    TargetSet
+        With ``sha256`` over every file of the folder (sorted by relative name; hidden files left
+        out) and then the extra files in the order given, each hashed with its name and content
+        (CRLF read as LF, so a Windows checkout gives the same digest).
+
+    Raises
+    ------
+    ConfigError
+        The name is not a folder or lexicon, or ``kinds`` names an unknown kind.
+    DataError
+        A file is missing or malformed. Every bad row is reported (file:line, the bad value and
+        the accepted values): unknown target, bad language, kind or case, empty or duplicate alias.
+
+    Examples
+    --------
+    >>> targets = load_targets("targets-v1")
+    >>> targets.target_ids
+    ('US', 'CN', 'EU')
+    """
+    folder = _folder(name_or_path)
+    meta = _read_meta(folder)
+    languages = tuple(sorted(meta["languages"]))
+    all_kinds = tuple(meta["kinds"])
+    off = set(meta.get("matching", {}).get("off_by_default", []))
+    if kinds is None:
+        active = tuple(k for k in all_kinds if k not in off)
+    else:
+        active = tuple(dict.fromkeys([kinds] if isinstance(kinds, str) else kinds))
+        unknown = [k for k in active if k not in all_kinds]
+        if unknown:
+            raise ConfigError(f"unknown alias kind(s) {', '.join(map(repr, unknown))}; accepted: "
+                              f"{', '.join(all_kinds)}")
+    for required in (TARGETS_FILE, ALIASES_FILE):
+        if not (folder / required).is_file():
+            raise DataError(f"{folder}: no {required}; a target set folder holds {META_FILE}, "
+                            f"{TARGETS_FILE}, {ALIASES_FILE} and optionally {EXCLUSIONS_FILE}")
+    extras = _extra_files(extra)
+    tables = [(folder / TARGETS_FILE, "targets"), (folder / ALIASES_FILE, "aliases")]
+    if (folder / EXCLUSIONS_FILE).is_file():
+        tables.append((folder / EXCLUSIONS_FILE, "exclusions"))
+    tables += extras
+
+    errors: list[str] = []
+    targets: dict[str, Target] = {}
+    for path, kind in tables:  # every target first, so an alias file may name an extra target
+        if kind == "targets":
+            _targets_from(path, targets, errors)
+    aliases: list[Alias] = []
+    exclusions: list[Exclusion] = []
+    seen_alias: dict[tuple[str, str, str], str] = {}
+    seen_exclusion: dict[tuple[str, str], str] = {}
+    for path, kind in tables:
+        if kind == "aliases":
+            _aliases_from(path, targets, languages, all_kinds, seen_alias, aliases, errors)
+        elif kind == "exclusions":
+            _exclusions_from(path, languages, seen_exclusion, exclusions, errors)
+    if not targets and not errors:
+        errors.append(f"{folder / TARGETS_FILE}: no targets defined")
+    if errors:
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = len(errors) - len(shown)
+        raise DataError(f"target set {folder.name}: {len(errors)} problem(s):\n  " + "\n  ".join(shown)
+                        + (f"\n  ... and {more} more" if more else ""))
+
+    labelled = _folder_files(folder) + [(f"extra/{p.name}", p) for p, _ in extras]
+    return TargetSet(
+        name=str(meta["name"]),
+        version=int(meta["version"]),
+        path=folder,
+        targets=targets,
+        aliases=tuple(aliases),
+        exclusions=tuple(exclusions),
+        languages=languages,
+        kinds=active,
+        all_kinds=all_kinds,
+        sha256=_digest(labelled),
+        meta=meta,
+        extra=tuple(p for p, _ in extras),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Mentions in the sentence table
+
+
+def _language_map(languages: Mapping[str, str] | pd.DataFrame) -> dict[str, str]:
+    """article_id (as str, the schema's type) -> language."""
+    if isinstance(languages, pd.DataFrame):
+        missing = [c for c in ("article_id", "language") if c not in languages.columns]
+        if missing:
+            raise DataError(f"article table lacks column(s) {', '.join(missing)}; "
+                            f"expected the columns of schema.ARTICLE_COLUMNS")
+        pairs = zip(languages["article_id"].tolist(), languages["language"].tolist(), strict=True)
+    elif isinstance(languages, Mapping):
+        pairs = languages.items()
+    else:
+        raise ConfigError(f"languages must be a mapping article_id -> language or the article table; "
+                          f"got {type(languages).__name__}")
+    return {str(aid): lang if isinstance(lang, str) else UNDETERMINED for aid, lang in pairs}
+
+
+def _check_sentences(sentences: pd.DataFrame) -> None:
+    missing = [c for c in schema.SENTENCE_COLUMNS if c not in sentences.columns]
+    if missing:
+        raise DataError(f"sentence table lacks column(s) {', '.join(missing)}; expected "
+                        f"{', '.join(schema.SENTENCE_COLUMNS)} (schema.SENTENCE_COLUMNS)")
+
+
+def _hits_by_sentence(sentences: pd.DataFrame, rows: np.ndarray, lang_of: Mapping[str, str],
+                      targets: TargetSet) -> list[tuple[int, str, int, int, str]]:
+    """(row, target, start, end, surface) for the sentences at positions ``rows``."""
+    out = []
+    # take + tolist: converting a whole Arrow-backed column to an object array is 4x slower.
+    texts = sentences["text"].take(rows).tolist()
+    starts = sentences["start"].take(rows).tolist()
+    ids = sentences["article_id"].take(rows).tolist()
+    for row, text, offset, aid in zip(rows.tolist(), texts, starts, ids, strict=True):
+        if not isinstance(text, str):
+            continue
+        for hit in targets.find(text, language=lang_of.get(str(aid), UNDETERMINED)):
+            out.append((row, hit.target, offset + hit.start, offset + hit.end, text[hit.start:hit.end]))
+    return out
+
+
+def _hits_by_article(sentences: pd.DataFrame, articles: pd.DataFrame, lang_of: Mapping[str, str],
+                     targets: TargetSet) -> list[tuple[int, str, int, int, str]]:
+    """Run the matcher once per article section and map the hits to sentences by offset.
+
+    Sentences whose section string is not in ``articles``, or whose text is not as long as its
+    span or does not equal ``section[start:end]`` where a hit falls, are matched one by one
+    instead. A hit that straddles two sentences is dropped: sentence matching could not see it.
+    """
+    # A "group" is one section of one article: code * width + section (len(_SECTIONS) = other).
+    width = len(_SECTIONS) + 1
+    article_codes, uniques = pd.factorize(sentences["article_id"])
+    article_ids = uniques.tolist()
+    section_codes = np.full(len(sentences), len(_SECTIONS), dtype=np.int64)
+    for code, name in enumerate(_SECTIONS):
+        section_codes[(sentences["section"] == name).to_numpy(dtype=bool, na_value=False)] = code
+    group = article_codes.astype(np.int64) * width + section_codes
+    starts = sentences["start"].to_numpy(dtype=np.int64)
+    ends = sentences["end"].to_numpy(dtype=np.int64)
+    lengths = sentences["text"].str.len().to_numpy(dtype=np.float64, na_value=-1)
+
+    strings: dict[int, str] = {}  # group -> section string, for the groups that have sentences
+    present = set(np.unique(group).tolist())
+    position = {str(aid): code for code, aid in enumerate(article_ids)}
+    for column, section in (("title", "title"), ("text", "body")):
+        if column not in articles.columns:
+            continue
+        offset = _SECTIONS.index(section)
+        for aid, value in zip(articles["article_id"].tolist(), articles[column].tolist(), strict=True):
+            code = position.get(str(aid))
+            if code is not None and code * width + offset in present and isinstance(value, str):
+                strings[code * width + offset] = value
+    # Rows that cannot be mapped by offset: no section string, a span beyond its end, or a text
+    # not as long as its span.
+    size = max(int(group.max(initial=0)), max(strings, default=0)) + 1
+    section_length = np.full(size, -1, dtype=np.int64)
+    for g, string in strings.items():
+        section_length[g] = len(string)
+    fallback = (section_length[group] < ends) | (lengths != (ends - starts))
+    bad_groups = set(group[fallback].tolist())
+
+    order = np.lexsort((starts, group))
+    sorted_group = group[order]
+    sorted_key = sorted_group * (1 << 32) + starts[order]
+    sorted_end = ends[order]
+
+    hit_group, hit_start, hit_end, hit_target, hit_surface = [], [], [], [], []
+    for g, string in strings.items():
+        if g in bad_groups:
+            continue
+        language = lang_of.get(str(article_ids[g // width]), UNDETERMINED)
+        for hit in targets.find(string, language=language):
+            hit_group.append(g)
+            hit_start.append(hit.start)
+            hit_end.append(hit.end)
+            hit_target.append(hit.target)
+            hit_surface.append(string[hit.start:hit.end])
+    out: list[tuple[int, str, int, int, str]] = []
+    if hit_group:
+        hg = np.asarray(hit_group, dtype=np.int64)
+        pos = np.searchsorted(sorted_key, hg * (1 << 32) + np.asarray(hit_start), side="right") - 1
+        safe = np.clip(pos, 0, None)
+        inside = (pos >= 0) & (sorted_group[safe] == hg) & (np.asarray(hit_end) <= sorted_end[safe])
+        picked = np.flatnonzero(inside)
+        rows = order[safe[picked]]
+        texts = sentences["text"].take(rows).tolist()
+        for i, row, text in zip(picked.tolist(), rows.tolist(), texts, strict=True):
+            local = hit_start[i] - int(starts[row])
+            if text[local:local + hit_end[i] - hit_start[i]] != hit_surface[i]:
+                bad_groups.add(hit_group[i])  # the sentence is not section[start:end]
+                continue
+            out.append((row, hit_target[i], hit_start[i], hit_end[i], hit_surface[i]))
+        if bad_groups:
+            out = [o for o in out if int(group[o[0]]) not in bad_groups]
+    if bad_groups:
+        redo = np.flatnonzero(np.isin(group, np.fromiter(bad_groups, dtype=np.int64)))
+        out += _hits_by_sentence(sentences, redo, lang_of, targets)
+    return out
+
+
+def _mention_table(hits: list[tuple[int, str, int, int, str]], sentences: pd.DataFrame,
+                   targets: TargetSet) -> pd.DataFrame:
+    """Group (row, target, start, end, surface) hits into one row per (sentence, target)."""
+    rank = {t: i for i, t in enumerate(targets.targets)}
+    hits.sort(key=lambda h: (h[0], rank.get(h[1], len(rank)), h[1], h[2]))
+    keys: list[tuple[int, str]] = []
+    spans: list[list[list[int]]] = []
+    surfaces: list[list[str]] = []
+    for row, target, start, end, surface in hits:
+        if not keys or keys[-1] != (row, target):
+            keys.append((row, target))
+            spans.append([])
+            surfaces.append([])
+        spans[-1].append([start, end])
+        surfaces[-1].append(surface)
+    rows = np.asarray([k[0] for k in keys], dtype=np.int64)
+    table = pd.DataFrame({
+        "article_id": sentences["article_id"].take(rows).to_numpy(),
+        "sent_id": sentences["sent_id"].take(rows).to_numpy(dtype=np.int64),
+        "section": sentences["section"].take(rows).to_numpy(),
+        "target": [k[1] for k in keys],
+        "n": np.asarray([len(s) for s in spans], dtype=np.int64),
+        "spans": spans,
+        "aliases": surfaces,
+        "sentence": sentences["text"].take(rows).to_numpy(),
+    }, columns=list(schema.MENTION_COLUMNS))
+    return table
+
+
+def find_mentions(
+    sentences: pd.DataFrame,
+    languages: Mapping[str, str] | pd.DataFrame,
+    targets: TargetSet,
+    *,
+    by: str = "auto",
+) -> pd.DataFrame:
+    """The mention table: one row per (article, sentence, target) named in the sentence.
+
+    Parameters
+    ----------
+    sentences : DataFrame
+        The sentence table (``schema.SENTENCE_COLUMNS``).
+    languages : mapping or DataFrame
+        ``article_id -> language``, or the article table (``article_id``, ``language`` and, for
+        the fast path, ``title`` and ``text``). Articles missing from it are matched with the
+        aliases of every language.
+    targets : TargetSet
+        From :func:`load_targets`.
+    by : {"auto", "article", "sentence"}
+        ``"article"`` runs the matcher once per title and body and maps hits to sentences by
+        offset (several times faster; needs the article table); ``"sentence"`` matches each
+        sentence on its own; ``"auto"`` picks ``"article"`` when ``languages`` is an article table
+        with a ``text`` column. Both give the same table, except for a hit or an exclusion phrase
+        that straddles two sentences (the article path drops such a hit; it sees such an exclusion).
+        The article path relies on the schema contract ``sentence == section[start:end]``; it
+        checks sentence lengths and the sentence text at every hit, and matches the sentences of
+        an article that fails a check one by one.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``schema.MENTION_COLUMNS``, ordered as the sentence table, then by target order:
+        ``spans`` are ``[start, end]`` offsets in the section string (title or body, i.e. sentence
+        start + offset within the sentence), ``aliases`` the surface forms, in span order.
+    """
+    accepted = ("auto", "article", "sentence")
+    if by not in accepted:
+        raise ConfigError(f"by={by!r} is not accepted; accepted: {', '.join(accepted)}")
+    _check_sentences(sentences)
+    sentences = sentences.reset_index(drop=True)
+    lang_of = _language_map(languages)
+    has_text = isinstance(languages, pd.DataFrame) and "text" in languages.columns
+    if by == "article" and not has_text:
+        raise ConfigError("by='article' needs the article table (with a text column) as languages")
+    if by == "article" or (by == "auto" and has_text):
+        hits = _hits_by_article(sentences, languages, lang_of, targets)
+    else:
+        hits = _hits_by_sentence(sentences, np.arange(len(sentences)), lang_of, targets)
+    return _mention_table(hits, sentences, targets)
+
+
+def mention_summary(mentions: pd.DataFrame, targets: TargetSet | None = None) -> pd.DataFrame:
+    """Per target: alias hits (``mentions``), sentences and articles naming it.
+
+    Parameters
+    ----------
+    mentions : DataFrame
+        From :func:`find_mentions`.
+    targets : TargetSet, optional
+        When given, every target gets a row (zeros included), in the set's order; otherwise the
+        targets present, sorted by id.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``target, mentions, sentences, articles``.
+    """
+    missing = [c for c in ("article_id", "sent_id", "section", "target", "n") if c not in mentions.columns]
+    if missing:
+        raise DataError(f"mention table lacks column(s) {', '.join(missing)}; expected "
+                        f"{', '.join(schema.MENTION_COLUMNS)}")
+    grouped = mentions.groupby("target", sort=True)
+    summary = pd.DataFrame({
+        "mentions": grouped["n"].sum(),
+        "sentences": grouped.size(),
+        "articles": grouped["article_id"].nunique(),
+    })
+    order = list(targets.targets) if targets is not None else list(summary.index)
+    summary = summary.reindex(order, fill_value=0).astype(np.int64)
+    summary.index.name = "target"
+    return summary.reset_index()
