@@ -10,14 +10,14 @@ from __future__ import annotations
 ARTICLE_COLUMNS: tuple[str, ...] = (
     "article_id",  # str: given id, or a content hash (sha1 of outlet+title+text, 16 hex chars)
     "outlet",  # str: outlet name, "unknown" when no source states it
-    "published",  # str "YYYY-MM-DD" or None
+    "published",  # str "YYYY-MM-DD", NA when not stated or not parseable (raw value in published_raw)
     "language",  # str ISO 639-1 code, "und" when undetermined
     "language_score",  # float in [0, 1]: confidence of the language identifier
     "title",  # str, cleaned ("" when none)
     "text",  # str, cleaned body text
     "source",  # str: where the row came from, e.g. "path/to/file.csv#row=12"
     "status",  # str: one of STATUSES
-    "reason",  # str: human-readable reason when status != "ok", else ""
+    "reason",  # str: why the status is not "ok"; on "ok" rows, notes (guessed encoding, renamed id) or ""
     "duplicate_of",  # str article_id of the first exact duplicate, or None
     "near_duplicate_of",  # str article_id of the first near duplicate (wire copy), or None
 )
