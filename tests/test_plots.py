@@ -1,0 +1,234 @@
+"""Figures from hand-made tables: they show exactly the table's values, and save byte-identically.
+
+Outlets (Norwell Post, Ostby Herald, Pellam Courier) and numbers are invented.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from framing import plots
+from framing.errors import ConfigError
+
+OUTLETS = ["Norwell Post", "Ostby Herald", "Pellam Courier"]
+
+
+@pytest.fixture
+def outlet_table() -> pd.DataFrame:
+    """What compare.outlet_table returns, written by hand (one cell left empty)."""
+    rows = [
+        ("Norwell Post", "NL", 12, 0.25, 0.05, 0.45, 0.1, 0.5, 0.4),
+        ("Norwell Post", "SM", 9, -0.40, -0.6, -0.2, 0.6, 0.3, 0.1),
+        ("Ostby Herald", "NL", 7, -0.125, -0.4, 0.15, 0.4, 0.4, 0.2),
+        ("Ostby Herald", "SM", 1, 0.5, np.nan, np.nan, 0.0, 0.0, 1.0),
+        ("Pellam Courier", "NL", 20, 0.0, -0.1, 0.1, 0.2, 0.6, 0.2),
+    ]
+    return pd.DataFrame(rows, columns=["outlet", "target", "n_articles", "mean", "ci_low", "ci_high",
+                                       "share_against", "share_neutral", "share_favor"])
+
+
+def _point_lines(ax: Axes) -> list:
+    """The lines of points of a forest plot (the reference line has no marker)."""
+    return [line for line in ax.lines if line.get_marker() == "o"]
+
+
+def _points(ax: Axes) -> list[tuple[float, float]]:
+    return [tuple(xy) for line in _point_lines(ax) for xy in np.column_stack(line.get_data())]
+
+
+def test_heatmap_shows_exactly_the_table_values(outlet_table):
+    ax = plots.heatmap_outlet_target(outlet_table)
+    assert isinstance(ax, Axes)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["0.25\nn=12", "-0.40\nn=9", "-0.12\nn=7", "0.50\nn=1", "0.00\nn=20"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == OUTLETS
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["NL", "SM"]
+    mesh = ax.collections[0].get_array()
+    assert mesh.count() == 5 and mesh.mask.sum() == 1  # Pellam x SM is empty, not zero
+    bare = plots.heatmap_outlet_target(outlet_table, n_col=None, fmt=".3f")
+    assert [t.get_text() for t in bare.texts][:2] == ["0.250", "-0.400"]
+
+
+def test_heatmap_refuses_to_aggregate(outlet_table):
+    with pytest.raises(ConfigError, match="plots do not aggregate"):
+        plots.heatmap_outlet_target(pd.concat([outlet_table, outlet_table.head(1)]))
+    with pytest.raises(ConfigError, match="needs column"):
+        plots.heatmap_outlet_target(outlet_table.drop(columns="mean"))
+    with pytest.raises(ConfigError, match="empty table"):
+        plots.heatmap_outlet_target(outlet_table.head(0))
+
+
+def test_forest_plot_points_and_intervals(outlet_table):
+    ax = plots.forest_plot(outlet_table)
+    assert len(_point_lines(ax)) == 2 and len(ax.collections) == 2  # points and intervals per target
+    assert [t.get_text() for t in ax.get_yticklabels()] == OUTLETS
+    xs = sorted(x for x, _ in _points(ax))
+    assert xs == sorted(outlet_table["mean"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["NL", "SM"]
+    # intervals span exactly ci_low ... ci_high; the SM row with one article has none
+    nl, sm = (np.array([seg[:, 0] for seg in c.get_segments()]) for c in ax.collections)
+    assert nl.tolist() == [[0.05, 0.45], [-0.4, 0.15], [-0.1, 0.1]]
+    assert sm.tolist() == [[-0.6, -0.2]]
+    one = plots.forest_plot(outlet_table, target="NL")
+    assert len(_point_lines(one)) == 1 and one.get_legend() is None
+
+
+def test_forest_plot_of_contrasts():
+    contrasts = pd.DataFrame({"pair": ["Norwell Post vs Ostby Herald", "Norwell Post vs Pellam Courier"],
+                              "diff": [0.3, -0.1], "ci_low": [0.1, -0.3], "ci_high": [0.5, 0.1]})
+    ax = plots.forest_plot(contrasts, group="pair", estimate="diff")
+    assert [x for x, _ in _points(ax)] == [0.3, -0.1]
+    assert ax.get_xlabel() == "diff"
+
+
+def test_stance_distribution_bars_are_the_shares(outlet_table):
+    ax = plots.stance_distribution(outlet_table, target="NL")
+    assert len(ax.patches) == 3 * 3
+    widths = np.array([p.get_width() for p in ax.patches]).reshape(3, 3)  # label x outlet
+    nl = outlet_table[outlet_table["target"] == "NL"]
+    assert np.allclose(widths, nl[["share_against", "share_neutral", "share_favor"]].to_numpy().T)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Norwell Post (n=12)", "Ostby Herald (n=7)", "Pellam Courier (n=20)"]
+    every = plots.stance_distribution(outlet_table)
+    assert len(every.patches) == 3 * 5
+    assert every.get_yticklabels()[0].get_text() == "Norwell Post · NL (n=12)"
+
+
+@pytest.fixture
+def frame_table() -> pd.DataFrame:
+    rows = [(o, t, c, s) for o, shares in (("Norwell Post", (0.5, 0.25)), ("Ostby Herald", (0.0, 1.0)))
+            for t in ("NL", "") for c, s in zip(("conflict", "cooperation"), shares, strict=True)]
+    return pd.DataFrame(rows, columns=["outlet", "target", "category", "article_share"])
+
+
+def test_frame_shares_heatmap(frame_table):
+    ax = plots.frame_shares(frame_table, target="NL")
+    assert [t.get_text() for t in ax.texts] == ["0.50", "0.25", "0.00", "1.00"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["conflict", "cooperation"]
+    assert ax.get_title() == "target: NL"
+    with pytest.raises(ConfigError, match="choose one with target="):
+        plots.frame_shares(frame_table)
+
+
+def test_distinguishing_terms_plot():
+    terms = pd.DataFrame({"term": ["hegemony", "decoupling", "partnership"], "favours": ["a", "a", "b"],
+                          "z": [6.5, 3.2, -4.1]})
+    ax = plots.distinguishing_terms_plot(terms)
+    assert [p.get_width() for p in ax.patches] == [6.5, 3.2, -4.1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["hegemony", "decoupling", "partnership"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ConfigError, match="terms repeat"):
+        plots.distinguishing_terms_plot(pd.concat([terms, terms]))
+
+
+def test_stance_over_time_one_line_per_outlet():
+    table = pd.DataFrame({
+        "outlet": ["Norwell Post"] * 3 + ["Ostby Herald"] * 2,
+        "period": ["2024-06", "2024-07", "2024-08", "2024-06", "2024-08"],
+        "target": "NL", "mean": [0.1, 0.2, 0.3, -0.2, -0.1],
+        "ci_low": [0.0, 0.1, 0.2, -0.3, -0.2], "ci_high": [0.2, 0.3, 0.4, -0.1, 0.0],
+    })
+    ax = plots.stance_over_time(table)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Norwell Post", "Ostby Herald"]
+    lines = [line for line in ax.lines if line.get_label() in ("Norwell Post", "Ostby Herald")]
+    assert len(lines) == 2 and len(ax.collections) == 2  # lines and bands
+    assert lines[0].get_ydata().tolist() == [0.1, 0.2, 0.3]
+    ostby = lines[1].get_ydata()
+    assert ostby[0] == -0.2 and np.isnan(ostby[1]) and ostby[2] == -0.1  # a missing month is a gap
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-06", "2024-07", "2024-08"]
+    with pytest.raises(ConfigError, match="choose one with target="):
+        plots.stance_over_time(pd.concat([table, table.assign(target="SM")]))
+
+
+def test_plot_into_a_given_axes(outlet_table):
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.heatmap_outlet_target(outlet_table, ax=ax) is ax
+    with pytest.raises(ConfigError, match="ax must be"):
+        plots.forest_plot(outlet_table, ax="left")
+
+
+def _digests(paths: list[Path]) -> list[str]:
+    return [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+
+
+def test_saving_twice_gives_identical_bytes(outlet_table, tmp_path):
+    ax = plots.forest_plot(outlet_table)
+    first = plots.save_figure(ax.figure, tmp_path / "one" / plots.figure_name("stance by outlet"))
+    assert [p.name for p in first] == ["stance-by-outlet.pdf", "stance-by-outlet.svg", "stance-by-outlet.png"]
+    second = plots.save_figure(ax, tmp_path / "two" / "stance-by-outlet")
+    assert _digests(first) == _digests(second)
+    # a figure drawn again from the same table saves the same bytes too
+    again = plots.save_figure(plots.forest_plot(outlet_table), tmp_path / "three" / "stance-by-outlet")
+    assert _digests(first) == _digests(again)
+    pdf, svg, png = (p.read_bytes() for p in first)
+    assert b"CreationDate" not in pdf and b"<dc:date>" not in svg and b"Software" not in png
+
+
+def test_saving_in_a_new_process_gives_identical_bytes(outlet_table, tmp_path):
+    """A rerun is a new process (new hash seed, new font cache state): same bytes."""
+    outlet_table.to_csv(tmp_path / "table.csv", index=False)
+    script = (
+        "import sys, hashlib, pandas as pd\n"
+        "from framing import plots\n"
+        "t = pd.read_csv(sys.argv[1])\n"
+        "paths = plots.save_figure(plots.heatmap_outlet_target(t), sys.argv[2])\n"
+        "print(' '.join(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths))\n"
+    )
+    digests = []
+    for k, seed in enumerate(("1", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "table.csv"),
+                              str(tmp_path / f"run{k}" / "heat")], env=env, capture_output=True,
+                             text=True, check=True)
+        digests.append(out.stdout.split())
+    assert len(digests[0]) == 3 and digests[0] == digests[1]
+
+
+def test_save_figure_rejects_unknown_formats(outlet_table, tmp_path):
+    ax = plots.forest_plot(outlet_table)
+    with pytest.raises(ConfigError, match="accepted: pdf, svg, png"):
+        plots.save_figure(ax, tmp_path / "x", formats=("jpg",))
+    assert plots.save_figure(ax, tmp_path / "x", formats="png") == [tmp_path / "x.png"]
+
+
+def test_plot_style_is_fixed_and_restored():
+    before = mpl.rcParams["svg.hashsalt"]
+    with plots.plot_style():
+        assert mpl.rcParams["svg.hashsalt"] == "framing"
+        assert mpl.rcParams["font.sans-serif"][0] == "DejaVu Sans"
+    assert mpl.rcParams["svg.hashsalt"] == before
+
+
+def test_figure_names_say_what_they_show():
+    assert plots.figure_name("stance by outlet", "China") == "stance-by-outlet-china"
+    assert plots.figure_name("Frames", "De Koersbode", "") == "frames-de-koersbode"
+    with pytest.raises(ConfigError, match="no letters or digits"):
+        plots.figure_name("--", "")
+
+
+def test_plots_compute_no_statistics():
+    """The plotting module calls no aggregation: every number drawn comes from the table."""
+    forbidden = {"mean", "median", "std", "var", "quantile", "percentile", "groupby", "agg",
+                 "aggregate", "pivot_table", "value_counts", "describe", "sum", "bootstrap"}
+    tree = ast.parse(inspect.getsource(plots))
+    called = {node.func.attr for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+    assert not called & forbidden
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom | ast.Import)
+                for alias in node.names} | {node.module for node in ast.walk(tree)
+                                            if isinstance(node, ast.ImportFrom)}
+    assert not {"scipy", "statsmodels", "framing.compare", "compare"} & imported
