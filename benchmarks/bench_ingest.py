@@ -57,8 +57,8 @@ def main() -> None:
     print(f"sentences with a mention, per target: {runs[0]['by_target']}")
     print(f"ingest (read+clean+language): median {med['ingest_s']:.1f}s = {n / med['ingest_s']:.0f} articles/s")
     print(f"sentences + mentions:         median {med['split_mentions_s']:.1f}s = {n / med['split_mentions_s']:.0f} articles/s")
-    print(f"end to end:                   median {med['total_s']:.1f}s = {n / med['total_s']:.0f} articles/s "
-          f"(runs: {', '.join(f'{r['total_s']:.1f}s' for r in runs)})")
+    each = ", ".join(f"{r['total_s']:.1f}s" for r in runs)
+    print(f"end to end:                   median {med['total_s']:.1f}s = {n / med['total_s']:.0f} articles/s (runs: {each})")
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: main process {peak_self:.0f} MiB, largest worker {peak_children:.0f} MiB")

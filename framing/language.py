@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 UNDETERMINED = "und"
 #: Characters of a text that are classified (cut back to the last space before the limit).
-PREFIX_CHARS = 2000
+PREFIX_CHARS = 1000
 #: Texts with fewer letters than this are undetermined.
 MIN_LETTERS = 10
 #: A best probability below this gives "und".
