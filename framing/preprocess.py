@@ -81,6 +81,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import os
 import re
 import tomllib
 import unicodedata
@@ -344,8 +345,17 @@ def load_boilerplate(name_or_path: str | Path | None = None) -> Boilerplate:
     DataError
         When a file is missing or a row is wrong; the message names the file and line.
     """
+    if name_or_path is None:
+        # Called once per article: skip resolving the default folder's path every time.
+        return _default_boilerplate(os.environ.get(config.LEXICONS_ENV))
     folder = _lexicon_folder(name_or_path, BOILERPLATE_LEXICON).resolve()
     return _load_boilerplate_cached(folder)
+
+
+@functools.lru_cache(maxsize=4)
+def _default_boilerplate(lexicons_env: str | None) -> Boilerplate:
+    """The default boilerplate lexicon, cached per value of ``$FRAMING_LEXICONS``."""
+    return _load_boilerplate_cached(_lexicon_folder(None, BOILERPLATE_LEXICON).resolve())
 
 
 @functools.lru_cache(maxsize=8)
