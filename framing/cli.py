@@ -125,25 +125,158 @@ def mentions(articles_path, output, sentences_out, targets_name, extra_aliases, 
 
 
 @main.command()
-@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("reports/runs/demo"), show_default=True)
-@click.option("-j", "--jobs", type=int, default=1, show_default=True, help="worker processes")
-def demo(output_dir, jobs) -> None:
-    """Run the main job on the bundled demo corpus and print where its outputs are."""
-    from framing import config, pipeline
-    from framing.runs import write_table
+@click.argument("config_path", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="recompute every stage, even when cached")
+@click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True, help="folder of run folders")
+@click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
+def run(config_path, force, root, jobs) -> None:
+    """Run the experiment CONFIG (TOML) end to end and print the path of its report."""
+    _run_config(config_path, force=force, root=root, jobs=jobs)
 
-    output_dir.mkdir(parents=True, exist_ok=True)
-    demo_dir = config.demo_corpus_path()
-    articles = pipeline.ingest([demo_dir / "articles.jsonl"], n_jobs=jobs)
-    sents, ments = pipeline.sentences_and_mentions(articles, n_jobs=jobs)
-    write_table(articles, output_dir / "articles.parquet")
-    write_table(sents, output_dir / "sentences.parquet")
-    write_table(ments, output_dir / "mentions.parquet")
-    click.echo(f"demo corpus: {demo_dir}")
-    _print_article_summary(articles)
-    click.echo(f"sentences: {len(sents)}")
-    _print_mention_summary(ments)
-    click.echo(f"\noutputs: {output_dir.resolve()}")
+
+def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int) -> None:
+    from framing import config, pipeline
+
+    cfg = config.load_config(config_path)
+    report_path = pipeline.run_experiment(
+        cfg, root=root, force=force, n_jobs=jobs or None, command_line=sys.argv, progress=True
+    )
+    click.echo(f"report: {report_path.resolve()}")
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="recompute every stage, even when cached")
+@click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True)
+@click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
+def demo(force, root, jobs) -> None:
+    """Run the main job on the bundled demo corpus and print the path of its report."""
+    from framing import config
+
+    click.echo(f"demo corpus: {config.demo_corpus_path()}")
+    _run_config(config.demo_corpus_path() / "demo.toml", force=force, root=root, jobs=jobs)
+
+
+@main.command()
+@click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="scores .parquet to write")
+@click.option("--method", type=click.Choice(["lexicon"]), default="lexicon", show_default=True)
+@click.option("--lexicon", "lexicon_name", default="framing-stance-v1", show_default=True)
+@click.option("--targets", "targets_name", default="targets-v1", show_default=True)
+@click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="also write frame counts here")
+@click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
+def score(articles_path, output, method, lexicon_name, targets_name, frames_out, jobs) -> None:
+    """Score stance per (article, target) for ARTICLES (an article table from `framing ingest`)."""
+    from framing import pipeline, scoring
+    from framing.runs import read_table, write_table
+
+    articles = read_table(articles_path, kind="articles")
+    n_jobs = jobs or pipeline.default_jobs()
+    sents, ments = pipeline.sentences_and_mentions(
+        articles, target_spec=pipeline.TargetSpec(targets_name), n_jobs=n_jobs, progress=True
+    )
+    scores, frames = scoring.score_lexicon(articles, sents, ments, lexicon=lexicon_name, n_jobs=n_jobs)
+    write_table(scores, output)
+    if frames_out:
+        write_table(frames, frames_out)
+    summary = scores.groupby(["target", "label"]).size().unstack(fill_value=0) if len(scores) else scores
+    _echo_table(f"scores ({method}): (article, target) rows by label", summary)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("scores_path", metavar="SCORES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output-dir", required=True, type=click.Path(path_type=Path))
+@click.option("--by", default="outlet", show_default=True, help="grouping column(s), comma-separated")
+@click.option("--articles", "articles_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="article table, for grouping columns such as leaning")
+@click.option("--frames", "frames_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, required=True, help="seed of the bootstrap and permutation tests")
+@click.option("--n-boot", type=int, default=2000, show_default=True)
+@click.option("--min-n", type=int, default=5, show_default=True)
+def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boot, min_n) -> None:
+    """Compare outlets (or other groups) on SCORES: tables and figures into OUTPUT_DIR."""
+    from framing import report
+    from framing.runs import read_table
+
+    written = report.write_comparison(
+        read_table(scores_path),
+        output_dir,
+        frames=read_table(frames_path) if frames_path else None,
+        articles=read_table(articles_path, kind="articles") if articles_path else None,
+        by=tuple(x.strip() for x in by.split(",") if x.strip()),
+        random_state=seed,
+        n_boot=n_boot,
+        min_n=min_n,
+    )
+    click.echo(f"wrote {len(written)} files into {output_dir}; next: framing report {output_dir}")
+
+
+@main.command("report")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--title", default=None)
+def report_cmd(run_dir, title) -> None:
+    """Assemble RUN_DIR's tables and figures into report.html and report.md."""
+    from framing import report
+
+    paths = report.build_report(run_dir, title=title)
+    click.echo(f"report: {paths['html'].resolve()}")
+    click.echo(f"markdown: {paths['markdown'].resolve()}")
+
+
+@main.group()
+def lexicon() -> None:
+    """Inspect lexicons: validate, stats, coverage."""
+
+
+@lexicon.command()
+@click.argument("names", nargs=-1)
+def validate(names) -> None:
+    """Validate lexicon folders (names or paths; default: every folder under lexicons/)."""
+    from framing import config, preprocess, targets
+    from framing.lexicon import load_lexicon
+
+    folders = list(names) or sorted(p.name for p in config.lexicons_dir().iterdir() if p.is_dir())
+    for name in folders:
+        base = Path(name).name
+        if base.startswith("targets-"):
+            obj = targets.load_targets(name)
+        elif base.startswith("boilerplate-"):
+            obj = preprocess.load_boilerplate(name)
+        elif base.startswith("abbreviations-"):
+            obj = preprocess.load_abbreviations(name)
+        else:
+            obj = load_lexicon(name)
+        digest = getattr(obj, "sha256", "")
+        click.echo(f"ok  {name}" + (f"  sha256 {digest[:12]}" if digest else ""))
+
+
+@lexicon.command()
+@click.argument("name", default="framing-stance-v1")
+def stats(name) -> None:
+    """Terms per language and category of lexicon NAME."""
+    from framing.lexicon import lexicon_stats, load_lexicon
+
+    _echo_table(f"{name}:", lexicon_stats(load_lexicon(name)))
+
+
+@lexicon.command()
+@click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lexicon", "lexicon_name", default="framing-stance-v1", show_default=True)
+@click.option("--top", type=int, default=20, show_default=True)
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), help="also write the tables as CSV here")
+@click.option("-j", "--jobs", type=int, default=0)
+def coverage(articles_path, lexicon_name, top, output_dir, jobs) -> None:
+    """Share of target sentences with a cue, per language and frame, and the top terms per frame."""
+    from framing import pipeline, scoring
+    from framing.runs import read_table, write_table
+
+    articles = read_table(articles_path, kind="articles")
+    n_jobs = jobs or pipeline.default_jobs()
+    sents, ments = pipeline.sentences_and_mentions(articles, n_jobs=n_jobs, progress=True)
+    tables = scoring.coverage(articles, sents, ments, lexicon_name, top=top, n_jobs=n_jobs)
+    for key, table in tables.items():
+        _echo_table(f"{key}:", table)
+        if output_dir:
+            write_table(table, Path(output_dir) / f"coverage-{key}.csv")
 
 
 if __name__ == "__main__":  # pragma: no cover

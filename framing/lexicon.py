@@ -143,7 +143,7 @@ _KEY_TABLE = str.maketrans({c: None for c in _EDGE_CHARS})
 _UNIFY_TABLE = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 _LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 #: Distinct chunks remembered per language before the memo is emptied (bounds memory).
-_CACHE_LIMIT = 400_000
+_CACHE_LIMIT = 2_000_000
 
 
 # ---------------------------------------------------------------------------------------------

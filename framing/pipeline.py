@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import corpus, preprocess, targets
+from framing import corpus, preprocess, scoring, targets
+from framing.config import ExperimentConfig
+from framing.errors import ConfigError, DataError
 from framing.schema import MENTION_COLUMNS, PROCESSED_STATUSES, SENTENCE_COLUMNS
 
 #: Articles per chunk handed to a worker process: big enough to amortise pickling the chunk.
@@ -27,9 +29,12 @@ class TargetSpec:
 
     name_or_path: str = "targets-v1"
     extra: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
 
     def load(self) -> targets.TargetSet:
-        return targets.load_targets(self.name_or_path, extra=list(self.extra) or None)
+        return targets.load_targets(
+            self.name_or_path, extra=list(self.extra) or None, kinds=list(self.kinds) or None
+        )
 
 
 _WORKER_TARGETS: targets.TargetSet | None = None
@@ -115,9 +120,193 @@ def ingest(
     progress: bool = False,
 ) -> pd.DataFrame:
     """Read, clean and identify the language of every input article (see ``corpus.load``)."""
-    kwargs: dict = dict(fmt=fmt, column_map=column_map, metadata=metadata, progress=progress)
+    tables = [p for p in inputs if Path(p).is_file() and _is_table(Path(p), fmt)]
+    by_id = metadata is not None and bool(tables) and len(tables) == len(inputs)
+    kwargs: dict = dict(fmt=fmt, column_map=column_map, metadata=None if by_id else metadata,
+                        progress=progress)
     if languages is not None:
         kwargs["supported_languages"] = tuple(languages)
     if n_jobs > 1:
         kwargs["n_jobs"] = n_jobs
-    return corpus.load([str(p) for p in inputs], **kwargs)
+    articles = corpus.load([str(p) for p in inputs], **kwargs)
+    return join_metadata(articles, metadata) if by_id else articles
+
+
+def _is_table(path: Path, fmt: str | None) -> bool:
+    if fmt:
+        return fmt in ("csv", "jsonl", "parquet")
+    return path.suffix.lower() in (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+
+
+def join_metadata(articles: pd.DataFrame, metadata: str | Path) -> pd.DataFrame:
+    """Join a per-article metadata file (CSV or JSONL keyed by ``article_id``/``id``) onto a table.
+
+    Repeated ids are matched in order of appearance (``corpus.load`` renames a repeated id to
+    ``id~2``, ``id~3``, ...). Columns recognised by their common names (``corpus.COLUMN_ALIASES``: e.g. ``publisher`` for
+    ``outlet``) replace the article table's values where the metadata has one; other columns are
+    added. Articles missing from the metadata keep their values: none is dropped.
+    """
+    path = Path(metadata)
+    try:
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            meta = pd.read_json(path, lines=True, dtype=False)
+        elif path.suffix.lower() in (".csv", ".tsv"):
+            meta = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
+        else:
+            raise ConfigError(f"metadata file {path}: accepted formats are .csv, .tsv, .jsonl")
+    except (ValueError, OSError) as err:
+        if isinstance(err, ConfigError):
+            raise
+        raise DataError(f"cannot read metadata file {path}: {err}") from err
+    lower = {str(c).lower(): c for c in meta.columns}
+    renames: dict = {}
+    for field in ("article_id", "outlet", "published", "title", "language"):
+        column = next((lower[a] for a in corpus.COLUMN_ALIASES[field] if a in lower), None)
+        if column is not None:
+            renames[column] = field
+    meta = meta.rename(columns=renames)
+    if "article_id" not in meta.columns:
+        raise DataError(
+            f"metadata file {path}: no id column to join on; it has {list(meta.columns)}; "
+            "add one called article_id or id"
+        )
+    meta["article_id"] = meta["article_id"].astype(str)
+    # A repeated id is matched in order of appearance, the way corpus.load renames repeated
+    # article ids (id, id~2, id~3, ...): the k-th metadata row goes with the k-th article.
+    nth = meta.groupby("article_id").cumcount() + 1
+    meta["article_id"] = meta["article_id"].where(nth == 1, meta["article_id"] + "~" + nth.astype(str))
+    meta = meta.set_index("article_id")
+    out = articles.copy()
+    ids = out["article_id"].astype(str)
+    for column in meta.columns:
+        values = ids.map(meta[column])
+        if column in out.columns:
+            out[column] = values.where(values.notna() & (values.astype(str) != ""), out[column])
+        else:
+            out[column] = values
+    return out
+
+
+def _sentences_and_mentions_stage(articles: pd.DataFrame, target_set, *, name_or_path: str,
+                                  extra: list, kinds: list, n_jobs: int) -> dict[str, pd.DataFrame]:
+    spec = TargetSpec(name_or_path, tuple(extra), tuple(kinds))
+    sents, ments = sentences_and_mentions(articles, target_spec=spec, n_jobs=n_jobs)
+    return {"sentences": sents, "mentions": ments}
+
+
+def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n_jobs) -> pd.DataFrame:
+    articles = ingest(inputs, fmt=fmt, column_map=column_map or None, metadata=metadata,
+                      languages=languages, n_jobs=n_jobs)
+    missing = [col for col in rename.values() if col not in articles.columns]
+    if missing:
+        raise ConfigError(
+            f"corpus.extra names input columns {missing} that the corpus does not have; "
+            f"it has {list(articles.columns)}"
+        )
+    return articles.rename(columns={old: new for new, old in rename.items()})
+
+
+def _score_stage(articles, sentences, mentions, lexicon, *, neutral_band: float, n_jobs: int):
+    scores, frames = scoring.score_lexicon(articles, sentences, mentions, lexicon=lexicon,
+                                           neutral_band=neutral_band, n_jobs=n_jobs)
+    return {"scores": scores, "frames": frames}
+
+
+def run_experiment(
+    cfg: ExperimentConfig,
+    *,
+    root: str | Path = "reports/runs",
+    force: bool = False,
+    n_jobs: int | None = None,
+    command_line: Sequence[str] | None = None,
+    progress: bool = False,
+) -> Path:
+    """Run an experiment end to end: ingest, mentions, scores, comparison, figures, report.
+
+    Every stage is cached in the run folder by the hash of its inputs, settings and code
+    (``runs.Run.stage``); ``force=True`` recomputes. Returns the path of ``report.html``.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        A validated experiment config (``config.load_config``).
+    root : path
+        Folder holding ``<experiment>/<run_id>/`` run folders.
+    force : bool
+        Recompute every stage.
+    n_jobs : int, optional
+        Worker processes (default: one per core). Results do not depend on it.
+    command_line : sequence of str, optional
+        Recorded in the manifest.
+    progress : bool
+        Print one line per stage.
+    """
+    from framing import report
+    from framing.lexicon import load_lexicon
+    from framing.runs import Run
+
+    jobs = n_jobs or default_jobs()
+    say = print if progress else (lambda *a, **k: None)
+    if cfg.scoring.method != "lexicon":
+        raise ConfigError(
+            f"scoring.method = {cfg.scoring.method!r} in {cfg.source}: only 'lexicon' runs inside "
+            "`framing run` so far; score with a model through `framing score --method model`"
+        )
+    run = Run.open(cfg, root=root, command_line=command_line)
+    run.set_seed(seed_torch=False)
+    say(f"run folder: {run.path}")
+    corpus_cfg = cfg.corpus
+    articles = run.stage(
+        "articles",
+        {"inputs": [Path(p) for p in corpus_cfg.inputs]},
+        _load_stage,
+        settings=dict(
+            fmt=corpus_cfg.format or None,
+            column_map=dict(corpus_cfg.columns),
+            metadata=str(corpus_cfg.metadata) if corpus_cfg.metadata else None,
+            languages=list(corpus_cfg.languages),
+            rename=dict(corpus_cfg.extra),
+            n_jobs=jobs,
+        ),
+        force=force,
+    )
+    say(f"articles: {len(articles)}")
+    target_set = TargetSpec(cfg.targets.lexicon, tuple(str(p) for p in cfg.targets.extra),
+                            tuple(cfg.targets.kinds)).load()
+    tables = run.stage(
+        "mentions",
+        {"articles": articles, "target_set": target_set},
+        _sentences_and_mentions_stage,
+        settings=dict(name_or_path=cfg.targets.lexicon, extra=[str(p) for p in cfg.targets.extra],
+                      kinds=list(cfg.targets.kinds), n_jobs=jobs),
+        force=force,
+    )
+    sentences, mentions = tables["sentences"], tables["mentions"]
+    say(f"sentences: {len(sentences)}, (sentence, target) mentions: {len(mentions)}")
+    lexicon = load_lexicon(cfg.scoring.lexicon)
+    scored = run.stage(
+        "lexicon_scores",
+        {"articles": articles, "sentences": sentences, "mentions": mentions, "lexicon": lexicon},
+        _score_stage,
+        settings=dict(neutral_band=cfg.scoring.neutral_band, n_jobs=jobs),
+        force=force,
+    )
+    scores = scored["scores"]
+    say(f"scores: {len(scores)} (article, target) rows")
+    comp = cfg.compare
+    report.write_comparison(
+        scores, run.path, frames=scored["frames"], sentences=sentences, mentions=mentions,
+        articles=articles, by=tuple(comp.by), random_state=cfg.seed, n_boot=comp.n_boot,
+        n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
+    )
+    counts = {
+        "n_articles": int(len(articles)),
+        "n_processed": int(articles["status"].isin(PROCESSED_STATUSES).sum()),
+        "n_sentences": int(len(sentences)),
+        "n_mentions": int(len(mentions)),
+        "n_scores": int(len(scores)),
+        "by_status": {k: int(v) for k, v in articles["status"].value_counts().sort_index().items()},
+    }
+    run.write_manifest(counts=counts)
+    paths = report.build_report(run.path, title=cfg.report.title or None)
+    return paths["html"]

@@ -53,3 +53,60 @@ def test_mentions_on_a_non_article_table(tmp_path):
     res = CliRunner().invoke(main, ["mentions", str(tmp_path / "x.parquet"), "-o", str(tmp_path / "m.parquet")])
     assert res.exit_code == EXIT_USAGE
     assert "missing columns" in res.output and "x.parquet" in res.output
+
+
+def test_demo_runs_end_to_end_and_prints_the_report(tmp_path):
+    res = CliRunner().invoke(main, ["demo", "--root", str(tmp_path), "-j", "1"])
+    assert res.exit_code == 0, res.output
+    report_line = [ln for ln in res.output.splitlines() if ln.startswith("report: ")]
+    assert report_line, res.output
+    report = report_line[-1].removeprefix("report: ")
+    assert report.endswith("report.html")
+    html = open(report, encoding="utf-8").read()
+    assert "Harmony Meridian" in html and "De Koersbode" in html
+    # a second run reuses every cached stage and writes the same report
+    res2 = CliRunner().invoke(main, ["demo", "--root", str(tmp_path), "-j", "1"])
+    assert res2.exit_code == 0, res2.output
+    assert open(report, encoding="utf-8").read() == html
+
+
+def test_score_compare_report(tmp_path):
+    from framing import config
+
+    runner = CliRunner()
+    arts = tmp_path / "a.parquet"
+    res = runner.invoke(main, ["ingest", str(config.demo_corpus_path() / "articles.jsonl"), "-o", str(arts), "-j", "1"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["score", str(arts), "-o", str(tmp_path / "s.parquet"), "--frames", str(tmp_path / "f.parquet"), "-j", "1"])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_parquet(tmp_path / "s.parquet")
+    assert scores["score"].between(-1, 1).all()
+    assert {"US", "CN", "EU"} <= set(scores["target"])
+    res = runner.invoke(main, ["compare", str(tmp_path / "s.parquet"), "-o", str(tmp_path / "cmp"), "--seed", "3",
+                               "--frames", str(tmp_path / "f.parquet"), "--n-boot", "200", "--min-n", "2"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cmp" / "outlet_table.parquet").is_file()
+    res = runner.invoke(main, ["report", str(tmp_path / "cmp")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cmp" / "report.html").is_file()
+
+
+def test_lexicon_validate_and_stats():
+    runner = CliRunner()
+    res = runner.invoke(main, ["lexicon", "validate"])
+    assert res.exit_code == 0, res.output
+    for name in ("targets-v1", "framing-stance-v1", "boilerplate-v1", "abbreviations-v1"):
+        assert f"ok  {name}" in res.output
+    res = runner.invoke(main, ["lexicon", "stats", "framing-stance-v1"])
+    assert res.exit_code == 0, res.output
+    assert "hegemony_containment" in res.output
+
+
+def test_run_with_a_misspelt_key_names_the_closest(tmp_path):
+    cfg = tmp_path / "x.toml"
+    (tmp_path / "c.jsonl").write_text("{\"text\": \"The EU met China.\"}\n", encoding="utf-8")
+    cfg.write_text('name = "x"\nseed = 1\n[corpus]\ninputs = ["c.jsonl"]\n[scoring]\nmethdo = "lexicon"\n', encoding="utf-8")
+    res = CliRunner().invoke(main, ["run", str(cfg)])
+    assert res.exit_code == EXIT_USAGE
+    assert "scoring.method" in res.output
+    assert "Traceback" not in res.output

@@ -55,3 +55,42 @@ def test_skipped_statuses_get_no_sentences():
     sents, ments = pipeline.sentences_and_mentions(articles)
     assert set(sents["article_id"]) == {"a"}
     assert set(ments["target"]) == {"EU", "CN"}
+
+
+def test_join_metadata_by_id_with_repeated_ids(tmp_path):
+    articles = pd.DataFrame({"article_id": ["7", "7~2", "8"], "outlet": ["unknown"] * 3})
+    meta = tmp_path / "m.jsonl"
+    meta.write_text(
+        '{"id": "7", "publisher": "Polder Post", "partisan": "true"}\n'
+        '{"id": "7", "publisher": "Dike Daily", "partisan": "false"}\n',
+        encoding="utf-8",
+    )
+    out = pipeline.join_metadata(articles, meta)
+    assert out["outlet"].tolist() == ["Polder Post", "Dike Daily", "unknown"]
+    assert out["partisan"].tolist()[:2] == ["true", "false"]
+    assert len(out) == len(articles)
+
+
+def test_every_experiment_config_is_valid():
+    from framing.config import PROJECT_DIR, load_config
+
+    paths = sorted((PROJECT_DIR / "experiments").glob("*.toml"))
+    assert len(paths) >= 3
+    for path in paths:
+        cfg = load_config(path, check_paths=False)
+        assert cfg.seed is not None and cfg.name == path.stem
+
+
+def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
+    from framing.config import PROJECT_DIR, load_config
+
+    cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml")
+    report = pipeline.run_experiment(cfg, root=tmp_path, n_jobs=1)
+    scores = pd.read_parquet(report.parent / "scores.parquet")
+    us = scores[scores["target"] == "US"].set_index("outlet")["score"]
+    assert us.idxmin() == "China Daily"
+    assert us["China Daily"] < us.drop("China Daily").min() - 0.3
+    html = report.read_text(encoding="utf-8")
+    assert "<mark" in html and "hegemony" in html
+    for outlet in ("China Daily", "GlobalData (UK business site)", "Dutch tech site"):
+        assert outlet in html
