@@ -1,8 +1,9 @@
 """Clean + split speed on 2,000 AllSides articles (median of 3)."""
 import statistics, time
 import pandas as pd
+from framing import config
 from framing import preprocess as pp
-df = pd.read_parquet('/work/shared/data/allsides_baly2020/articles.parquet', columns=['ID', 'title', 'content_original']).head(2000)
+df = pd.read_parquet(config.data_dir() / 'data' / 'allsides_baly2020' / 'articles.parquet', columns=['ID', 'title', 'content_original']).head(2000)
 pp.clean_text("warm up."); pp.split_sentences("Warm up. Twice.")
 def run():
     arts = pd.DataFrame({
