@@ -283,6 +283,8 @@ def run_experiment(
     )
     sentences, mentions = tables["sentences"], tables["mentions"]
     say(f"sentences: {len(sentences)}, (sentence, target) mentions: {len(mentions)}")
+    if len(mentions):
+        say("mentions per target:\n" + targets.mention_summary(mentions).to_string(index=False))
     lexicon = load_lexicon(cfg.scoring.lexicon)
     scored = run.stage(
         "lexicon_scores",

@@ -94,3 +94,30 @@ def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
     assert "<mark" in html and "hegemony" in html
     for outlet in ("China Daily", "GlobalData (UK business site)", "Dutch tech site"):
         assert outlet in html
+
+
+def test_seeds_foundation_end_to_end(seeds_dir):
+    """The foundation's acceptance case: three seeds read, cleaned, languages known, mentions found."""
+    articles = pipeline.ingest([seeds_dir])
+    articles = articles.sort_values("source").reset_index(drop=True)
+    assert len(articles) == 3
+    assert articles["language"].tolist() == ["en", "en", "nl"]
+    assert (articles["status"] == "ok").all()
+    text = "\n".join(articles["text"])
+    for chrome in ("BACK TO THE TOP", "Registration Number", "All rights reserved",
+                   "free sample", "Privacy Policy", "License for publishing"):
+        assert chrome.lower() not in text.lower(), chrome
+    sents, ments = pipeline.sentences_and_mentions(articles)
+    for article_id in articles["article_id"]:
+        assert set(ments.loc[ments["article_id"] == article_id, "target"]) == {"US", "CN", "EU"}
+    dutch = articles.loc[articles["language"] == "nl", "article_id"].item()
+    dutch_us = ments[(ments["article_id"] == dutch) & (ments["target"] == "US")]
+    assert "Washington" in {a for aliases in dutch_us["aliases"] for a in aliases}
+    us_aliases = {a for aliases in ments.loc[ments["target"] == "US", "aliases"] for a in aliases}
+    assert "us" not in us_aliases
+    for _, row in ments.iterrows():  # every span points at its alias in the sentence's section
+        sent = sents[(sents["article_id"] == row["article_id"]) & (sents["sent_id"] == row["sent_id"])].iloc[0]
+        section = articles.loc[articles["article_id"] == row["article_id"], "title" if row["section"] == "title" else "text"].item()
+        for (start, end), alias in zip(row["spans"], row["aliases"], strict=True):
+            assert section[start:end] == alias
+            assert sent["start"] <= start and end <= sent["end"]
