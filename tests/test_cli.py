@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from click.testing import CliRunner
 
@@ -62,12 +64,12 @@ def test_demo_runs_end_to_end_and_prints_the_report(tmp_path):
     assert report_line, res.output
     report = report_line[-1].removeprefix("report: ")
     assert report.endswith("report.html")
-    html = open(report, encoding="utf-8").read()
+    html = Path(report).read_text(encoding="utf-8")
     assert "Harmony Meridian" in html and "De Koersbode" in html
     # a second run reuses every cached stage and writes the same report
     res2 = CliRunner().invoke(main, ["demo", "--root", str(tmp_path), "-j", "1"])
     assert res2.exit_code == 0, res2.output
-    assert open(report, encoding="utf-8").read() == html
+    assert Path(report).read_text(encoding="utf-8") == html
 
 
 def test_score_compare_report(tmp_path):

@@ -72,9 +72,9 @@ def test_join_metadata_by_id_with_repeated_ids(tmp_path):
 
 
 def test_every_experiment_config_is_valid():
-    from framing.config import PROJECT_DIR, load_config
-
     import tomllib
+
+    from framing.config import PROJECT_DIR, load_config
 
     # Pipeline experiments have a [corpus] table; benchmark configs (own drivers) do not.
     paths = [p for p in sorted((PROJECT_DIR / "experiments").glob("*.toml"))
