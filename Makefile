@@ -27,6 +27,7 @@ test-slow: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_lexicon.py
 
 lint: setup
 	$(BIN)/ruff check framing tests benchmarks
