@@ -32,10 +32,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="override training.num_threads (torch)")
     parser.add_argument("--root", default=config.PROJECT_DIR / "reports" / "runs", type=Path)
     parser.add_argument("--force", action="store_true", help="rerun finished (variant, seed)")
+    parser.add_argument(
+        "--save-models",
+        action="store_true",
+        help="save each trained transformer/hybrid as models_dir()/newsmtsc-<variant>-seed<seed>",
+    )
     return parser.parse_args(argv)
 
 
-def run_one(variant, seed, cfg, data, features, feature_seconds, lexicon):
+def run_one(variant, seed, cfg, data, features, feature_seconds, lexicon, save_to=None):
     """Fit one variant with one seed; returns (results table, predictions per test split)."""
     train, dev = data[bm.TRAIN_SPLIT], data[bm.SELECT_SPLIT]
     tests = {s: data[s] for s in bm.TEST_SPLITS}
@@ -67,6 +72,8 @@ def run_one(variant, seed, cfg, data, features, feature_seconds, lexicon):
     )
     clf.fit(train, train["label"], X_dev=dev, y_dev=dev["label"])
     print(f"{variant} seed {seed}: history {clf.history_}", flush=True)
+    if save_to is not None:
+        print(f"{variant} seed {seed}: saved to {clf.save(save_to)}", flush=True)
     return bm.result_rows(variant, seed, tests, clf.predict, bm.neural_info(clf), extra, sha)
 
 
@@ -95,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{variant} seed {seed}: done before, skipped ({done})", flush=True)
                 continue
             print(f"{variant} seed {seed}: running", flush=True)
+            save_to = None
+            if opts.save_models and variant in bm.NEURAL_VARIANTS:
+                save_to = config.models_dir() / f"newsmtsc-{variant}-seed{seed}"
             result, predictions = run_one(
-                variant, seed, cfg, data, features, feature_seconds, lexicon
+                variant, seed, cfg, data, features, feature_seconds, lexicon, save_to
             )
             for split, predicted in predictions.items():
                 table = data[split][["id", "label"]].assign(predicted=predicted)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import re
 
 import numpy as np
 import pandas as pd
@@ -47,7 +46,6 @@ DEV = [
     ("Sudmark condemned the plan.", "Sudmark", "against"),
     ("Sudmark discussed the plan.", "Sudmark", "neutral"),
 ]
-SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def _frame(rows) -> pd.DataFrame:
@@ -84,27 +82,9 @@ def _args(**changes) -> TrainingArguments:
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory):
-    """A 2-layer, hidden-32 BERT with its own WordPiece vocabulary, saved like a hub model."""
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    text = " ".join(s for s, _, _ in EXAMPLES + DEV) + MENTION_OPEN + MENTION_CLOSE
-    words = sorted(set(re.findall(r"\w+|[^\w\s]", text.lower())))
-    vocab_file = folder / "vocab.txt"
-    vocab_file.write_text("\n".join(SPECIAL + words) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizer(vocab=str(vocab_file))
-    config = BertConfig(
-        vocab_size=len(SPECIAL) + len(words),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
+def tiny_encoder(tiny_encoder_factory):
+    """A tiny BERT whose vocabulary covers the invented sentences and the mention markers."""
+    folder = tiny_encoder_factory([s for s, _, _ in EXAMPLES + DEV] + [MENTION_OPEN + MENTION_CLOSE])
     assert (folder / "model.safetensors").is_file()
     return folder
 
