@@ -811,7 +811,10 @@ def _load_tokenizer(path: Path):
 def _load_encoder(path: Path):
     """Tokenizer and pretrained encoder from a local folder: safetensors only, no remote code."""
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    # Our own progress bar covers training; transformers' per-load bar is noise in a pipeline.
+    hf_logging.disable_progress_bar()
     tokenizer = _load_tokenizer(path)
     try:
         encoder = AutoModel.from_pretrained(

@@ -159,28 +159,121 @@ def demo(force, root, jobs) -> None:
 @main.command()
 @click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="scores .parquet to write")
-@click.option("--method", type=click.Choice(["lexicon"]), default="lexicon", show_default=True)
-@click.option("--lexicon", "lexicon_name", default="framing-stance-v1", show_default=True)
+@click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True, help="model/hybrid need --model")
+@click.option("--model", "model_name", help="trained model: a name under the models folder, or a folder path")
+@click.option("--lexicon", "lexicon_name", default=None, help="lexicon (default: framing-stance-v1; for hybrid: the model's)")
 @click.option("--targets", "targets_name", default="targets-v1", show_default=True)
-@click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="also write frame counts here")
+@click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="lexicon: also write frame counts here")
+@click.option("--predictions", "predictions_out", type=click.Path(path_type=Path), help="model/hybrid: also write the per-mention probabilities here")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def score(articles_path, output, method, lexicon_name, targets_name, frames_out, jobs) -> None:
+def score(articles_path, output, method, model_name, lexicon_name, targets_name, frames_out,
+          predictions_out, precision, jobs) -> None:
     """Score stance per (article, target) for ARTICLES (an article table from `framing ingest`)."""
-    from framing import pipeline, scoring
+    from framing import model_scoring, pipeline, scoring
+    from framing.errors import ConfigError
     from framing.runs import read_table, write_table
 
+    if method != "lexicon" and not model_name:
+        raise ConfigError(f"--method {method} needs --model NAME_OR_FOLDER (see `framing train`)")
     articles = read_table(articles_path, kind="articles")
     n_jobs = jobs or pipeline.default_jobs()
     sents, ments = pipeline.sentences_and_mentions(
         articles, target_spec=pipeline.TargetSpec(targets_name), n_jobs=n_jobs, progress=True
     )
-    scores, frames = scoring.score_lexicon(articles, sents, ments, lexicon=lexicon_name, n_jobs=n_jobs)
+    if method == "lexicon":
+        scores, frames = scoring.score_lexicon(
+            articles, sents, ments, lexicon=lexicon_name or scoring.DEFAULT_LEXICON, n_jobs=n_jobs
+        )
+        if frames_out:
+            write_table(frames, frames_out)
+    else:
+        model = model_scoring.load_model(model_name)
+        model_scoring.check_method(method, model, f"model {model_name}")
+        scores, predictions = model_scoring.score_model(
+            articles, sents, ments, model, method=method, lexicon=lexicon_name,
+            target_set=targets_name, precision=precision, progress=True,
+        )
+        if predictions_out:
+            write_table(predictions, predictions_out)
     write_table(scores, output)
-    if frames_out:
-        write_table(frames, frames_out)
     summary = scores.groupby(["target", "label"]).size().unstack(fill_value=0) if len(scores) else scores
     _echo_table(f"scores ({method}): (article, target) rows by label", summary)
     click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("config_path", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="model folder (default: <models folder>/<name>)")
+def train(config_path, output) -> None:
+    """Fine-tune a stance model from the training CONFIG (TOML) and save it by name."""
+    from framing import training
+
+    folder, record = training.train(training.load_train_config(config_path), output=output)
+    if record["weak_labels"]:
+        click.echo("note: trained on weak (lexicon-derived) labels; evaluate only on gold labels")
+    click.echo(f"model: {folder.resolve()}")
+
+
+@main.command()
+@click.argument("model_name", metavar="MODEL")
+@click.argument("datasets", nargs=-1, required=True)
+@click.option("--map", "maps", multiple=True, metavar="OURS=THEIRS", help="column map, e.g. --map sentence=text")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="write the reports as JSON here")
+def evaluate(model_name, datasets, maps, precision, output) -> None:
+    """Evaluate MODEL (name or folder) on labelled DATASETS (.csv/.jsonl files or newsmtsc:<split>)."""
+    import json
+
+    from framing import training
+    from framing.model_scoring import load_model
+    from framing.runs import write_text
+
+    model = load_model(model_name)
+    reports = {}
+    for spec in datasets:
+        rep = training.evaluate(model, spec, columns=_parse_map(maps), precision=precision)
+        reports[spec] = rep
+        click.echo(f"\n{spec}: n {rep['n']}, macro-F1 {rep['macro_f1']:.3f}, accuracy "
+                   f"{rep['accuracy']:.3f}, calibration error {rep['ece']:.3f}")
+        per_class = ", ".join(f"{r['label']} {r['f1']:.3f}" for r in rep["per_class"])
+        click.echo(f"  F1 per class: {per_class}")
+        labels = [r["label"] for r in rep["per_class"]]
+        counts = {(c["true"], c["predicted"]): c["count"] for c in rep["confusion"]}
+        click.echo("  confusion (rows true, columns predicted): " + " | ".join(labels))
+        for t in labels:
+            click.echo(f"    {t:>8}: " + " ".join(f"{counts[(t, p)]:>6}" for p in labels))
+    if output:
+        write_text(json.dumps(reports, indent=2, sort_keys=True) + "\n", output)
+        click.echo(f"wrote {output}")
+
+
+@main.command("weak-label")
+@click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="labelled .csv to write")
+@click.option("--seed", type=int, required=True)
+@click.option("--lexicon", "lexicon_name", default="framing-stance-v1", show_default=True)
+@click.option("--targets", "targets_name", default="targets-v1", show_default=True)
+@click.option("--per-label", type=int, default=2000, show_default=True, help="at most this many rows per label")
+@click.option("--margin", type=float, default=1.0, show_default=True, help="cue weight needed for favor/against")
+@click.option("-j", "--jobs", type=int, default=0)
+def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_label, margin, jobs) -> None:
+    """Label confident mentions of ARTICLES with the lexicon, for training without gold labels."""
+    from framing import pipeline, training
+    from framing.runs import read_table, write_text
+
+    articles = read_table(articles_path, kind="articles")
+    sents, ments = pipeline.sentences_and_mentions(
+        articles, target_spec=pipeline.TargetSpec(targets_name),
+        n_jobs=jobs or pipeline.default_jobs(), progress=True,
+    )
+    table = training.weak_labels(articles, sents, ments, lexicon=lexicon_name, seed=seed,
+                                 per_label=per_label, margin=margin)
+    write_text(table.to_csv(index=False), output)
+    _echo_table("weak labels:", table.groupby(["language", "label"]).size().unstack(fill_value=0)
+                if len(table) else table)
+    click.echo(f"wrote {output} (label_source {table['label_source'].iloc[0] if len(table) else '-'}; "
+               "train on it, never evaluate on it)")
 
 
 @main.command()

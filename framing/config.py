@@ -90,6 +90,7 @@ MODELS_ENV = "FRAMING_MODELS"
 SCORING_METHODS: tuple[str, ...] = ("lexicon", "model", "hybrid")
 #: Scoring methods that need a trained model.
 MODEL_METHODS: tuple[str, ...] = ("model", "hybrid")
+EVENT_METHODS: tuple[str, ...] = ("column", "encoder", "tfidf")
 #: Input formats ``corpus.format`` accepts ("" guesses from the file ending).
 INPUT_FORMATS: tuple[str, ...] = ("txt", "csv", "jsonl", "json", "parquet", "html")
 #: Canonical fields a ``[corpus.columns]`` map may fill.
@@ -321,6 +322,23 @@ class ScoringConfig:
 
 
 @dataclass(frozen=True)
+class TrainingConfig:
+    """Fine-tuning inside a run: how ``scoring.model`` is made when it does not exist yet."""
+
+    #: "" : scoring.model must exist. "weak": derive weak labels from this corpus with the lexicon
+    #: and fine-tune scoring.model on them when it is missing or was trained on other labels.
+    labels: str = ""
+    #: Encoder to fine-tune: a folder or a model name; "" = the bundled all-MiniLM-L6-v2.
+    base_model: str = ""
+    #: Weak labels: at most this many rows per label.
+    per_label: int = 2000
+    #: Weak labels: cue weight needed for favor/against.
+    margin: float = 1.0
+    #: Keys of framing.classifier.TrainingArguments (the seed is the experiment's).
+    arguments: FrozenDict = field(default_factory=FrozenDict)
+
+
+@dataclass(frozen=True)
 class CompareConfig:
     """Outlet comparison: grouping and the statistics' knobs."""
 
@@ -336,6 +354,17 @@ class CompareConfig:
     ci: float = 0.95
     #: Test for pairwise contrasts, one of ``COMPARE_TESTS``.
     test: str = "permutation"
+    #: Same-event grouping, one of ``EVENT_METHODS``: "column" uses the corpus's ``event`` column
+    #: (none: no same-event view); "encoder" / "tfidf" group articles by date window and the
+    #: cosine similarity of their title and lead (framing.compare.group_events).
+    events: str = "column"
+    #: Days an event stays open after its first article.
+    event_window_days: int = 3
+    #: Smallest mean cosine similarity to join an event (encoder: ~0.5; TF-IDF: ~0.2).
+    event_threshold: float = 0.5
+    #: Further grouping columns, each with its own stance table and heatmap (e.g. ["outlet"]
+    #: beside by = ["leaning"]).
+    also_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,6 +397,7 @@ class ExperimentConfig:
     data_dir: Path = field(default_factory=_default_data_dir)
     targets: TargetsConfig = field(default_factory=TargetsConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     source: Path | None = field(default=None, compare=False, repr=False)
@@ -489,11 +519,13 @@ SECTIONS: dict[str, type] = {
     "corpus": CorpusConfig,
     "targets": TargetsConfig,
     "scoring": ScoringConfig,
+    "training": TrainingConfig,
     "compare": CompareConfig,
     "report": ReportConfig,
 }
 #: Keys of a section that are free-form tables (any key, string values).
-_FREE_TABLES = {("corpus", "columns"), ("corpus", "extra")}
+_FREE_TABLES = {("corpus", "columns"), ("corpus", "extra"), ("training", "arguments")}
+TRAINING_LABELS: tuple[str, ...] = ("", "weak")
 _TOP_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(ExperimentConfig) if f.compare
 )
@@ -687,11 +719,13 @@ def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
         _path(ctx, "data_dir", data["data_dir"], folders) if "data_dir" in data else data_dir()
     )
     folders = {"data_dir": top["data_dir"], **folders}
+    training = _training(_section(data, "training", ctx), ctx, folders, top["seed"])
     return ExperimentConfig(
         **top,
         corpus=_corpus(_section(data, "corpus", ctx), ctx, folders),
         targets=_targets(_section(data, "targets", ctx), ctx, folders),
-        scoring=_scoring(_section(data, "scoring", ctx), ctx, folders),
+        scoring=_scoring(_section(data, "scoring", ctx), ctx, folders, training),
+        training=training,
         compare=_compare(_section(data, "compare", ctx), ctx),
         report=_report(_section(data, "report", ctx), ctx, top["name"]),
         source=ctx.source.expanduser().resolve() if ctx.source is not None else None,
@@ -783,7 +817,42 @@ def _targets(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) 
     return cfg
 
 
-def _scoring(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) -> ScoringConfig:
+def _training(
+    table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path], seed: int
+) -> TrainingConfig:
+    out: dict[str, Any] = {}
+    if "labels" in table:
+        out["labels"] = _choice(ctx, "training.labels", table["labels"], TRAINING_LABELS)
+    if "base_model" in table:
+        out["base_model"] = _name_or_path(ctx, "training.base_model", table["base_model"], folders)
+    if "per_label" in table:
+        out["per_label"] = _int(ctx, "training.per_label", table["per_label"], 1)
+    if "margin" in table:
+        out["margin"] = _float(ctx, "training.margin", table["margin"], lambda x: x > 0, "> 0")
+    if "arguments" in table:
+        arguments = table["arguments"]
+        if not isinstance(arguments, Mapping):
+            raise _bad(ctx, "training.arguments", "a table of TrainingArguments keys", arguments)
+        if "seed" in arguments:
+            raise ConfigError(
+                f"training.arguments.seed in {ctx.file}: the run's seed (top-level seed) is used"
+            )
+        from framing.classifier import TrainingArguments
+
+        try:
+            TrainingArguments.from_dict({**arguments, "seed": seed})
+        except ConfigError as err:
+            raise ConfigError(f"training.arguments in {ctx.file}: {err}") from None
+        out["arguments"] = FrozenDict(arguments)
+    cfg = TrainingConfig(**out)
+    if cfg.base_model:
+        _check_folder(ctx, "training.base_model", cfg.base_model, resolve_model)
+    return cfg
+
+
+def _scoring(
+    table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path], training: TrainingConfig
+) -> ScoringConfig:
     out: dict[str, Any] = {}
     if "method" in table:
         out["method"] = _choice(ctx, "scoring.method", table["method"], SCORING_METHODS)
@@ -806,8 +875,14 @@ def _scoring(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) 
             f"give its name under {models_dir()} or a folder path (or use method = 'lexicon')"
         )
     _check_folder(ctx, "scoring.lexicon", cfg.lexicon, resolve_lexicon)
-    if cfg.method in MODEL_METHODS:
+    if cfg.method in MODEL_METHODS and not training.labels:
+        # With training.labels the run makes the model when it is missing.
         _check_folder(ctx, "scoring.model", cfg.model, resolve_model)
+    if training.labels and cfg.method not in MODEL_METHODS:
+        raise ConfigError(
+            f"training.labels = {training.labels!r} in {ctx.file} trains a model, but "
+            f"scoring.method is {cfg.method!r}; use method 'hybrid' or 'model', or drop [training]"
+        )
     return cfg
 
 
@@ -828,6 +903,8 @@ def _compare(table: dict[str, Any], ctx: _Context) -> CompareConfig:
         if not by:
             raise _bad(ctx, "compare.by", 'at least one column name, e.g. ["outlet"]', table["by"])
         out["by"] = tuple(by)
+    if "also_by" in table:
+        out["also_by"] = tuple(_str_list(ctx, "compare.also_by", table["also_by"]))
     for key in ("n_boot", "n_perm", "min_n"):
         if key in table:
             out[key] = _int(ctx, f"compare.{key}", table[key], 1)
@@ -837,6 +914,17 @@ def _compare(table: dict[str, Any], ctx: _Context) -> CompareConfig:
         )
     if "test" in table:
         out["test"] = _choice(ctx, "compare.test", table["test"], COMPARE_TESTS)
+    if "events" in table:
+        out["events"] = _choice(ctx, "compare.events", table["events"], EVENT_METHODS)
+    if "event_window_days" in table:
+        out["event_window_days"] = _int(
+            ctx, "compare.event_window_days", table["event_window_days"], 0
+        )
+    if "event_threshold" in table:
+        out["event_threshold"] = _float(
+            ctx, "compare.event_threshold", table["event_threshold"], lambda x: -1 <= x <= 1,
+            "a cosine in [-1, 1]",
+        )
     return CompareConfig(**out)
 
 

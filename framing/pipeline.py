@@ -212,6 +212,119 @@ def _score_stage(articles, sentences, mentions, lexicon, *, neutral_band: float,
     return {"scores": scores, "frames": frames}
 
 
+def _model_score_stage(articles, sentences, mentions, model, lexicon, *, method: str,
+                      target_set: str, neutral_band: float) -> dict[str, pd.DataFrame]:
+    from framing import model_scoring
+
+    scores, predictions = model_scoring.score_model(
+        articles, sentences, mentions, model_scoring.load_model(model), method=method,
+        lexicon=lexicon if method == "hybrid" else None, target_set=target_set,
+        neutral_band=neutral_band,
+    )
+    return {"scores": scores, "predictions": predictions}
+
+
+def _weak_label_stage(articles, sentences, mentions, lexicon, *, seed: int, per_label: int,
+                      margin: float) -> pd.DataFrame:
+    from framing import training
+
+    return training.weak_labels(articles, sentences, mentions, lexicon=lexicon, seed=seed,
+                                per_label=per_label, margin=margin)
+
+
+def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexicon, *,
+                 force: bool = False, say=lambda *a, **k: None) -> Path:
+    """The folder of ``scoring.model``, fine-tuned first when ``[training]`` asks for it.
+
+    With ``training.labels = "weak"``: weak labels are derived from the run's corpus (a cached
+    stage, ``weak_labels.parquet``, also written as CSV) and the model is trained on them unless
+    ``models_dir()/<scoring.model>`` already holds a model trained on exactly these labels with
+    the same training settings (then it is reused). Without ``[training]`` the model must exist.
+    """
+    from framing import config as cfgmod
+    from framing import training
+    from framing.runs import table_sha256, write_text
+
+    name = cfg.scoring.model
+    if not cfg.training.labels:
+        return cfgmod.resolve_model(name)
+    tc = cfg.training
+    labels = run.stage(
+        "weak_labels",
+        {"articles": articles, "sentences": sentences, "mentions": mentions, "lexicon": lexicon},
+        _weak_label_stage,
+        settings=dict(seed=cfg.seed, per_label=tc.per_label, margin=tc.margin),
+        force=force,
+    )
+    counts = labels["label"].value_counts().to_dict() if len(labels) else {}
+    say(f"weak labels: {len(labels)} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})")
+    if labels["label"].nunique() < 2:
+        raise DataError(
+            f"the lexicon gives confident labels of fewer than two kinds on this corpus ({counts}); "
+            "a model cannot be trained on them: lower training.margin, or use method 'lexicon'"
+        )
+    csv_path = run.path / "weak_labels.csv"
+    write_text(labels.to_csv(index=False), csv_path)
+    folder = Path(name) if not cfgmod.is_name(name) else cfgmod.models_dir() / name
+    method_lexicon = cfg.scoring.lexicon if cfg.scoring.method == "hybrid" else ""
+    train_cfg = training.TrainConfig(
+        name=folder.name, seed=cfg.seed, train=str(csv_path), base_model=tc.base_model,
+        lexicon=method_lexicon, target_set=cfg.targets.lexicon, training=dict(tc.arguments),
+        source=str(cfg.source or ""),
+    )
+    wanted = {"labels_sha256": table_sha256(labels), "settings": {
+        k: v for k, v in train_cfg.to_dict().items() if k not in ("train", "source")}}
+    record = folder / training.TRAINING_META
+    if not force and record.is_file():
+        import json
+
+        previous = json.loads(record.read_text(encoding="utf-8")).get("run_key")
+        if previous == json.loads(json.dumps(wanted)):
+            say(f"model: reusing {folder} (trained earlier on the same weak labels and settings)")
+            return folder
+    say(f"model: fine-tuning {folder.name} on {len(labels)} weak labels")
+    trained, _ = training.train(train_cfg, output=folder, progress=False, run_key=wanted)
+    return trained
+
+
+def _events_stage(articles, *, method: str, window_days: int, threshold: float) -> pd.DataFrame:
+    from framing import compare
+
+    processed = articles.loc[articles["status"].isin(PROCESSED_STATUSES)]
+    # The title and lead identify a story; the body adds cost, not identity.
+    lead = processed.assign(
+        title=processed["title"].fillna(""), text=processed["text"].fillna("").str.slice(0, 600)
+    )
+    embed = None
+    if method == "encoder":
+        from framing.embeddings import encoder_embed
+
+        embed = encoder_embed
+    return compare.group_events(lead, window_days=window_days, threshold=threshold, embed=embed)
+
+
+def with_events(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, force: bool = False,
+                say=lambda *a, **k: None) -> pd.DataFrame:
+    """The article table with an ``event`` column, as ``compare.events`` asks (see CompareConfig)."""
+    comp = cfg.compare
+    if comp.events == "column":
+        return articles
+    if "event" in articles.columns and articles["event"].notna().any():
+        say("events: the corpus has an event column; compare.events is not applied")
+        return articles
+    events = run.stage(
+        "events", {"articles": articles}, _events_stage,
+        settings=dict(method=comp.events, window_days=comp.event_window_days,
+                      threshold=comp.event_threshold),
+        force=force,
+    )
+    grouped = events.loc[events["event"] != ""]
+    say(f"events ({comp.events}): {grouped['event'].nunique()} events with 2+ articles, "
+        f"{len(grouped)} articles in them")
+    mapping = events.set_index("article_id")["event"]
+    return articles.assign(event=articles["article_id"].map(mapping).replace("", None))
+
+
 def run_experiment(
     cfg: ExperimentConfig,
     *,
@@ -247,11 +360,6 @@ def run_experiment(
 
     jobs = n_jobs or default_jobs()
     say = print if progress else (lambda *a, **k: None)
-    if cfg.scoring.method != "lexicon":
-        raise ConfigError(
-            f"scoring.method = {cfg.scoring.method!r} in {cfg.source}: only 'lexicon' runs inside "
-            "`framing run` so far; score with a model through `framing score --method model`"
-        )
     run = Run.open(cfg, root=root, command_line=command_line)
     run.set_seed(seed_torch=False)
     say(f"run folder: {run.path}")
@@ -293,13 +401,27 @@ def run_experiment(
         settings=dict(neutral_band=cfg.scoring.neutral_band, n_jobs=jobs),
         force=force,
     )
-    scores = scored["scores"]
-    say(f"scores: {len(scores)} (article, target) rows")
+    scores, other = scored["scores"], None
+    if cfg.scoring.method in ("model", "hybrid"):
+        folder = ensure_model(cfg, run, articles, sentences, mentions, lexicon, force=force, say=say)
+        modelled = run.stage(
+            "model_scores",
+            {"articles": articles, "sentences": sentences, "mentions": mentions,
+             "model": folder, "lexicon": lexicon},
+            _model_score_stage,
+            settings=dict(method=cfg.scoring.method, target_set=cfg.targets.lexicon,
+                          neutral_band=cfg.scoring.neutral_band),
+            force=force,
+        )
+        scores, other = modelled["scores"], scores
+    say(f"scores ({cfg.scoring.method}): {len(scores)} (article, target) rows")
     comp = cfg.compare
+    articles = with_events(cfg, run, articles, force=force, say=say)
     report.write_comparison(
         scores, run.path, frames=scored["frames"], sentences=sentences, mentions=mentions,
-        articles=articles, by=tuple(comp.by), random_state=cfg.seed, n_boot=comp.n_boot,
-        n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
+        articles=articles, compare_with=other, by=tuple(comp.by), also_by=tuple(comp.also_by),
+        random_state=cfg.seed,
+        n_boot=comp.n_boot, n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
     )
     counts = {
         "n_articles": int(len(articles)),

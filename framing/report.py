@@ -104,6 +104,7 @@ TABLE_FILES: dict[str, str] = {
     "distinguishing_terms": "distinguishing_terms.parquet",
     "same_event": "same_event.parquet",
     "disagreement_summary": "disagreement_summary.parquet",
+    "also_by": "outlet_table_also_by.parquet",
     "disagreement_examples": "disagreement_examples.parquet",
 }
 #: Bumped when the layout of comparison.json changes.
@@ -553,6 +554,7 @@ def write_comparison(
     articles: pd.DataFrame | None = None,
     compare_with: pd.DataFrame | None = None,
     by: str | Sequence[str] = ("outlet",),
+    also_by: Sequence[str] = (),
     random_state: int,
     n_boot: int = 2000,
     n_perm: int = 9999,
@@ -592,6 +594,10 @@ def write_comparison(
         A score table of the other method (lexicon vs model) -> ``disagreement_*`` tables.
     by : str or sequence of str, default ("outlet",)
         Grouping columns. Several columns are compared as one combined group.
+    also_by : sequence of str
+        Further grouping columns, each on its own: one stance table per column (stacked in
+        ``outlet_table_also_by.parquet`` with a ``grouping`` column) and a heatmap each, e.g.
+        ``by=("leaning",), also_by=("outlet",)``.
     random_state : int
         The run seed (bootstrap and permutations).
     n_boot, n_perm, min_n, ci, test
@@ -646,6 +652,8 @@ def write_comparison(
     _same_event(grouped, articles, group, out)
     _disagreement(scores, compare_with, by, out)
     _figures(outlet, contrasts, frame_tab, by, ci, out)
+    _also_by(scores, articles, also_by, by, out, n_boot=n_boot, random_state=random_state,
+             min_n=min_n, ci=ci)
 
     settings = {
         "by": list(by),
@@ -655,6 +663,7 @@ def write_comparison(
         "ci": float(ci),
         "test": test,
         "min_n": int(min_n),
+        "also_by": list(also_by),
     }
     counts = {
         "n_articles": int(scores["article_id"].nunique()),
@@ -677,6 +686,31 @@ def write_comparison(
     out.files["comparison"] = runs.write_json(record, run / COMPARISON_FILE)
     _drop_stale(run, old, files)
     return dict(sorted(out.files.items()))
+
+
+def _also_by(scores, articles, also_by, by, out: _Writer, **stats: Any) -> None:
+    """One stance table and heatmap per extra grouping column (each on its own)."""
+    extra = [c for c in dict.fromkeys(also_by) if (c,) != tuple(by)]
+    if not extra:
+        out.notes["also_by"] = "no further grouping columns were asked for (also_by)"
+        return
+    parts = []
+    for column in extra:
+        table = _attach(scores, (column,), _lookup((column,), articles, scores), "scores")
+        outlet = compare.outlet_table(table, by=(column,), **stats)
+        parts.append(outlet.rename(columns={column: "group"}).assign(grouping=column))
+        if len(outlet):
+            out.figure(
+                plots.heatmap_outlet_target(outlet, row=column),
+                figure_stem("heatmap", by=(column,)),
+                kind="heatmap",
+                target=None,
+                group=column,
+                caption=f"Mean stance per {column} and target (n = articles)",
+            )
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked["group"] = stacked["group"].astype(str)
+    out.table("also_by", stacked[["grouping", *[c for c in stacked.columns if c != "grouping"]]])
 
 
 def _write_scores(scores: pd.DataFrame, run: Path, out: _Writer) -> None:
@@ -1007,6 +1041,7 @@ def _assemble(ctx: _Context) -> list[Any]:
     for k, target in enumerate(ctx.targets, start=1):
         blocks += _target_section(ctx, target, k)
     blocks += _article_frames(ctx)
+    blocks += _also_by_section(ctx)
     blocks += _same_event_section(ctx)
     blocks += _disagreement_section(ctx)
     blocks += _other_figures(ctx)
@@ -1441,6 +1476,35 @@ def _article_frames(ctx: _Context) -> list[Any]:
     if not len(part):
         return []
     return [_Heading(2, "Frames in whole articles", "frames"), *_frames_block(ctx, part, "")]
+
+
+def _also_by_section(ctx: _Context) -> list[Any]:
+    table = ctx.tables.get("also_by")
+    if table is None or not len(table):
+        return []  # nothing asked for: no section
+    blocks: list[Any] = []
+    for grouping, part in table.groupby("grouping", sort=False):
+        anchor = _slug("also by", str(grouping))
+        blocks.append(_Heading(2, f"Stance by {grouping}", anchor))
+        stem = figure_stem("heatmap", by=(str(grouping),))
+        if stem in ctx.figures:
+            ctx.used_figures.add(stem)
+            blocks += _figure(ctx, stem, _caption(ctx, stem, f"Mean stance per {grouping} and target"))
+        shown, note = _cap(part, ctx.max_rows, ["target", "group"], "first groups")
+        rows = tuple(
+            (
+                _str_cell(r["group"]),
+                _str_cell(r["target"]),
+                _int(r["n_articles"]),
+                _num(r["mean"]),
+                _interval(r.get("ci_low"), r.get("ci_high")),
+                _warning(r.get("warning")),
+            )
+            for _, r in shown.iterrows()
+        )
+        blocks.append(_Table((str(grouping), "target", "articles", "mean", "interval", "warning"),
+                             rows, f"Mean stance per {grouping} and target", note))
+    return blocks
 
 
 def _same_event_section(ctx: _Context) -> list[Any]:
@@ -2059,6 +2123,7 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     "frame_table": ("target", "category", "n_articles", "article_share"),
     "distinguishing_terms": ("target", "term", "z"),
     "same_event": ("event", "target", "n_articles", "mean", "event_mean", "n_outlets", "deviation"),
+    "also_by": ("grouping", "group", "target", "n_articles", "mean"),
     "disagreement_summary": (
         "n_both",
         "n_lexicon_only",

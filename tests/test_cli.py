@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from framing.cli import EXIT_USAGE, main
@@ -57,7 +58,11 @@ def test_mentions_on_a_non_article_table(tmp_path):
     assert "missing columns" in res.output and "x.parquet" in res.output
 
 
-def test_demo_runs_end_to_end_and_prints_the_report(tmp_path):
+@pytest.mark.slow  # fine-tunes MiniLM on the demo's weak labels (about a minute on 2 cores)
+def test_demo_runs_end_to_end_and_prints_the_report(tmp_path, monkeypatch):
+    from framing import config
+
+    monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "models"))
     res = CliRunner().invoke(main, ["demo", "--root", str(tmp_path), "-j", "1"])
     assert res.exit_code == 0, res.output
     report_line = [ln for ln in res.output.splitlines() if ln.startswith("report: ")]

@@ -1,0 +1,555 @@
+"""Train, evaluate and weakly supervise stance models: what ``framing train`` and ``framing evaluate`` run.
+
+A training config is one TOML file (:func:`load_train_config`)::
+
+    name = "newsmtsc-hybrid"          # the model is saved as <models_dir>/<name>
+    seed = 13
+    base_model = ""                   # encoder folder; "" = the bundled all-MiniLM-L6-v2
+    lexicon = "framing-stance-v1"     # lexicon features fused into the model; "" = transformer only
+    target_set = "targets-v1"
+    language = "en"                   # language of rows without a language column
+
+    [data]
+    train = "newsmtsc:train"          # "newsmtsc:<split>" or a labelled .csv/.jsonl file
+    dev = "newsmtsc:dev-rw"           # optional: early stopping and checkpoint choice
+    test = ["newsmtsc:test-rw", "newsmtsc:test-mt"]   # optional: evaluated after training
+    [data.columns]                    # our column -> the file's column (see datasets.load_labelled)
+    sentence = "text"
+
+    [training]                        # framing.classifier.TrainingArguments (seed from the top)
+    epochs = 2
+
+Paths may use ``{data_dir}`` (``config.data_dir()``) and ``{config_dir}``; relative paths resolve
+against the config's folder.
+
+Saved with the model (``framing_model.json`` -> ``training``): the resolved config, the sha256 of
+every data file, whether the labels are weak, and the test reports. :func:`evaluate` scores any
+labelled file; it refuses weak labels (evaluating a model on the labels it learned from the lexicon
+measures agreement with the lexicon, not accuracy).
+
+Weak supervision (:func:`weak_labels`)
+--------------------------------------
+For a corpus without labels: every (article, sentence, target) of the mention table is labelled
+by the lexicon where the lexicon is confident, and only there:
+
+- ``against``: the cues attributed to the target sum to at most ``-margin`` and none is positive;
+- ``favor``: at least ``+margin`` and none is negative;
+- ``neutral``: the sentence has no lexicon cue at all (of any category, for any target);
+- anything else (mixed or weak cues) is left out.
+
+At most ``per_label`` rows per label are drawn (seeded). The file records
+``label_source = "weak:<lexicon>@<sha12>"`` on every row. A model trained on it is marked weakly
+supervised in its card; report its quality only on independent gold labels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from framing import config as cfgmod
+from framing import schema
+from framing.errors import ConfigError
+
+#: Prefix of a dataset spec naming a NewsMTSC split, e.g. "newsmtsc:train".
+NEWSMTSC_PREFIX = "newsmtsc:"
+#: Column of a labelled file that says where its labels come from; "weak:..." marks weak labels.
+LABEL_SOURCE_COLUMN = "label_source"
+WEAK_PREFIX = "weak:"
+TRAINING_META = "framing_training.json"
+_TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "data", "training")
+_DATA_KEYS = ("train", "dev", "test", "columns")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A validated training config (see the module docstring)."""
+
+    name: str
+    seed: int
+    train: str
+    base_model: str = ""
+    lexicon: str = "framing-stance-v1"
+    target_set: str = "targets-v1"
+    language: str = "en"
+    dev: str = ""
+    test: tuple[str, ...] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)
+    training: Mapping[str, Any] = field(default_factory=dict)
+    source: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["test"] = list(self.test)
+        out["columns"] = dict(self.columns)
+        out["training"] = dict(self.training)
+        return out
+
+    def arguments(self) -> Any:
+        """The :class:`~framing.classifier.TrainingArguments` of this config."""
+        from framing.classifier import TrainingArguments
+
+        return TrainingArguments.from_dict({**self.training, "seed": self.seed})
+
+
+def _unknown(key: str, allowed: Sequence[str], where: str, file: str) -> ConfigError:
+    match = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    hint = f"; did you mean {match[0]}?" if match else ""
+    return ConfigError(f"unknown key {key} in {file}{hint} (accepted in {where}: {', '.join(allowed)})")
+
+
+def train_config_from_dict(
+    data: Mapping[str, Any], *, source: str | os.PathLike = "<dict>", base_dir: Path | None = None
+) -> TrainConfig:
+    """Validate a mapping shaped like a training TOML file (see the module docstring)."""
+    file = str(source)
+    base = base_dir or (Path(source).resolve().parent if file != "<dict>" else Path.cwd())
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _unknown(key, _TOP_KEYS, "the top level", file)
+    for key in ("seed", "data"):
+        if key not in data:
+            raise ConfigError(f"{file}: the key {key} is required")
+    seed = data["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ConfigError(f"seed in {file}: expected an integer in [0, 2**32), received {seed!r}")
+    section = data["data"]
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"data in {file}: expected a table [data]")
+    for key in section:
+        if key not in _DATA_KEYS:
+            raise _unknown(f"data.{key}", [f"data.{k}" for k in _DATA_KEYS], "[data]", file)
+    if "train" not in section:
+        raise ConfigError(f"data.train in {file} is required: a labelled file or 'newsmtsc:train'")
+    folders = {"data_dir": cfgmod.data_dir(), "config_dir": base}
+
+    def spec(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{key} in {file}: expected a file path or 'newsmtsc:<split>', received {value!r}")
+        if value.startswith(NEWSMTSC_PREFIX):
+            return value
+        text = value.format(**{k: str(v) for k, v in folders.items()})
+        path = Path(text).expanduser()
+        return str(path if path.is_absolute() else (base / path).resolve())
+
+    tests = section.get("test", [])
+    if isinstance(tests, str):
+        tests = [tests]
+    if not isinstance(tests, list):
+        raise ConfigError(f"data.test in {file}: expected a list of datasets, received {tests!r}")
+    columns = section.get("columns", {})
+    if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
+        raise ConfigError(f"data.columns in {file}: expected a table of column names")
+    training = data.get("training", {})
+    if not isinstance(training, Mapping):
+        raise ConfigError(f"training in {file}: expected a table [training]")
+    if "seed" in training:
+        raise ConfigError(f"training.seed in {file}: give the seed once, at the top level")
+    strings = {}
+    for key, default in (("base_model", ""), ("lexicon", "framing-stance-v1"),
+                         ("target_set", "targets-v1"), ("language", "en")):
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} in {file}: expected text, received {value!r}")
+        strings[key] = value
+    if strings["base_model"]:
+        # A folder beside the config (or any path) wins; a bare name that is no such folder is
+        # a model name under models_dir().
+        as_path = spec("base_model", strings["base_model"])
+        if not cfgmod.is_name(strings["base_model"]) or Path(as_path).is_dir():
+            strings["base_model"] = as_path
+    name = data.get("name", Path(file).stem if file != "<dict>" else "")
+    if not isinstance(name, str) or not cfgmod.is_name(name):
+        raise ConfigError(
+            f"name in {file}: expected a model name without path separators, received {name!r}"
+        )
+    out = TrainConfig(
+        name=name,
+        seed=seed,
+        train=spec("data.train", section["train"]),
+        dev=spec("data.dev", section["dev"]) if section.get("dev") else "",
+        test=tuple(spec("data.test", t) for t in tests),
+        columns=dict(columns),
+        training=dict(training),
+        source=file,
+        **strings,
+    )
+    try:
+        out.arguments()
+    except ConfigError as err:
+        raise ConfigError(f"[training] in {file}: {err}") from None
+    return out
+
+
+def load_train_config(path: str | os.PathLike) -> TrainConfig:
+    """Read and validate a training config (TOML); errors name the file and the key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"training config not found: {path}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path} is not valid UTF-8 TOML: {err}") from None
+    return train_config_from_dict(data, source=path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def load_dataset(spec: str, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A labelled table from ``"newsmtsc:<split>"`` or a labelled CSV/JSONL file.
+
+    Returns
+    -------
+    DataFrame
+        ``datasets.LABELLED_COLUMNS`` plus ``label_source`` (``""`` when the file has none) and,
+        when the file has them, ``language`` and ``target_id``.
+    """
+    from framing import datasets
+
+    if spec.startswith(NEWSMTSC_PREFIX):
+        table = datasets.load_newsmtsc(spec[len(NEWSMTSC_PREFIX):])
+        return table.assign(**{LABEL_SOURCE_COLUMN: "newsmtsc"})
+    table = datasets.load_labelled(spec, column_map=columns)
+    extra = _extra_columns(Path(spec), (LABEL_SOURCE_COLUMN, "language", "target_id"))
+    for name, values in extra.items():
+        if len(values) == len(table):
+            table[name] = values
+    if LABEL_SOURCE_COLUMN not in table.columns:
+        table[LABEL_SOURCE_COLUMN] = ""
+    return table
+
+
+def _extra_columns(path: Path, names: Sequence[str]) -> dict[str, list[str]]:
+    if path.suffix.lower() == ".csv":
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    else:
+        raw = pd.read_json(path, lines=True, dtype=False)
+    return {n: raw[n].fillna("").astype(str).tolist() for n in names if n in raw.columns}
+
+
+def is_weak(table: pd.DataFrame) -> bool:
+    """Whether any label of ``table`` is weak (``label_source`` starting with ``"weak:"``)."""
+    if LABEL_SOURCE_COLUMN not in table.columns:
+        return False
+    return bool(table[LABEL_SOURCE_COLUMN].astype(str).str.startswith(WEAK_PREFIX).any())
+
+
+def dataset_sha256(spec: str) -> str:
+    """Content hash of the file behind a dataset spec."""
+    from framing import datasets
+    from framing.runs import file_sha256
+
+    if spec.startswith(NEWSMTSC_PREFIX):
+        return file_sha256(datasets.newsmtsc_path(spec[len(NEWSMTSC_PREFIX):]))
+    return file_sha256(spec)
+
+
+def with_features(
+    table: pd.DataFrame, lexicon: Any, *, target_set: Any = "targets-v1", language: str = "en"
+) -> tuple[pd.DataFrame, list[str]]:
+    """Add the lexicon mention features (``lex__*``) a hybrid model reads to a labelled table.
+
+    The labelled row's span is its own mention; a target-set mention overlapping it is treated as
+    the same target (see :func:`framing.benchmark.lexicon_mentions`). Rows with a ``language``
+    column use it, others ``language``.
+    """
+    from framing import benchmark as bm
+    from framing.features import LexiconVectorizer
+    from framing.targets import TargetSet, load_targets
+
+    targets = target_set if isinstance(target_set, TargetSet) else load_targets(target_set)
+    vec = LexiconVectorizer(lexicon, unit="mention", target_set=targets, default_language=language)
+    if "language" in table.columns and table["language"].astype(str).str.len().gt(0).any():
+        parts = []
+        for lang, group in table.groupby(table["language"].replace("", language), sort=False):
+            rows = bm.lexicon_mentions(group, targets, str(lang))
+            parts.append(rows)
+        rows = pd.concat(parts).loc[table.index]
+    else:
+        rows = bm.lexicon_mentions(table, targets, language)
+    vec.fit(rows.iloc[:0])
+    values = vec.transform(rows) if len(rows) else np.zeros((0, len(vec.feature_names_out_)))
+    names = [f"{bm.FEATURE_PREFIX}{n}" for n in vec.get_feature_names_out()]
+    out = pd.concat([table, pd.DataFrame(values, columns=names, index=table.index)], axis=1)
+    return out, names
+
+
+# ---------------------------------------------------------------------------------------------
+# Train and evaluate
+
+
+def train(
+    cfg: TrainConfig,
+    *,
+    output: str | Path | None = None,
+    progress: bool = True,
+    run_key: Mapping[str, Any] | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Fine-tune the model of ``cfg``, evaluate it on the test sets, save it.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+    output : path, optional
+        Model folder; default ``config.models_dir() / cfg.name``.
+    progress : bool
+        Print what happens (and the training progress bar, if the config asks for it).
+    run_key : mapping, optional
+        Recorded in the training record; ``framing run`` reuses the model while it matches.
+
+    Returns
+    -------
+    (Path, dict)
+        The model folder and the training record (also saved in it as ``framing_training.json``).
+    """
+    from framing.classifier import StanceClassifier
+    from framing.lexicon import load_lexicon
+
+    say = print if progress else (lambda *a, **k: None)
+    args = cfg.arguments()
+    if not progress:
+        args = dataclasses.replace(args, progress_bar=False)
+    data = {"train": load_dataset(cfg.train, columns=cfg.columns)}
+    if cfg.dev:
+        data["dev"] = load_dataset(cfg.dev, columns=cfg.columns)
+    tests = {spec: load_dataset(spec, columns=cfg.columns) for spec in cfg.test}
+    for spec, table in tests.items():
+        if is_weak(table):
+            raise ConfigError(f"data.test {spec} holds weak labels; evaluate on independent gold labels")
+    say(f"train: {len(data['train'])} rows" + (f", dev: {len(data['dev'])}" if cfg.dev else ""))
+    lexicon = load_lexicon(cfg.lexicon) if cfg.lexicon else None
+    features: list[str] = []
+    if lexicon is not None:
+        for key in list(data):
+            data[key], features = with_features(
+                data[key], lexicon, target_set=cfg.target_set, language=cfg.language
+            )
+        tests = {
+            k: with_features(v, lexicon, target_set=cfg.target_set, language=cfg.language)[0]
+            for k, v in tests.items()
+        }
+    base = (
+        cfgmod.resolve_model(cfg.base_model) if cfg.base_model and cfgmod.is_name(cfg.base_model)
+        else (cfg.base_model or None)
+    )
+    clf = StanceClassifier(
+        model_path=base,
+        args=args,
+        feature_columns=tuple(features),
+        lexicon_name=lexicon.id if lexicon is not None else None,
+        lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
+    )
+    started = time.perf_counter()
+    dev = data.get("dev")
+    clf.fit(
+        data["train"], data["train"]["label"],
+        X_dev=dev, y_dev=None if dev is None else dev["label"],
+    )
+    seconds = time.perf_counter() - started
+    seen = clf.metrics_["steps"] * args.batch_size
+    say(f"trained in {seconds:.0f} s: {clf.metrics_['steps']} steps, about "
+        f"{seen / max(seconds, 1e-9):.1f} training examples/s (dev evaluations included)")
+    reports = {}
+    for spec, table in tests.items():
+        reports[spec] = _evaluate_table(clf, table)
+        say(f"{spec}: macro-F1 {reports[spec]['macro_f1']:.3f}, accuracy {reports[spec]['accuracy']:.3f}")
+    folder = Path(output) if output else cfgmod.models_dir() / cfg.name
+    clf.save(folder)
+    record = {
+        "config": cfg.to_dict(),
+        "data_sha256": {spec: dataset_sha256(spec) for spec in (cfg.train, cfg.dev, *cfg.test) if spec},
+        "weak_labels": is_weak(data["train"]),
+        "label_source": sorted(set(data["train"][LABEL_SOURCE_COLUMN].astype(str))),
+        "train_seconds": round(seconds, 3),
+        "test": reports,
+        "run_key": dict(run_key) if run_key is not None else None,
+    }
+    _write_json(folder / TRAINING_META, record)
+    _append_card(folder, record)
+    return folder, record
+
+
+def evaluate(
+    model: Any,
+    spec: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    target_set: Any = "targets-v1",
+    language: str = "en",
+    precision: str = "fp32",
+) -> dict[str, Any]:
+    """Evaluate a saved model (name, folder or fitted classifier) on a labelled dataset.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``macro_f1, accuracy, per_class, confusion, ece`` (see
+        :func:`framing.evaluation.classification_report`), ``n`` and ``dataset``.
+
+    Raises
+    ------
+    ConfigError
+        The labels are weak (``label_source`` "weak:..."), or the model's lexicon is missing.
+    """
+    from framing.lexicon import load_lexicon
+    from framing.model_scoring import load_model
+
+    clf = load_model(model) if isinstance(model, str | Path) else model
+    table = load_dataset(spec, columns=columns)
+    if is_weak(table):
+        raise ConfigError(
+            f"{spec} holds weak labels (label_source {WEAK_PREFIX}...): they come from the lexicon, "
+            "so a score on them measures agreement with the lexicon, not accuracy; evaluate on "
+            "labels coded by people"
+        )
+    if len(clf.feature_columns):
+        if not clf.lexicon_name:
+            raise ConfigError("the model uses lexicon features but does not record its lexicon")
+        table, _ = with_features(
+            table, load_lexicon(clf.lexicon_name), target_set=target_set, language=language
+        )
+    out = _evaluate_table(clf, table, precision=precision)
+    out["dataset"] = spec
+    return out
+
+
+def _evaluate_table(clf: Any, table: pd.DataFrame, *, precision: str = "fp32") -> dict[str, Any]:
+    from framing.evaluation import classification_report, report_to_json
+
+    proba = clf.predict_proba(table, precision=precision)
+    predicted = clf.classes_[proba.argmax(axis=1)]
+    report = classification_report(
+        table["label"], predicted, labels=list(clf.classes_), proba=proba
+    )
+    return {**report_to_json(report), "n": int(len(table))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Weak supervision
+
+
+def weak_labels(
+    articles: pd.DataFrame,
+    sentences: pd.DataFrame,
+    mentions: pd.DataFrame,
+    *,
+    lexicon: Any = "framing-stance-v1",
+    seed: int,
+    per_label: int = 2000,
+    margin: float = 1.0,
+) -> pd.DataFrame:
+    """Lexicon-derived labels for confident (sentence, target) mentions (module docstring).
+
+    Returns
+    -------
+    DataFrame
+        A labelled table (``id, sentence, target, span_start, span_end, label``) plus
+        ``label_source``, ``target_id``, ``article_id``, ``sent_id``, ``outlet``, ``language``;
+        sorted by id. Write it with ``to_csv`` and train on it with ``framing train``.
+    """
+    from framing.model_scoring import mention_examples
+    from framing.scoring import match_cues, resolve_lexicon
+
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"seed must be an integer, received {seed!r}")
+    if not isinstance(per_label, int) or per_label < 1:
+        raise ConfigError(f"per_label must be a positive integer, received {per_label!r}")
+    if not margin > 0:
+        raise ConfigError(f"margin must be > 0, received {margin!r}")
+    lex = resolve_lexicon(lexicon)
+    examples = mention_examples(articles, sentences, mentions)
+    cues = match_cues(articles, sentences, mentions, lexicon=lex)
+    key = ["article_id", "sent_id", "target"]
+    attributed = cues.loc[cues["target"] != ""]
+    sums = attributed.assign(
+        pos=attributed["signed"].clip(lower=0), neg=(-attributed["signed"]).clip(lower=0)
+    ).groupby(key)[["pos", "neg"]].sum()
+    any_cue = set(zip(cues["article_id"], cues["sent_id"], strict=True))
+    ex = examples.merge(sums.reset_index(), on=key, how="left").fillna({"pos": 0.0, "neg": 0.0})
+    no_cue = np.array(
+        [(a, s) not in any_cue for a, s in zip(ex["article_id"], ex["sent_id"], strict=True)],
+        dtype=bool,
+    )
+    against, neutral, favor = schema.STANCE_LABELS
+    label = np.select(
+        [(ex["neg"] >= margin) & (ex["pos"] == 0), (ex["pos"] >= margin) & (ex["neg"] == 0), no_cue],
+        [against, favor, neutral],
+        default="",
+    )
+    ex["label"] = label
+    ex = ex.loc[ex["label"] != ""]
+    ex = ex.assign(id=ex["article_id"] + ":" + ex["sent_id"].astype(str) + ":" + ex["target"])
+    ex = ex.drop_duplicates("id").sort_values("id", kind="stable")
+    rng = np.random.default_rng(seed)
+    parts = []
+    for lab in schema.STANCE_LABELS:
+        group = ex.loc[ex["label"] == lab]
+        if len(group) > per_label:
+            group = group.iloc[np.sort(rng.choice(len(group), per_label, replace=False))]
+        parts.append(group)
+    chosen = pd.concat(parts).sort_values("id", kind="stable", ignore_index=True)
+    outlet = (
+        articles.assign(article_id=articles["article_id"].astype(str))
+        .drop_duplicates("article_id").set_index("article_id")["outlet"]
+        if "outlet" in articles.columns else pd.Series(dtype=object)
+    )
+    return pd.DataFrame({
+        "id": chosen["id"],
+        "sentence": chosen["sentence"],
+        "target": chosen["mention"],
+        "span_start": chosen["span_start"],
+        "span_end": chosen["span_end"],
+        "label": chosen["label"],
+        LABEL_SOURCE_COLUMN: f"{WEAK_PREFIX}{lex.id}@{lex.sha256[:12]}",
+        "target_id": chosen["target"],
+        "article_id": chosen["article_id"],
+        "sent_id": chosen["sent_id"],
+        "outlet": chosen["article_id"].map(outlet).fillna("unknown"),
+        "language": chosen["language"],
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def _write_json(path: Path, data: Any) -> None:
+    from framing.runs import write_text
+
+    write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n", path)
+
+
+def _append_card(folder: Path, record: Mapping[str, Any]) -> None:
+    """Add the training data and test results to the model card."""
+    from framing.classifier import CARD_FILE
+
+    lines = ["", "## Training data", ""]
+    for spec, digest in record["data_sha256"].items():
+        lines.append(f"- `{spec}` (sha256 {digest[:12]})")
+    if record["weak_labels"]:
+        lines += [
+            "",
+            "**Weakly supervised.** The training labels were derived from the lexicon "
+            f"({', '.join(record['label_source'])}), not coded by people. Judge this model only on "
+            "independent gold labels; agreement with the lexicon is not accuracy.",
+        ]
+    if record["test"]:
+        lines += ["", "## Test results", "", "| dataset | n | macro-F1 | accuracy |", "|---|---|---|---|"]
+        for spec, rep in record["test"].items():
+            lines.append(f"| `{spec}` | {rep['n']} | {rep['macro_f1']:.3f} | {rep['accuracy']:.3f} |")
+    card = folder / CARD_FILE
+    card.write_text(card.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+
