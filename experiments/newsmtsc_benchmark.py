@@ -32,6 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="override training.num_threads (torch)")
     parser.add_argument("--root", default=config.PROJECT_DIR / "reports" / "runs", type=Path)
     parser.add_argument("--force", action="store_true", help="rerun finished (variant, seed)")
+    parser.add_argument("--out", type=Path, help="also copy results.csv and results.md here")
     parser.add_argument(
         "--save-models",
         action="store_true",
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         out / "manifest.json",
     )
+    if opts.out:
+        for name in ("results.csv", "results.md"):
+            runs.write_text((out / name).read_text(encoding="utf-8"), opts.out / name)
     print((out / "results.md").read_text(encoding="utf-8"))
     return 0
 

@@ -315,6 +315,19 @@ def report_cmd(run_dir, title) -> None:
     click.echo(f"markdown: {paths['markdown'].resolve()}")
 
 
+@main.command()
+@click.argument("configs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output-dir", default=Path("reports/paper"), show_default=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="recompute every stage, even when cached")
+@click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True)
+@click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
+def paper(configs, output_dir, force, root, jobs) -> None:
+    """Run experiment CONFIGS and collect every figure and table under OUTPUT_DIR (with SHA256SUMS)."""
+    from framing.paper import build_paper
+
+    build_paper(configs, output_dir, root=root, force=force, n_jobs=jobs or None)
+
+
 @main.group()
 def lexicon() -> None:
     """Inspect lexicons: validate, stats, coverage."""
@@ -371,6 +384,14 @@ def coverage(articles_path, lexicon_name, top, output_dir, jobs) -> None:
         if output_dir:
             write_table(table, Path(output_dir) / f"coverage-{key}.csv")
 
+
+def _add_subgroups() -> None:
+    from framing.cli_annotate import annotate
+
+    main.add_command(annotate)
+
+
+_add_subgroups()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -327,7 +327,11 @@ class TrainingConfig:
 
     #: "" : scoring.model must exist. "weak": derive weak labels from this corpus with the lexicon
     #: and fine-tune scoring.model on them when it is missing or was trained on other labels.
+    #: "config": train scoring.model from the training config ``config`` (``framing train``
+    #: format) when it is missing or was trained from other settings or data.
     labels: str = ""
+    #: Training config (TOML) for labels = "config".
+    config: Path | None = None
     #: Encoder to fine-tune: a folder or a model name; "" = the bundled all-MiniLM-L6-v2.
     base_model: str = ""
     #: Weak labels: at most this many rows per label.
@@ -525,7 +529,7 @@ SECTIONS: dict[str, type] = {
 }
 #: Keys of a section that are free-form tables (any key, string values).
 _FREE_TABLES = {("corpus", "columns"), ("corpus", "extra"), ("training", "arguments")}
-TRAINING_LABELS: tuple[str, ...] = ("", "weak")
+TRAINING_LABELS: tuple[str, ...] = ("", "weak", "config")
 _TOP_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(ExperimentConfig) if f.compare
 )
@@ -823,6 +827,8 @@ def _training(
     out: dict[str, Any] = {}
     if "labels" in table:
         out["labels"] = _choice(ctx, "training.labels", table["labels"], TRAINING_LABELS)
+    if table.get("config") is not None:  # to_dict() writes None for "no training config"
+        out["config"] = _path(ctx, "training.config", table["config"], folders, must_exist="file")
     if "base_model" in table:
         out["base_model"] = _name_or_path(ctx, "training.base_model", table["base_model"], folders)
     if "per_label" in table:
@@ -845,6 +851,11 @@ def _training(
             raise ConfigError(f"training.arguments in {ctx.file}: {err}") from None
         out["arguments"] = FrozenDict(arguments)
     cfg = TrainingConfig(**out)
+    if (cfg.labels == "config") != (cfg.config is not None):
+        raise ConfigError(
+            f"training.config in {ctx.file}: give a training config exactly when "
+            f"training.labels = 'config' (labels is {cfg.labels!r})"
+        )
     if cfg.base_model:
         _check_folder(ctx, "training.base_model", cfg.base_model, resolve_model)
     return cfg

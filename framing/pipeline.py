@@ -232,9 +232,29 @@ def _weak_label_stage(articles, sentences, mentions, lexicon, *, seed: int, per_
                                 per_label=per_label, margin=margin)
 
 
+def _trained_with(folder: Path, wanted: dict) -> bool:
+    """Whether the model in ``folder`` was trained by a run with this key."""
+    import json
+
+    from framing import training
+
+    record = folder / training.TRAINING_META
+    if not (record.is_file() and (folder / "model.safetensors").is_file()):
+        return False
+    try:
+        previous = json.loads(record.read_text(encoding="utf-8")).get("run_key")
+    except (OSError, json.JSONDecodeError):
+        return False
+    return previous == json.loads(json.dumps(wanted, default=str))
+
+
 def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexicon, *,
                  force: bool = False, say=lambda *a, **k: None) -> Path:
-    """The folder of ``scoring.model``, fine-tuned first when ``[training]`` asks for it.
+    """The folder of ``scoring.model``, trained first when ``[training]`` asks for it.
+
+    With ``training.labels = "config"`` the model is trained from the training config (the
+    ``framing train`` format) unless the folder holds a model trained from the same settings and
+    data files (by content hash).
 
     With ``training.labels = "weak"``: weak labels are derived from the run's corpus (a cached
     stage, ``weak_labels.parquet``, also written as CSV) and the model is trained on them unless
@@ -249,6 +269,22 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     if not cfg.training.labels:
         return cfgmod.resolve_model(name)
     tc = cfg.training
+    folder = Path(name) if not cfgmod.is_name(name) else cfgmod.models_dir() / name
+    if tc.labels == "config":
+        train_cfg = training.load_train_config(tc.config)
+        wanted = {
+            "settings": {k: v for k, v in train_cfg.to_dict().items() if k not in ("name", "source")},
+            "data_sha256": {s: training.dataset_sha256(s)
+                            for s in (train_cfg.train, train_cfg.dev, *train_cfg.test) if s},
+        }
+        if not force and _trained_with(folder, wanted):
+            say(f"model: reusing {folder} (trained earlier from {tc.config.name}, same settings and data)")
+            return folder
+        say(f"model: training {folder.name} from {tc.config} (this takes a while; it is reused after)")
+        trained, record = training.train(train_cfg, output=folder, progress=False, run_key=wanted)
+        for spec, rep in record["test"].items():
+            say(f"  {spec}: macro-F1 {rep['macro_f1']:.3f}")
+        return trained
     labels = run.stage(
         "weak_labels",
         {"articles": articles, "sentences": sentences, "mentions": mentions, "lexicon": lexicon},
@@ -265,7 +301,6 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
         )
     csv_path = run.path / "weak_labels.csv"
     write_text(labels.to_csv(index=False), csv_path)
-    folder = Path(name) if not cfgmod.is_name(name) else cfgmod.models_dir() / name
     method_lexicon = cfg.scoring.lexicon if cfg.scoring.method == "hybrid" else ""
     train_cfg = training.TrainConfig(
         name=folder.name, seed=cfg.seed, train=str(csv_path), base_model=tc.base_model,
@@ -274,14 +309,9 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     )
     wanted = {"labels_sha256": table_sha256(labels), "settings": {
         k: v for k, v in train_cfg.to_dict().items() if k not in ("train", "source")}}
-    record = folder / training.TRAINING_META
-    if not force and record.is_file():
-        import json
-
-        previous = json.loads(record.read_text(encoding="utf-8")).get("run_key")
-        if previous == json.loads(json.dumps(wanted)):
-            say(f"model: reusing {folder} (trained earlier on the same weak labels and settings)")
-            return folder
+    if not force and _trained_with(folder, wanted):
+        say(f"model: reusing {folder} (trained earlier on the same weak labels and settings)")
+        return folder
     say(f"model: fine-tuning {folder.name} on {len(labels)} weak labels")
     trained, _ = training.train(train_cfg, output=folder, progress=False, run_key=wanted)
     return trained

@@ -115,6 +115,7 @@ MANIFEST_PACKAGES: tuple[str, ...] = (
     "datasketch",
     "pyahocorasick",
     "python-dateutil",
+    "krippendorff",
     "matplotlib",
     "seaborn",
 )
@@ -171,6 +172,10 @@ def _atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)
+        # On disk before the rename: after a power cut the name holds the old or the new content,
+        # never an empty file (a rename can reach the disk before the data it points to).
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

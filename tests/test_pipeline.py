@@ -86,9 +86,15 @@ def test_every_experiment_config_is_valid():
 
 
 def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
-    from framing.config import PROJECT_DIR, load_config
+    """The study with lexicon scoring (the hybrid run, which trains a model, is a slow test)."""
+    import dataclasses
 
-    cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml")
+    from framing.config import PROJECT_DIR, TrainingConfig, load_config
+
+    cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml", check_paths=False)
+    cfg = dataclasses.replace(
+        cfg, scoring=dataclasses.replace(cfg.scoring, method="lexicon"), training=TrainingConfig()
+    )
     report = pipeline.run_experiment(cfg, root=tmp_path, n_jobs=1)
     scores = pd.read_parquet(report.parent / "scores.parquet")
     us = scores[scores["target"] == "US"].set_index("outlet")["score"]
@@ -98,6 +104,23 @@ def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
     assert "<mark" in html and "hegemony" in html
     for outlet in ("China Daily", "GlobalData (UK business site)", "Dutch tech site"):
         assert outlet in html
+
+
+@pytest.mark.slow  # trains the NewsMTSC hybrid model on first use (about 10-15 minutes on 2 cores)
+def test_eu_japan_2023_hybrid_china_daily_lowest_on_us(seeds_dir, tmp_path):
+    from framing.config import PROJECT_DIR, load_config
+
+    cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml")
+    report = pipeline.run_experiment(cfg, root=tmp_path, n_jobs=1)
+    scores = pd.read_parquet(report.parent / "scores.parquet")
+    assert set(scores["method"]) == {"hybrid"}
+    us = scores[scores["target"] == "US"].set_index("outlet")["score"]
+    assert us.idxmin() == "China Daily", us.to_dict()
+    html = report.read_text(encoding="utf-8")
+    assert "Lexicon versus model" in html and "<mark" in html
+    top = scores[(scores["target"] == "US") & (scores["outlet"] == "China Daily")]["evidence"].iloc[0]
+    assert top[0]["score"] < 0  # the strongest passage is against the US
+    assert "hegemony" in html
 
 
 def test_seeds_foundation_end_to_end(seeds_dir):

@@ -1,0 +1,152 @@
+"""``framing annotate``: draw mentions for manual coding, and import the codes (see ``annotate``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from framing.errors import FramingError
+
+#: Exit status for a user error, as in ``framing.cli``.
+EXIT_USAGE = 2
+
+
+class _Group(click.Group):
+    """Print toolkit errors as one clear line and exit 2, never a traceback.
+
+    The same pattern as ``framing.cli._Group``, copied rather than imported: ``framing.cli``
+    imports this module, and importing back from it would be circular.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FramingError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_USAGE)
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
+            click.echo(f"error: {err.strerror or err}: {err.filename}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+#: Longest table printed in full; longer ones are cut (the files hold them whole).
+MAX_ROWS = 30
+
+
+def _echo_table(title: str, table, where: str = "") -> None:
+    click.echo(f"\n{title}")
+    click.echo(table.head(MAX_ROWS).to_string(index=False) if len(table) else "  (none)")
+    if len(table) > MAX_ROWS:
+        click.echo(f"  ... {len(table) - MAX_ROWS} more row(s){' in ' + where if where else ''}")
+
+
+def _split(value: str) -> list[str]:
+    return [x.strip() for x in value.split(",") if x.strip()]
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def annotate() -> None:
+    """Manual coding: draw mentions to code, then import the codes (agreement, adjudication)."""
+
+
+@annotate.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for sample.csv, the Label Studio tasks and config, and sample.json")
+@click.option("-n", "n", type=int, required=True, help="items to draw")
+@click.option("--seed", type=int, required=True, help="the same seed and inputs give the same sample")
+@click.option("--strategy", type=click.Choice(["random", "uncertainty", "disagreement"]), default="random",
+              show_default=True, help="uncertainty/disagreement need --predictions")
+@click.option("--predictions", "predictions_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="mention-level predictions (`framing score --method model --predictions FILE`)")
+@click.option("--strata", default="outlet,language,target", show_default=True,
+              help="item columns to stratify by, comma-separated ('' for none)")
+@click.option("--allocation", type=click.Choice(["equal", "proportional"]), default="equal", show_default=True)
+@click.option("--exclude", "exclude_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with an id column (an earlier sample or labelled file): its items are not drawn again")
+@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="codebook TOML (default: the bundled codebook-stance-v1)")
+@click.option("--keep-duplicates", is_flag=True, help="also draw from duplicate articles and repeated sentences")
+def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, allocation, exclude_paths,
+           codebook_path, keep_duplicates) -> None:
+    """Draw N mentions from the run in RUN_DIR for coding (stratified, seeded).
+
+    Writes sample.csv (codebook in its header, an empty label column for each coder's copy),
+    label-studio-tasks.json with label-studio-config.xml, and sample.json (settings, counts).
+    """
+    from framing import annotate as an
+    from framing.runs import file_sha256, read_table
+
+    codebook = an.load_codebook(codebook_path)
+    articles, sentences, mentions = an.read_run(run_dir)
+    items = an.mention_items(articles, sentences, mentions, drop_duplicates=not keep_duplicates)
+    click.echo(f"mentions: {len(mentions)}; codable items: {len(items)}"
+               + ("" if keep_duplicates else " (duplicate articles and repeated sentences left out)"))
+    exclude: set[str] = set()
+    for path in exclude_paths:
+        exclude |= set(an.read_sample_ids(path))
+    predictions = read_table(predictions_path) if predictions_path else None
+    drawn = an.sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
+                            strata=_split(strata), allocation=allocation, exclude=exclude)
+    inputs = {"run_dir": str(run_dir)}
+    if predictions_path:
+        inputs["predictions"] = {"path": str(predictions_path), "sha256": file_sha256(predictions_path)}
+    if exclude_paths:
+        inputs["exclude"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_paths]
+    paths = an.write_sample(drawn, output_dir, codebook=codebook,
+                            meta={"inputs": inputs, "keep_duplicates": keep_duplicates})
+    _echo_table("strata:", drawn.strata, str(output_dir / "sample.json"))
+    if len(drawn.strata) > len(drawn.items):
+        click.echo(f"note: {len(drawn.strata)} strata for {len(drawn.items)} item(s): most strata get none; "
+                   "consider fewer strata (--strata language,target) or --allocation proportional")
+    for note in drawn.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"\ndrew {len(drawn.items)} item(s) ({strategy}, seed {seed}), codebook {codebook.id}")
+    for key in ("sample", "tasks", "config", "manifest"):
+        click.echo(f"wrote {paths[key]}")
+    click.echo("next: each coder fills the label column of a copy of sample.csv (or codes in Label "
+               "Studio), then: framing annotate import SAMPLE CODED1 CODED2 ... -o FOLDER")
+
+
+@annotate.command("import")
+@click.argument("sample_path", metavar="SAMPLE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("coded", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for agreement tables, disagreements.csv and labelled.csv")
+@click.option("--coders", default=None, help="coder names, one per CODED file, comma-separated (default: file names)")
+@click.option("--adjudication", "decisions_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a disagreements.csv with its 'adjudicated' column filled in")
+@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="codebook TOML (default: the bundled codebook-stance-v1)")
+@click.option("--allow-missing", is_flag=True, help="accept coded files that lack some sample rows (counted as skipped)")
+def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_path, allow_missing) -> None:
+    """Import CODED files of SAMPLE: check, agreement, disagreements, labelled CSV.
+
+    CODED: a filled-in copy of sample.csv per coder, or Label Studio exports (JSON/JSON-MIN).
+    """
+    from framing import annotate as an
+
+    result = an.import_codes(
+        sample_path, coded, codebook=an.load_codebook(codebook_path),
+        coders=_split(coders) if coders is not None else None, allow_missing=allow_missing,
+        decisions_path=decisions_path,
+    )
+    out = an.write_import(result, output_dir)
+    _echo_table("coders:", result.coders)
+    shown = result.agreement[["target", "label", "n_pairable", "pct_agree", "alpha", "alpha_ordinal",
+                              "kappa_mean", "note"]]
+    _echo_table("agreement (label rows: binary 'is this label'):", shown.round(3))
+    resolution = result.adjudicated["resolution"].value_counts().sort_index()
+    click.echo("\nresolution: " + ", ".join(f"{k} {v}" for k, v in resolution.items()))
+    codes = [c for c in result.disagreements.columns if c.startswith(an.CODE_PREFIX)]
+    _echo_table(f"disagreements: {len(result.disagreements)} (to adjudicate: fill 'adjudicated' in "
+                f"{out['disagreements']}, then import again with --adjudication)",
+                result.disagreements[["id", "target", *codes, "majority"]], str(out["disagreements"]))
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"wrote {out['labelled']} ({len(result.labelled)} labelled rows)")
+    click.echo(f"labelled sha256 {out['labelled_sha256']}")
+    click.echo(f"codes sha256 {out['codes_sha256']}")
+    click.echo(f"wrote {out['manifest']}")

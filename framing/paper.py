@@ -1,0 +1,94 @@
+"""Regenerate every figure and table of the studies from their configs: what ``make paper`` runs.
+
+Each experiment config is run (``pipeline.run_experiment``; cached stages are reused), then its
+figures and comparison tables are copied into ``<out>/<experiment>/``: figures under the names that
+say what they show (``stance-by-outlet-heatmap.pdf``, ``stance-interval-us.svg``, ...), tables as
+CSV (text, so a diff shows what changed). ``<out>/SHA256SUMS`` lists the sha256 of every file: two
+runs of the same configs on the same data and code give the same list (figures are saved
+byte-identically, see :func:`framing.plots.save_figure`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from framing import config, pipeline
+from framing.errors import ConfigError
+from framing.runs import read_table, write_text
+
+#: Comparison tables copied as CSV (those present in the run folder).
+PAPER_TABLES: tuple[str, ...] = (
+    "outlet_table", "outlet_table_also_by", "contrasts", "frame_table", "same_event",
+    "distinguishing_terms", "disagreement_summary",
+)
+SUMS_FILE = "SHA256SUMS"
+
+
+def build_paper(
+    configs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    root: str | Path = "reports/runs",
+    force: bool = False,
+    n_jobs: int | None = None,
+    progress: bool = True,
+) -> dict[str, str]:
+    """Run each experiment config and collect its figures and tables under ``out_dir``.
+
+    Parameters
+    ----------
+    configs : sequence of path
+        Experiment configs (TOML with a ``[corpus]`` table).
+    out_dir : path
+        Where the paper files go (one folder per experiment; emptied first, so nothing stale
+        remains).
+    root : path
+        Folder of run folders (as for ``framing run``).
+    force : bool
+        Recompute every stage.
+    n_jobs : int, optional
+        Worker processes.
+    progress : bool
+        Print one line per experiment and per stage.
+
+    Returns
+    -------
+    dict
+        Relative path -> sha256 of every file written (also in ``<out_dir>/SHA256SUMS``).
+    """
+    out = Path(out_dir)
+    say = print if progress else (lambda *a, **k: None)
+    if not configs:
+        raise ConfigError("no experiment configs given; e.g. framing paper experiments/*.toml")
+    loaded = [config.load_config(path) for path in configs]
+    names = [cfg.name for cfg in loaded]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"two configs have the same experiment name: {sorted(names)}")
+    sums: dict[str, str] = {}
+    for cfg in loaded:
+        say(f"== {cfg.name} ({cfg.source})")
+        report = pipeline.run_experiment(cfg, root=root, force=force, n_jobs=n_jobs, progress=progress)
+        run_dir = report.parent
+        target = out / cfg.name
+        if target.exists():
+            shutil.rmtree(target)
+        (target / "figures").mkdir(parents=True)
+        for figure in sorted((run_dir / "figures").glob("*")):
+            if figure.is_file():
+                shutil.copyfile(figure, target / "figures" / figure.name)
+        for name in PAPER_TABLES:
+            path = run_dir / f"{name}.parquet"
+            if path.is_file():
+                table = read_table(path)
+                write_text(table.to_csv(index=False, float_format="%.6g"), target / f"{name}.csv")
+        shutil.copyfile(report, target / "report.html")
+        say(f"   {sum(1 for _ in target.rglob('*') if _.is_file())} files in {target}")
+    for path in sorted(out.rglob("*")):
+        if path.is_file() and path.name != SUMS_FILE:
+            sums[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    write_text("".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items())), out / SUMS_FILE)
+    say(f"wrote {out / SUMS_FILE} ({len(sums)} files)")
+    return sums
