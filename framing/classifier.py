@@ -556,10 +556,32 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         ``framing_model.json`` and a ``README.md`` model card. Nothing is pickled.
         """
         check_is_fitted(self, "model_")
+        import shutil
+        import tempfile
+
+        final = Path(path)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        # Written into a sibling folder, then swapped in: an interrupted save never leaves new
+        # weights beside old metadata.
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+        try:
+            self._write_folder(staging)
+            if final.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent))
+                os.replace(final, old / final.name)
+                os.replace(staging, final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(staging, final)
+            os.chmod(final, 0o755)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return final
+
+    def _write_folder(self, path: Path) -> None:
         from safetensors.torch import save_model
 
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
         save_model(
             self.model_,
             str(path / MODEL_FILE),
@@ -574,7 +596,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (path / CARD_FILE).write_text(_model_card(meta), encoding="utf-8")
-        return path
 
     @classmethod
     def load(cls, path: str | Path) -> StanceClassifier:
@@ -603,6 +624,20 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 f"{meta_path}: format_version {meta.get('format_version')!r}; this framing "
                 f"{__version__} reads version {FORMAT_VERSION}"
             )
+        try:
+            return cls._from_folder(path, meta)
+        except (KeyError, TypeError, ValueError, OSError) as err:
+            raise DataError(
+                f"{path} is not a readable model folder ({type(err).__name__}: {err}); save it "
+                "again with StanceClassifier.save or train it again"
+            ) from err
+        except Exception as err:  # safetensors raises its own SafetensorError on corrupt files
+            if type(err).__name__ == "SafetensorError":
+                raise DataError(f"{path / MODEL_FILE} is corrupt or truncated: {err}") from err
+            raise
+
+    @classmethod
+    def _from_folder(cls, path: Path, meta: dict) -> StanceClassifier:
         params = meta["params"]
         clf = cls(
             model_path=params["model_path"],

@@ -61,8 +61,9 @@ class _Group(click.Group):
         except FramingError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(EXIT_USAGE)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
-            click.echo(f"error: {err.strerror or err}: {err.filename}", err=True)
+        except OSError as err:  # missing file, permission, full disk: one line, not a traceback
+            where = f": {err.filename}" if err.filename else ""
+            click.echo(f"error: {err.strerror or err}{where}", err=True)
             sys.exit(EXIT_USAGE)
 
 
@@ -176,6 +177,15 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
 
     if method != "lexicon" and not model_name:
         raise ConfigError(f"--method {method} needs --model NAME_OR_FOLDER (see `framing train`)")
+    # Resolve the model and lexicon before the (long) sentence and mention pass.
+    model = None
+    if method == "lexicon":
+        scoring.resolve_lexicon(lexicon_name or scoring.DEFAULT_LEXICON)
+    else:
+        model = model_scoring.load_model(model_name)
+        model_scoring.check_method(method, model, f"model {model_name}")
+        if lexicon_name:
+            scoring.resolve_lexicon(lexicon_name)
     articles = read_table(articles_path, kind="articles")
     n_jobs = jobs or pipeline.default_jobs()
     sents, ments = pipeline.sentences_and_mentions(
@@ -188,8 +198,6 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
         if frames_out:
             write_table(frames, frames_out)
     else:
-        model = model_scoring.load_model(model_name)
-        model_scoring.check_method(method, model, f"model {model_name}")
         scores, predictions = model_scoring.score_model(
             articles, sents, ments, model, method=method, lexicon=lexicon_name,
             target_set=targets_name, precision=precision, progress=True,

@@ -11,8 +11,11 @@ Decisions worth knowing:
   charset-normalizer alone misreads short Western texts, e.g. "cafť"); else charset-normalizer's best
   guess. A non-UTF-8 decoding is noted in ``reason`` ("decoded as cp1252") although the status stays
   "ok", so a guessed encoding can be found and checked.
-- Binary files (NUL bytes without a UTF-16/32 mark, a known binary signature, or many control
-  characters) are "unreadable" with reason "binary file".
+- A file whose lines are partly UTF-8 and partly not (files pasted together) is decoded line by
+  line, UTF-8 or Windows-1252, and the reason says how many lines were not UTF-8.
+- Binary files (a known binary signature, or more than 5% NUL bytes or control characters, without
+  a UTF-16/32 mark) are "unreadable" with reason "binary file"; a few stray NUL bytes in a text file
+  are removed by cleaning instead.
 - Missing values in the string columns are NA (pandas' missing marker): test with ``pd.isna``.
 - ``published_raw`` (extra column) keeps the date as the input stated it; ``published`` is its
   "YYYY-MM-DD" form, NA when it cannot be parsed or is incomplete (a year or month alone).
@@ -144,6 +147,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MAX_CONTROL_SHARE = 0.05
 _CONTROL_SAMPLE = 65_536
 _PREFERRED_LEGACY = "cp1252"
+# Encoding label of a file decoded line by line (UTF-8 and cp1252), followed by the cp1252 lines.
+_MIXED_PREFIX = "mixed:"
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 _DATE_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s")
@@ -240,6 +245,12 @@ def load(
     if isinstance(supported_languages, str):
         supported_languages = (supported_languages,)
     supported = tuple(_normalise_language(code) or "" for code in supported_languages)
+    if not any(supported):
+        raise ConfigError(
+            f"no supported languages given (received {list(supported_languages)!r}): every article "
+            "would be unsupported_language; give ISO 639-1 codes, e.g. ('en', 'nl') "
+            "(CLI: --languages en,nl)"
+        )
     if not isinstance(max_chars, int) or max_chars < 1:
         raise ConfigError(f"max_chars must be a positive integer; received {max_chars!r}")
     threshold = _near_duplicate_threshold(near_duplicates)
@@ -452,12 +463,16 @@ def _decode(data: bytes) -> tuple[str | None, str | None, str | None, str]:
                     f"{err.reason} at byte {err.start}"
                 )
                 return None, None, "undecodable", reason
-    if b"\x00" in data or data.startswith(_BINARY_SIGNATURES):
+    # A few stray NUL bytes in a long text (scraped data) do not make it binary: the share decides,
+    # so one NUL cell no longer turns a whole CSV into a single "unreadable" row.
+    if data.startswith(_BINARY_SIGNATURES) or data.count(b"\x00") > _MAX_CONTROL_SHARE * len(data):
         return None, None, "unreadable", "binary file"
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        text, encoding = _guess_decode(data)
+        text, encoding = _mixed_decode(data)
+        if text is None:
+            text, encoding = _guess_decode(data)
         if text is None:
             return None, None, "undecodable", "not UTF-8, and no known encoding fits the bytes"
     sample = text[:_CONTROL_SAMPLE]
@@ -477,6 +492,34 @@ def _guess_decode(data: bytes) -> tuple[str | None, str | None]:
     return str(best), best.encoding
 
 
+def _mixed_decode(data: bytes) -> tuple[str | None, str | None]:
+    """UTF-8 lines and Windows-1252 lines in one file (files pasted together), each decoded as such.
+
+    Only when some line with non-ASCII bytes is valid UTF-8 and some other line is not: decoding the
+    whole file as cp1252 would turn the UTF-8 lines into mojibake ("cafÃ©"). Returns (None, None)
+    otherwise, or when a non-UTF-8 line is not valid cp1252 either.
+    """
+    lines = data.splitlines(keepends=True)
+    utf8_lines, other = 0, []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            other.append(i)
+    if not utf8_lines or not other:
+        return None, None
+    parts = []
+    for i, line in enumerate(lines):
+        try:
+            parts.append(line.decode(_PREFERRED_LEGACY if i in other else "utf-8"))
+        except UnicodeDecodeError:
+            return None, None
+    return "".join(parts), f"{_MIXED_PREFIX}{len(other)}"
+
+
 def _read_bytes(path: Path) -> tuple[bytes | None, str]:
     try:
         return path.read_bytes(), ""
@@ -487,6 +530,9 @@ def _read_bytes(path: Path) -> tuple[bytes | None, str]:
 def _encoding_note(encoding: str | None) -> str:
     if encoding in (None, "utf-8", "utf-8-sig", "utf-16", "utf-32"):
         return ""
+    if encoding.startswith(_MIXED_PREFIX):
+        n = int(encoding[len(_MIXED_PREFIX) :])
+        return f"mixed encodings: {n} line(s) decoded as {_PREFERRED_LEGACY}, the others as UTF-8"
     return f"decoded as {encoding} (not UTF-8)"
 
 
@@ -756,8 +802,8 @@ def _read_jsonl(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFra
         else:
             status, reason = None, None
             if not isinstance(record, dict):
+                reason = f"line {number} is a JSON {_json_type(record)}, not an object"
                 record, status = {}, "unreadable"
-                reason = f"line {number} is a JSON {type(record).__name__}, not an object"
         records.append(record)
         statuses.append(status)
         reasons.append(reason)
@@ -778,15 +824,26 @@ def _read_json(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFram
         table["source"] = str(path)  # one article per file: the file is the source
         return table
     if not isinstance(value, list):
-        return _file_problem(
-            path, "unreadable", f"JSON holds a {type(value).__name__}, not articles"
-        )
+        return _file_problem(path, "unreadable", f"JSON holds a {_json_type(value)}, not articles")
     statuses = [None if isinstance(item, dict) else "unreadable" for item in value]
     reasons = [
         None if s is None else f"record {i} is not a JSON object" for i, s in enumerate(statuses, 1)
     ]
     frame = pd.DataFrame.from_records([item if isinstance(item, dict) else {} for item in value])
     return _from_table(frame, path, "row", range(1, len(value) + 1), column_map, statuses, reasons)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for messages ("array", not Python's "list")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list | tuple):
+        return "array"
+    return {str: "string", dict: "object"}.get(type(value), type(value).__name__)
 
 
 def _resolve_columns(
@@ -840,6 +897,8 @@ def _from_table(
         return _file_problem(path, "empty", "file holds no records")
     # Every line broken: no columns to resolve (and no text column to miss).
     resolved = _resolve_columns(frame.columns, column_map, path) if frame.shape[1] else {}
+    if n == 0:  # a header and no records: one "empty" row, as for an empty file, so it is seen
+        return _file_problem(path, "empty", "file holds no records (only a header)")
     by_name = {str(column): column for column in frame.columns}
     raw = {column: [None] * n for column in _RAW_COLUMNS}
     for field, column in resolved.items():
@@ -852,10 +911,17 @@ def _from_table(
     if "text" in resolved:  # say which column was empty, rather than a bare "no text" later
         blank = f"column {resolved['text']!r} is empty"
         for i, text in enumerate(raw["text"]):
-            if raw["status"][i] is None and _is_missing(text):
+            if raw["status"][i] is not None:
+                continue
+            if _is_nested(text):  # str() of a list or record would be analysed as if it were prose
+                raw["status"][i] = "unreadable"
+                kind = _json_type(_plain(text))
+                raw["reason"][i] = (
+                    f"column {resolved['text']!r} holds {'an' if kind[0] in 'aeiou' else 'a'} "
+                    f"{kind}, not text"
+                )
+            elif _is_missing(text):
                 raw["status"][i], raw["reason"][i] = "empty", blank
-    if n == 0:
-        logger.warning("%s: no records (only a header?)", path)
     used = {by_name[column] for column in resolved.values()}
     extras = frame[[column for column in frame.columns if column not in used]]
     out = pd.DataFrame(raw)
@@ -1303,6 +1369,15 @@ def _is_missing(value: Any) -> bool:
     if isinstance(value, float) and value != value:
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def _is_nested(value: Any) -> bool:
+    """A list, record or array cell (JSON arrays/objects, Parquet list and struct columns)."""
+    return isinstance(value, list | tuple | dict | np.ndarray)
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if isinstance(value, np.ndarray) else value
 
 
 def _as_text(value: Any) -> str:

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import unicodedata
 import warnings
@@ -149,7 +150,9 @@ def save_figure(
     with plot_style():
         for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=FORMATS[fmt])
+            partial = path.with_name(f".{path.name}.partial")
+            fig.savefig(partial, format=fmt, dpi=dpi, metadata=FORMATS[fmt])
+            os.replace(partial, path)  # readers never see a half-written figure
             written.append(path)
     return written
 
@@ -580,4 +583,83 @@ def stance_over_time(
         if chosen:
             ax.set_title(f"target: {chosen}", fontsize=8)
         ax.legend(title=group, frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def learning_curve(
+    table: pd.DataFrame,
+    *,
+    x: str = "n_labels",
+    estimate: str = "macro_f1_mean",
+    spread: str | None = "macro_f1_sd",
+    hue: str = "strategy",
+    references: dict[str, float] | None = None,
+    xlabel: str = "labelled items",
+    ylabel: str = "macro-F1",
+    ax: Axes | None = None,
+) -> Axes:
+    """A score against the number of labels, one line per strategy, with a band of +/- its spread.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per (hue, x), e.g. the mean and standard deviation over seeds of an annotation
+        simulation (``experiments/annotation_simulation.py``); the plot does not aggregate.
+    x : str, default "n_labels"
+        Column of the x positions (numeric).
+    estimate : str, default "macro_f1_mean"
+        Column of the line.
+    spread : str or None, default "macro_f1_sd"
+        Column of the half-width of the shaded band (``estimate`` -/+ ``spread``); None, or NaN
+        (one seed), for no band.
+    hue : str, default "strategy"
+        Column of the lines, in order of first appearance.
+    references : dict, optional
+        label -> value, each drawn as a dashed horizontal line (e.g. the lexicon rule, which
+        needs no labels).
+    xlabel, ylabel : str
+        Axis labels.
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        One line per hue value (``ax.lines``, labelled by it, then one per reference), one band
+        per hue value with a spread, and a legend.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"strategy": ["random"] * 2, "n_labels": [100, 200],
+    ...                   "macro_f1_mean": [0.5, 0.6], "macro_f1_sd": [0.02, 0.01]})
+    >>> [line.get_label() for line in learning_curve(t).lines]
+    ['random']
+    """
+    _require(table, (x, estimate, hue, spread), "learning_curve")
+    if table.duplicated([hue, x]).any():
+        raise ConfigError(
+            f"learning_curve: several rows per ({hue}, {x}); give one row per point (e.g. the mean "
+            "over seeds): plots do not aggregate"
+        )
+    ax, style = _axes(ax, (5.0, 3.2))
+    with style:
+        for level in dict.fromkeys(table[hue]):
+            part = table[table[hue] == level].sort_values(x, kind="stable")
+            xs = part[x].to_numpy(dtype=float)
+            ys = part[estimate].to_numpy(dtype=float)
+            (line,) = ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.4, label=str(level))
+            if spread is not None:
+                half = part[spread].to_numpy(dtype=float)
+                if np.isfinite(half).any():
+                    ax.fill_between(xs, ys - half, ys + half, color=line.get_color(), alpha=0.18,
+                                    linewidth=0)
+        for k, (label, value) in enumerate((references or {}).items()):
+            ax.axhline(float(value), color=str(0.25 + 0.2 * k), linewidth=0.9, linestyle="--",
+                       label=str(label), zorder=0)
+        positions = sorted(set(table[x].tolist()))
+        if len(positions) <= 12:  # few label counts: tick each one that was run
+            ax.set_xticks(positions, [f"{p:g}" for p in positions])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(title=hue, frameon=False, fontsize=7, title_fontsize=7)
     return ax

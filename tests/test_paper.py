@@ -37,6 +37,8 @@ def test_two_runs_give_identical_files(tmp_path):
     sums = (tmp_path / "paper1" / SUMS_FILE).read_text()
     assert sums == (tmp_path / "paper2" / SUMS_FILE).read_text()
     assert len(sums.splitlines()) == len(first)
+    html = (tmp_path / "paper1" / "paper_small" / "report.html").read_text(encoding="utf-8")
+    assert "Stance by language" in html
 
 
 def test_paper_command_without_configs_is_a_usage_error():

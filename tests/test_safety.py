@@ -1,0 +1,464 @@
+"""Safety: hostile text never runs in the report, models and configs are never executable, names
+from data never leave the run folder, and writes are atomic.
+
+The report test runs a whole experiment (``framing run``) on articles we wrote whose text, outlet
+names and ids carry HTML payloads, under an experiment named ``../../escape``; it then checks the
+page's markup, and opens it in headless Chromium three ways: as written, with its
+Content-Security-Policy removed (so that escaping alone must stop the payloads), and, as a
+positive control, with a payload injected unescaped (which must run, or the check proves nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import os
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import framing
+from framing import config, plots, report, runs
+from framing.cli import EXIT_USAGE, main
+from framing.errors import DataError, FramingError
+
+SCRIPT = "<script>document.title='PWNED'</script>"
+IMG = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
+TITLE = f"Hostile run {SCRIPT}"
+OUTLETS = ("Daily Planet", f"Planet {SCRIPT}", f"Harbour {IMG} Times")
+IDS = ("../../x", "/etc/passwd", "<b>bold</b>", "CON", "a/b\\c", "..")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
+
+PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=200)
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole run on hostile input
+
+
+def _hostile_articles() -> list[dict]:
+    rows = []
+    for i in range(12):
+        rows.append(
+            {
+                "id": f"{IDS[i % len(IDS)]}{i // len(IDS)}",
+                "outlet": OUTLETS[i % len(OUTLETS)],
+                "title": f"Washington and Beijing {IMG} number {i}",
+                "text": (
+                    f"Washington accused Beijing of bullying {SCRIPT} its neighbours in case {i}. "
+                    f"Beijing condemned the hegemony of Washington {IMG} once more. "
+                    "The EU praised the partnership with China."
+                ),
+            }
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory) -> dict:
+    """Run ``framing run`` on the hostile corpus; return the paths it wrote and what was there."""
+    base = tmp_path_factory.mktemp("hostile")
+    (base / "hostile.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _hostile_articles()), "utf-8"
+    )
+    assert '"' not in TITLE and "\\" not in TITLE  # written as a TOML basic string below
+    (base / "exp.toml").write_text(
+        'name = "../../escape"\nseed = 3\n[corpus]\ninputs = ["hostile.jsonl"]\n'
+        "[compare]\nn_boot = 50\nn_perm = 49\nmin_n = 2\n"
+        f'[report]\ntitle = "{TITLE}"\n',
+        "utf-8",
+    )
+    before = {p for p in base.rglob("*")}
+    root = base / "deep" / "er" / "root"  # "../../" from a run folder would still land in base
+    result = CliRunner().invoke(
+        main, ["run", str(base / "exp.toml"), "--root", str(root), "-j", "1"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    pages = list(root.rglob(report.REPORT_HTML))
+    assert len(pages) == 1, pages
+    return {"base": base, "root": root, "before": before, "page": pages[0], "run": pages[0].parent}
+
+
+class _Tags(HTMLParser):
+    """Start tags with their attributes and the document title, as a browser parses them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def _parse(text: str) -> _Tags:
+    tags = _Tags()
+    tags.feed(text)
+    return tags
+
+
+def test_hostile_run_writes_only_inside_its_run_folder(hostile_run):
+    root, run = hostile_run["root"].resolve(), hostile_run["run"].resolve()
+    assert run.relative_to(root).parts[0] == runs.safe_name("../../escape") == "_.._escape"
+    created = {p for p in hostile_run["base"].rglob("*")} - hostile_run["before"]
+    outside = [p for p in created if p.is_file() and not p.resolve().is_relative_to(run)]
+    assert not outside, outside
+    for path in run.rglob("*"):
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", path.name), path  # no name taken raw from data
+    # The hostile ids were kept as data, untouched.
+    articles = pd.read_parquet(run / "articles.parquet")
+    assert "../../x0" in set(articles["article_id"]) and "/etc/passwd0" in set(
+        articles["article_id"]
+    )
+
+
+def test_hostile_text_appears_in_the_report_only_as_text(hostile_run):
+    page = hostile_run["page"].read_text(encoding="utf-8")
+    markdown = (hostile_run["run"] / report.REPORT_MD).read_text(encoding="utf-8")
+    for payload in (SCRIPT, IMG, "<b>bold</b>"):
+        assert payload not in page and payload not in markdown
+    # The payloads are there, escaped: in evidence sentences, outlet names, ids and the title.
+    assert page.count("&lt;script&gt;document.title=") >= 3
+    assert "&lt;img src=x onerror=" in page and "../../x" in page
+    tags = _parse(page)
+    assert tags.title == TITLE  # the title text is the text we gave, not markup
+    assert [t for t, _ in tags.tags].count("script") == 1  # the report's own script only
+    assert not [a for t, a in tags.tags if t == "img" and not a.get("src", "").startswith("data:")]
+    assert not [(t, a) for t, a in tags.tags if any(name.startswith("on") for name in a)]
+
+
+def _dump_dom(pages: list[Path], tmp_path: Path) -> list[str]:
+    """The DOM of each page after loading it in headless Chromium (run side by side)."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing and CI is set: install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); CI is not set")
+    procs = [
+        subprocess.Popen(
+            [
+                str(CHROMIUM),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={tmp_path / f'profile{i}'}",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for i, page in enumerate(pages)
+    ]
+    out = []
+    for proc in procs:
+        stdout, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        out.append(stdout)
+    return out
+
+
+def _ran(dom: str) -> bool:
+    tags = _parse(dom)
+    # The payloads set the title to exactly "PWNED" or add a data-pwned attribute (the escaped
+    # payload text itself, which says PWNED, is shown in the title on purpose).
+    return tags.title == "PWNED" or any("data-pwned" in attrs for _, attrs in tags.tags)
+
+
+def test_hostile_report_runs_no_payload_in_chromium(hostile_run, tmp_path):
+    page = hostile_run["page"].read_text(encoding="utf-8")
+    assert CSP_META.search(page)
+    folder = hostile_run["run"]
+    # Beside the report, so that relative image URLs resolve the same way.
+    no_csp = folder / "no-csp.html"
+    no_csp.write_text(CSP_META.sub("", page), encoding="utf-8")
+    injected = folder / "injected.html"  # positive control: an unescaped payload must run
+    injected.write_text(
+        CSP_META.sub("", page).replace("</body>", SCRIPT + IMG + "</body>"), "utf-8"
+    )
+    with_csp = folder / "injected-with-csp.html"  # the policy alone blocks it too
+    with_csp.write_text(page.replace("</body>", SCRIPT + IMG + "</body>"), encoding="utf-8")
+    try:
+        doms = _dump_dom([hostile_run["page"], no_csp, injected, with_csp], tmp_path)
+    finally:
+        for path in (no_csp, injected, with_csp):
+            path.unlink()
+    as_written, escaped_only, control, policy_only = doms
+    assert _ran(control), "the positive control did not run: this check cannot see a payload"
+    assert not _ran(as_written)
+    assert not _ran(escaped_only)  # escaping alone keeps the payloads inert
+    assert not _ran(policy_only)  # and the Content-Security-Policy alone would too
+    assert _parse(as_written).title == TITLE
+
+
+# ---------------------------------------------------------------------------------------------
+# Models and configs: nothing executable is ever loaded
+
+
+@functools.cache
+def _framing_sources() -> dict[str, ast.Module]:
+    folder = Path(framing.__file__).parent
+    return {p.name: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.py"))}
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+FORBIDDEN_IMPORTS = {"pickle", "dill", "cloudpickle", "joblib", "marshal", "shelve", "yaml", "toml"}
+FORBIDDEN_CALLS = {
+    "eval",
+    "exec",
+    "torch.load",
+    "pickle.load",
+    "pickle.loads",
+    "joblib.load",
+    "pd.read_pickle",
+    "pandas.read_pickle",
+    "yaml.load",
+    "yaml.unsafe_load",
+}
+
+
+def test_the_package_never_unpickles_or_evaluates():
+    problems = []
+    for name, tree in _framing_sources().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+                for module in modules:
+                    if module.split(".")[0] in FORBIDDEN_IMPORTS:
+                        problems.append(f"{name}:{node.lineno}: imports {module}")
+            if isinstance(node, ast.Call):
+                called = _dotted(node.func)
+                if called in FORBIDDEN_CALLS:
+                    problems.append(f"{name}:{node.lineno}: calls {called}")
+                for kw in node.keywords:
+                    if kw.arg in ("allow_pickle", "trust_remote_code") and not (
+                        isinstance(kw.value, ast.Constant) and kw.value.value is False
+                    ):
+                        problems.append(f"{name}:{node.lineno}: {kw.arg} is not literally False")
+    assert not problems, problems
+
+
+def test_model_loading_is_local_safetensors_and_no_remote_code():
+    """Every from_pretrained/from_config names trust_remote_code=False; every model load is local
+    and safetensors only (config and tokenizer files are JSON and text)."""
+    calls = []
+    for name, tree in _framing_sources().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _dotted(node.func).endswith(
+                (".from_pretrained", ".from_config")
+            ):
+                keywords = {kw.arg: kw.value for kw in node.keywords}
+                calls.append((name, node.lineno, _dotted(node.func), keywords))
+    assert calls  # the scan sees the loaders
+    for name, line, called, keywords in calls:
+        where = f"{name}:{line} {called}"
+        assert isinstance(keywords.get("trust_remote_code"), ast.Constant), where
+        assert keywords["trust_remote_code"].value is False, where
+        if called.endswith(".from_pretrained"):
+            assert getattr(keywords.get("local_files_only"), "value", None) is True, where
+            if called.split(".")[0] == "AutoModel":
+                assert getattr(keywords.get("use_safetensors"), "value", None) is True, where
+
+
+def test_a_pickle_only_model_folder_is_refused_without_unpickling(tmp_path, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("unpickling attempted")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    model = tmp_path / "pickled"
+    model.mkdir()
+    (model / "framing_model.json").write_text(json.dumps({"format_version": 1}))
+    (model / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    (model / "pytorch_model.bin").write_bytes(b"never read")
+    from framing.model_scoring import load_model
+
+    with pytest.raises(DataError, match=r"no model\.safetensors.*pytorch_model\.bin"):
+        load_model(model)
+
+
+def test_configs_are_data_not_code(tmp_path):
+    """A config is parsed with tomllib: a would-be code string stays a string, YAML tags fail."""
+    (tmp_path / "a.jsonl").write_text('{"text": "x"}\n')
+    cfg = tmp_path / "exp.toml"
+    cfg.write_text(
+        "name = \"__import__('os').system('touch pwned')\"\nseed = 1\n"
+        '[corpus]\ninputs = ["a.jsonl"]\n'
+    )
+    loaded = config.load_config(cfg)
+    assert loaded.name.startswith("__import__") and not (tmp_path / "pwned").exists()
+    cfg.write_text("!!python/object/apply:os.system ['touch pwned']\n")
+    with pytest.raises(FramingError, match="not valid TOML"):
+        config.load_config(cfg)
+    assert not (tmp_path / "pwned").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Names from data never leave their folder
+
+
+@PROPERTY
+@given(st.text(max_size=150))
+def test_safe_name_is_one_component_inside_its_folder(name):
+    safe = runs.safe_name(name)
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", safe) and len(safe) <= runs.MAX_NAME
+    assert safe not in (".", "..") and not safe.startswith(".")
+    assert runs.safe_name(safe) == safe
+    root = Path("/srv/runs")
+    assert os.path.normpath(root / safe).startswith(str(root) + os.sep)
+
+
+@PROPERTY
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=3), st.text(max_size=30))
+def test_figure_names_from_targets_and_outlets_are_slugs(parts, group):
+    try:
+        stem = plots.figure_name(*parts)
+    except FramingError:
+        stem = None  # no letter or digit: report.figure_stem falls back to a hash
+    assert stem is None or re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", stem)
+    for kind in ("interval", "terms"):
+        assert re.fullmatch(r"[a-z0-9-]+", report.figure_stem(kind, target=parts[0], group=group))
+
+
+def test_run_files_stay_inside_the_run_folder(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "x"}\n')
+    cfg = config.ExperimentConfig.from_dict(
+        {"name": "../../up", "seed": 1, "corpus": {"inputs": ["a.jsonl"]}}, base_dir=tmp_path
+    )
+    run = runs.Run.open(cfg, root=tmp_path / "root", run_id="../../../id")
+    inside = run.path.resolve()
+    assert inside.is_relative_to((tmp_path / "root").resolve())
+    for parts in (("..", "..", "x.txt"), ("/etc", "passwd"), ("figures", "../../../y.pdf")):
+        assert run.file(*parts).resolve().is_relative_to(inside), parts
+
+
+# ---------------------------------------------------------------------------------------------
+# No lost work: atomic writes
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_an_interrupted_table_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "scores.parquet"
+    runs.write_table(pd.DataFrame({"x": [1, 2]}), path)
+    before = path.read_bytes()
+
+    def half_then_interrupt(self, target, *args, **kwargs):
+        Path(target).write_bytes(b"PAR1 half a table")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        runs.write_table(pd.DataFrame({"x": [3]}), path)
+    assert path.read_bytes() == before and _leftovers(tmp_path) == []
+
+
+def test_an_interrupted_text_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "report.html"
+    runs.write_text("old report\n", path)
+
+    def half_then_fail(self, text, *args, **kwargs):
+        with open(self, "w", encoding="utf-8") as handle:
+            handle.write(text[:3])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_fail)
+    with pytest.raises(OSError):
+        runs.write_text("new report, longer\n", path)
+    monkeypatch.undo()
+    assert path.read_text() == "old report\n" and _leftovers(tmp_path) == []
+    with pytest.raises(ValueError):  # NaN is not JSON: refused before anything is written
+        runs.write_json({"score": float("nan")}, path)
+    assert path.read_text() == "old report\n"
+
+
+def test_writes_are_flushed_to_disk_before_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append("fsync")
+        return real_fsync(fd)
+
+    def replace(source, target):
+        events.append("replace")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    runs.write_table(pd.DataFrame({"x": [1]}), tmp_path / "t.parquet")
+    assert events == ["fsync", "replace"]
+
+
+def test_a_failed_ingest_keeps_the_previous_output(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("id,text\n1,Washington and Beijing resumed talks on trade on Monday.\n")
+    out = tmp_path / "articles.parquet"
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(good), "-o", str(out), "-j", "1"]).exit_code == 0
+    before = out.read_bytes()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,body_text\n1,Washington and Beijing resumed talks.\n")
+    result = runner.invoke(main, ["ingest", str(bad), "-o", str(out), "-j", "1"])
+    assert result.exit_code == EXIT_USAGE and "no text column" in result.stderr
+    assert out.read_bytes() == before and _leftovers(tmp_path) == []
+
+
+def test_a_failing_stage_records_nothing(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "x"}\n')
+    cfg = config.ExperimentConfig.from_dict(
+        {"name": "stages", "seed": 1, "corpus": {"inputs": ["a.jsonl"]}}, base_dir=tmp_path
+    )
+    run = runs.Run.open(cfg, root=tmp_path / "root")
+
+    def boom(table):
+        raise DataError("the stage failed halfway")
+
+    with pytest.raises(DataError):
+        run.stage("scores", {"table": pd.DataFrame({"x": [1]})}, boom)
+    assert not (run.path / "scores.parquet").exists()
+    stages = run.path / runs.STAGES_FILE
+    assert not stages.exists() or "scores" not in json.loads(stages.read_text())
+    table = run.stage("scores", {"table": pd.DataFrame({"x": [1]})}, lambda table: table)
+    assert table["x"].tolist() == [1] and (run.path / "scores.parquet").is_file()
