@@ -8,13 +8,15 @@ English; other languages embed less well (a multilingual encoder folder can be g
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-#: Tokens per text: a title and lead say what the story is; the rest adds cost, not identity.
-MAX_LENGTH = 128
+#: Tokens per text: a title and first sentence say what the story is; the rest adds cost (the
+#: encoder's cost grows with length), not identity.
+MAX_LENGTH = 64
 
 
 def encoder_embed(
@@ -24,6 +26,7 @@ def encoder_embed(
     max_length: int = MAX_LENGTH,
     batch_size: int = 64,
     num_threads: int | None = None,
+    bf16: bool = True,
 ) -> np.ndarray:
     """Mean-pooled, L2-normalised encoder embeddings of ``texts``.
 
@@ -38,6 +41,10 @@ def encoder_embed(
         Texts per forward pass (sorted by length, so batches pad little).
     num_threads : int, optional
         torch threads (default: the cores available).
+    bf16 : bool
+        Run the encoder under bfloat16 autocast (about twice as fast on CPUs with bf16 support;
+        cosines move by about 0.01, which does not matter for grouping by a threshold). The
+        pooled vectors are float32 either way.
 
     Returns
     -------
@@ -69,7 +76,10 @@ def encoder_embed(
         lengths = np.array([len(ids) for ids in encoded["input_ids"]])
         order = np.argsort(lengths, kind="stable")
         out = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
-        with torch.inference_mode():
+        autocast = (
+            torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        )
+        with torch.inference_mode(), autocast:
             for lo in range(0, len(texts), batch_size):
                 rows = order[lo : lo + batch_size]
                 batch = tokenizer.pad(
@@ -77,7 +87,8 @@ def encoder_embed(
                     return_tensors="pt",
                 )
                 hidden = encoder(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+                mask = batch["attention_mask"].unsqueeze(-1)
+                hidden = hidden.float()
+                pooled = (hidden * mask.float()).sum(1) / mask.float().sum(1).clamp(min=1)
                 out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
     return out
