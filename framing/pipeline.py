@@ -289,6 +289,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
         "weak_labels",
         {"articles": articles, "sentences": sentences, "mentions": mentions, "lexicon": lexicon},
         _weak_label_stage,
+        code=("training",),
         settings=dict(seed=cfg.seed, per_label=tc.per_label, margin=tc.margin),
         force=force,
     )
@@ -343,7 +344,7 @@ def with_events(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, force: bo
         say("events: the corpus has an event column; compare.events is not applied")
         return articles
     events = run.stage(
-        "events", {"articles": articles}, _events_stage,
+        "events", {"articles": articles}, _events_stage, code=("compare", "embeddings"),
         settings=dict(method=comp.events, window_days=comp.event_window_days,
                       threshold=comp.event_threshold),
         force=force,
@@ -398,6 +399,7 @@ def run_experiment(
         "articles",
         {"inputs": [Path(p) for p in corpus_cfg.inputs]},
         _load_stage,
+        code=("corpus",),
         settings=dict(
             fmt=corpus_cfg.format or None,
             column_map=dict(corpus_cfg.columns),
@@ -415,6 +417,7 @@ def run_experiment(
         "mentions",
         {"articles": articles, "target_set": target_set},
         _sentences_and_mentions_stage,
+        code=("preprocess", "targets"),
         settings=dict(name_or_path=cfg.targets.lexicon, extra=[str(p) for p in cfg.targets.extra],
                       kinds=list(cfg.targets.kinds), n_jobs=jobs),
         force=force,
@@ -428,6 +431,7 @@ def run_experiment(
         "lexicon_scores",
         {"articles": articles, "sentences": sentences, "mentions": mentions, "lexicon": lexicon},
         _score_stage,
+        code=("scoring",),
         settings=dict(neutral_band=cfg.scoring.neutral_band, n_jobs=jobs),
         force=force,
     )
@@ -439,6 +443,7 @@ def run_experiment(
             {"articles": articles, "sentences": sentences, "mentions": mentions,
              "model": folder, "lexicon": lexicon},
             _model_score_stage,
+            code=("model_scoring",),
             settings=dict(method=cfg.scoring.method, target_set=cfg.targets.lexicon,
                           neutral_band=cfg.scoring.neutral_band),
             force=force,

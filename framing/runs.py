@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -424,6 +424,63 @@ def code_sha256() -> str:
     return folder_sha256(_config.PACKAGE_DIR, pattern="*.py")
 
 
+def _framing_imports(path: Path) -> set[str]:
+    """Names of the framing modules a source file imports (at any depth, lazy imports included)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "framing":
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith("framing."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("framing."))
+    return found
+
+
+@lru_cache(maxsize=64)
+def modules_sha256(modules: tuple[str, ...]) -> str:
+    """sha256 of the source of framing modules and every framing module they import, transitively.
+
+    A stage keyed on this reruns when code it can reach changes, and only then (an edit to the
+    report does not recompute an ingest).
+
+    Examples
+    --------
+    >>> len(modules_sha256(("corpus",)))
+    64
+    """
+    todo, seen = list(modules), set()
+    while todo:
+        name = todo.pop()
+        path = _config.PACKAGE_DIR / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        todo.extend(_framing_imports(path) - seen)
+    digest = hashlib.sha256()
+    for name in sorted(seen):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update((_config.PACKAGE_DIR / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _stage_code_sha256(fn: Callable[..., Any], code: Sequence[str] | None) -> str:
+    """The code part of a stage key: the listed modules' closure plus the file defining ``fn``."""
+    if not code:
+        return code_sha256()
+    import inspect
+
+    try:
+        own = Path(inspect.getsourcefile(fn) or "").read_bytes()
+    except (OSError, TypeError):
+        own = b""
+    return _sha(_canonical({"modules": modules_sha256(tuple(code)), "fn": hashlib.sha256(own).hexdigest()}))
+
+
 def config_id(config: _config.ExperimentConfig) -> str:
     """Return the default run id: the first 12 hex characters of the resolved config's sha256.
 
@@ -632,8 +689,14 @@ class Run:
         *,
         settings: Mapping[str, Any] | None = None,
         force: bool = False,
+        code: Sequence[str] | None = None,
     ) -> pd.DataFrame | dict[str, pd.DataFrame]:
         """Run ``fn(**inputs, **settings)`` once; later calls with the same key load its tables.
+
+        The key hashes the inputs, the settings and the code: with ``code`` (framing module
+        names, e.g. ``("corpus",)``) the source of those modules and of every framing module
+        they import (:func:`modules_sha256`) plus the file that defines ``fn``; without it,
+        the whole package (:func:`code_sha256`).
 
         Parameters
         ----------
@@ -681,7 +744,7 @@ class Run:
                     "stage": name,
                     "settings": plain_settings,
                     "inputs": input_hashes,
-                    "code": code_sha256(),
+                    "code": _stage_code_sha256(fn, code),
                 }
             )
         )

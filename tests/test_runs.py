@@ -447,3 +447,12 @@ assert "torch" not in sys.modules
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_stage_code_keys_follow_imports_only():
+    from framing.runs import _framing_imports, modules_sha256
+
+    scoring_imports = _framing_imports(config.PACKAGE_DIR / "scoring.py")
+    assert "lexicon" in scoring_imports and "report" not in scoring_imports
+    assert modules_sha256(("corpus",)) != modules_sha256(("scoring",))
+    assert modules_sha256(("corpus",)) == modules_sha256(("corpus",))
