@@ -13,6 +13,7 @@ A training config is one TOML file (:func:`load_train_config`)::
     train = "newsmtsc:train"          # "newsmtsc:<split>" or a labelled .csv/.jsonl file
     dev = "newsmtsc:dev-rw"           # optional: early stopping and checkpoint choice
     test = ["newsmtsc:test-rw", "newsmtsc:test-mt"]   # optional: evaluated after training
+    cv_folds = 5                      # optional, only without test: K-fold cross-validation
     [data.columns]                    # our column -> the file's column (see datasets.load_labelled)
     sentence = "text"
 
@@ -22,10 +23,32 @@ A training config is one TOML file (:func:`load_train_config`)::
 Paths may use ``{data_dir}`` (``config.data_dir()``) and ``{config_dir}``; relative paths resolve
 against the config's folder.
 
-Saved with the model (``framing_model.json`` -> ``training``): the resolved config, the sha256 of
-every data file, whether the labels are weak, and the test reports. :func:`evaluate` scores any
-labelled file; it refuses weak labels (evaluating a model on the labels it learned from the lexicon
-measures agreement with the lexicon, not accuracy).
+Saved with the model (``framing_training.json``): the resolved config, the sha256 of every data
+file, whether the labels are weak, the test reports, the cross-validation results and, for labels
+coded by people, the provenance of the codes. :func:`evaluate` scores any labelled file; it refuses
+weak labels (evaluating a model on the labels it learned from the lexicon measures agreement with
+the lexicon, not accuracy).
+
+Cross-validation (:func:`cross_validate`)
+-----------------------------------------
+Coded data rarely comes with a separate test set. With ``data.cv_folds = K`` (and no
+``data.test``), the training rows are split into K stratified folds (scikit-learn
+``StratifiedKFold``, shuffled with the config's seed); for each fold a fresh model with the same
+arguments is trained on the other K - 1 folds (the ``dev`` set, if any, still chooses its
+checkpoint; a held-out fold never does) and predicts the held-out fold. The record's
+``cross_validation`` holds macro-F1 and accuracy per fold, their mean and sample standard
+deviation (ddof 1), and the classification report of the pooled out-of-fold predictions (every
+row predicted once, by the model that did not see it). The final model is then trained on all rows
+as without cross-validation. Lexicon features are computed per row, without fitting, so computing
+them once for all rows leaks nothing; their standardisation is fitted inside each fold's ``fit``.
+
+Coded data
+----------
+When the training file holds rows coded by people (``label_source`` ``"coded:<codebook>"``, the
+``labelled.csv`` of ``framing annotate import``), the record's ``coded_data`` gives the sha256 of
+that file, the codebook, and, when the ``import.json`` of that import sits beside the file and
+describes this very file (same sha256), the sha256 of the codes themselves
+(:func:`framing.annotate.codes_sha256`): the model can be traced back to who coded what.
 
 Weak supervision (:func:`weak_labels`)
 --------------------------------------
@@ -50,7 +73,7 @@ import json
 import os
 import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +92,7 @@ LABEL_SOURCE_COLUMN = "label_source"
 WEAK_PREFIX = "weak:"
 TRAINING_META = "framing_training.json"
 _TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "data", "training")
-_DATA_KEYS = ("train", "dev", "test", "columns")
+_DATA_KEYS = ("train", "dev", "test", "columns", "cv_folds")
 
 
 @dataclass(frozen=True)
@@ -87,10 +110,15 @@ class TrainConfig:
     test: tuple[str, ...] = ()
     columns: Mapping[str, str] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
+    cv_folds: int | None = None
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
+        if self.cv_folds is None:
+            # Left out rather than null: the dict is part of the key under which `framing run`
+            # reuses a trained model, and models trained before cv_folds existed stay valid.
+            del out["cv_folds"]
         out["test"] = list(self.test)
         out["columns"] = dict(self.columns)
         out["training"] = dict(self.training)
@@ -148,6 +176,18 @@ def train_config_from_dict(
         tests = [tests]
     if not isinstance(tests, list):
         raise ConfigError(f"data.test in {file}: expected a list of datasets, received {tests!r}")
+    cv_folds = section.get("cv_folds")
+    if cv_folds is not None:
+        if isinstance(cv_folds, bool) or not isinstance(cv_folds, int) or cv_folds < 2:
+            raise ConfigError(
+                f"data.cv_folds in {file}: expected an integer >= 2 (the number of "
+                f"cross-validation folds), received {cv_folds!r}"
+            )
+        if tests:
+            raise ConfigError(
+                f"data.cv_folds in {file}: cross-validation is for data without a separate test "
+                "set, but data.test is given too; keep one of them"
+            )
     columns = section.get("columns", {})
     if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"data.columns in {file}: expected a table of column names")
@@ -182,6 +222,7 @@ def train_config_from_dict(
         test=tuple(spec("data.test", t) for t in tests),
         columns=dict(columns),
         training=dict(training),
+        cv_folds=cv_folds,
         source=file,
         **strings,
     )
@@ -313,7 +354,10 @@ def train(
     Returns
     -------
     (Path, dict)
-        The model folder and the training record (also saved in it as ``framing_training.json``).
+        The model folder and the training record (also saved in it as ``framing_training.json``):
+        ``config, data_sha256, weak_labels, label_source, train_seconds, test, run_key``, plus
+        ``cross_validation`` (:func:`cross_validate`; None without ``cv_folds``) and
+        ``coded_data`` (:func:`coded_data`; None unless the training rows were coded by people).
     """
     from framing.classifier import StanceClassifier
     from framing.lexicon import load_lexicon
@@ -345,15 +389,32 @@ def train(
         cfgmod.resolve_model(cfg.base_model) if cfg.base_model and cfgmod.is_name(cfg.base_model)
         else (cfg.base_model or None)
     )
-    clf = StanceClassifier(
-        model_path=base,
-        args=args,
-        feature_columns=tuple(features),
-        lexicon_name=lexicon.id if lexicon is not None else None,
-        lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
-    )
-    started = time.perf_counter()
+
+    def new_classifier() -> StanceClassifier:
+        return StanceClassifier(
+            model_path=base,
+            args=args,
+            feature_columns=tuple(features),
+            lexicon_name=lexicon.id if lexicon is not None else None,
+            lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
+        )
+
     dev = data.get("dev")
+    cv = None
+    if cfg.cv_folds:
+        if is_weak(data["train"]):
+            raise ConfigError(
+                f"data.cv_folds: {cfg.train} holds weak labels (label_source {WEAK_PREFIX}...); "
+                "cross-validated scores on them measure agreement with the lexicon, not accuracy: "
+                "remove cv_folds and evaluate on labels coded by people"
+            )
+        say(f"cross-validation: {cfg.cv_folds} stratified folds (seed {cfg.seed}), one model each")
+        cv = cross_validate(
+            data["train"], new_classifier, folds=cfg.cv_folds, seed=cfg.seed, dev=dev,
+            where=f"data.train {cfg.train}", progress=progress,
+        )
+    clf = new_classifier()
+    started = time.perf_counter()
     clf.fit(
         data["train"], data["train"]["label"],
         X_dev=dev, y_dev=None if dev is None else dev["label"],
@@ -375,11 +436,179 @@ def train(
         "label_source": sorted(set(data["train"][LABEL_SOURCE_COLUMN].astype(str))),
         "train_seconds": round(seconds, 3),
         "test": reports,
+        "cross_validation": cv,
+        "coded_data": coded_data(cfg.train, data["train"]),
         "run_key": dict(run_key) if run_key is not None else None,
     }
     _write_json(folder / TRAINING_META, record)
     _append_card(folder, record)
     return folder, record
+
+
+def cross_validate(
+    table: pd.DataFrame,
+    make_classifier: Callable[[], Any],
+    *,
+    folds: int,
+    seed: int,
+    dev: pd.DataFrame | None = None,
+    where: str = "the training data",
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Stratified K-fold cross-validation: a fresh model per fold, scored on the held-out fold.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Labelled rows (``label`` and whatever the classifier reads, e.g. ``lex__*`` columns).
+    make_classifier : callable
+        ``make_classifier()`` returns an unfitted classifier with ``fit(X, y, X_dev=, y_dev=)``,
+        ``predict_proba`` and ``classes_`` (a :class:`~framing.classifier.StanceClassifier`).
+    folds : int
+        K >= 2; every label must have at least K rows.
+    seed : int
+        Shuffles the rows before they are cut into folds (``StratifiedKFold(random_state=seed)``).
+    dev : DataFrame, optional
+        Passed to every fold's ``fit`` for checkpoint choice (never a held-out fold).
+    where : str
+        Names the data in error messages.
+    progress : bool
+        Print each fold's result.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``folds, seed, n, macro_f1_mean, macro_f1_sd, accuracy_mean, accuracy_sd``
+        (sd: sample standard deviation over folds, ddof 1), ``per_fold`` (``fold, n_train,
+        n_test, macro_f1, accuracy, seconds``) and ``pooled``: the classification report of the
+        out-of-fold predictions of all rows (see :func:`framing.evaluation.classification_report`).
+
+    Raises
+    ------
+    ConfigError
+        ``folds`` is not an integer >= 2, or a label has fewer rows than folds.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from framing.evaluation import classification_report, report_to_json
+
+    say = print if progress else (lambda *a, **k: None)
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ConfigError(f"cv_folds must be an integer >= 2, received {folds!r}")
+    y = table["label"].astype(str).to_numpy()
+    counts = pd.Series(y).value_counts()
+    if len(counts) and counts.min() < folds:
+        scarce = ", ".join(f"{lab} {int(n)}" for lab, n in counts.items() if n < folds)
+        raise ConfigError(
+            f"cv_folds = {folds} needs at least {folds} rows of every label in {where}; it has "
+            f"{scarce}: lower cv_folds to {int(counts.min())} or less (>= 2), or code more items"
+        )
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    oof_proba: np.ndarray | None = None
+    classes: list[str] | None = None
+    per_fold = []
+    for k, (fit_idx, test_idx) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
+        fit_part, held_out = table.iloc[fit_idx], table.iloc[test_idx]
+        started = time.perf_counter()
+        clf = make_classifier().fit(
+            fit_part, fit_part["label"],
+            X_dev=dev, y_dev=None if dev is None else dev["label"],
+        )
+        proba = np.asarray(clf.predict_proba(held_out), dtype=np.float64)
+        seconds = time.perf_counter() - started
+        if classes is None:
+            classes = [str(c) for c in clf.classes_]
+            oof_proba = np.full((len(y), len(classes)), np.nan)
+        oof_proba[test_idx] = proba
+        predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+        report = classification_report(y[test_idx], predicted, labels=classes)
+        per_fold.append({"fold": k, "n_train": int(len(fit_idx)), "n_test": int(len(test_idx)),
+                         "macro_f1": report["macro_f1"], "accuracy": report["accuracy"],
+                         "seconds": round(seconds, 3)})
+        say(f"  fold {k}/{folds}: macro-F1 {report['macro_f1']:.3f}, accuracy "
+            f"{report['accuracy']:.3f} ({len(test_idx)} held out, {seconds:.0f} s)")
+        del clf
+    predicted = np.asarray(classes, dtype=object)[oof_proba.argmax(axis=1)]
+    pooled = classification_report(y, predicted, labels=classes, proba=oof_proba)
+    f1 = np.array([f["macro_f1"] for f in per_fold])
+    acc = np.array([f["accuracy"] for f in per_fold])
+    out = {
+        "folds": folds,
+        "seed": int(seed),
+        "n": int(len(y)),
+        "macro_f1_mean": float(f1.mean()),
+        "macro_f1_sd": float(f1.std(ddof=1)),
+        "accuracy_mean": float(acc.mean()),
+        "accuracy_sd": float(acc.std(ddof=1)),
+        "per_fold": per_fold,
+        "pooled": {**report_to_json(pooled), "n": int(len(y))},
+    }
+    say(f"cross-validation: macro-F1 {out['macro_f1_mean']:.3f} (sd {out['macro_f1_sd']:.3f}), "
+        f"accuracy {out['accuracy_mean']:.3f} (sd {out['accuracy_sd']:.3f}); pooled out-of-fold "
+        f"macro-F1 {pooled['macro_f1']:.3f}")
+    return out
+
+
+def coded_data(spec: str, table: pd.DataFrame) -> dict[str, Any] | None:
+    """Provenance of training labels coded by people (module docstring, "Coded data").
+
+    Parameters
+    ----------
+    spec : str
+        The dataset spec of ``table`` (a file path; ``"newsmtsc:..."`` gives None).
+    table : DataFrame
+        :func:`load_dataset` of ``spec``.
+
+    Returns
+    -------
+    dict or None
+        None when no row's ``label_source`` starts with ``"coded:"``; else ``labelled_sha256``
+        (of the file), ``codebook`` (``id`` and ``sha256``; the sha256 only when known from
+        ``import.json``), ``codes_sha256`` (None unless an ``import.json`` beside the file
+        records this file's sha256), ``import_manifest`` (its path, or None) and ``note``.
+    """
+    from framing import annotate
+    from framing.runs import file_sha256
+
+    if spec.startswith(NEWSMTSC_PREFIX) or LABEL_SOURCE_COLUMN not in table.columns:
+        return None
+    prefix = annotate.LABEL_SOURCE_PREFIX
+    sources = table[LABEL_SOURCE_COLUMN].astype(str)
+    coded = sorted({s[len(prefix):] for s in sources if s.startswith(prefix)})
+    if not coded:
+        return None
+    digest = file_sha256(spec)
+    out: dict[str, Any] = {
+        "labelled_sha256": digest,
+        "codes_sha256": None,
+        "codebook": {"id": coded[0] if len(coded) == 1 else coded, "sha256": None},
+        "n_coded": int(sources.str.startswith(prefix).sum()),
+        "import_manifest": None,
+        "note": f"no {annotate.IMPORT_FILES['manifest']} beside the file: codes hash unknown",
+    }
+    manifest = Path(spec).parent / annotate.IMPORT_FILES["manifest"]
+    if manifest.is_file():
+        try:
+            meta = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            meta = None
+        if not isinstance(meta, dict):
+            out["note"] = f"{manifest} is not a JSON object: codes hash unknown"
+        elif meta.get("labelled_sha256") != digest:
+            out["note"] = (
+                f"{manifest} describes another labelled file (sha256 "
+                f"{str(meta.get('labelled_sha256'))[:12]}, this one {digest[:12]}): edited after "
+                "the import? Codes hash not recorded"
+            )
+        else:
+            book = meta.get("codebook") or {}
+            out.update(
+                codes_sha256=meta.get("codes_sha256"),
+                import_manifest=str(manifest),
+                codebook={"id": book.get("id", out["codebook"]["id"]), "sha256": book.get("sha256")},
+                note="",
+            )
+    return out
 
 
 def evaluate(
@@ -545,6 +774,20 @@ def _append_card(folder: Path, record: Mapping[str, Any]) -> None:
             "**Weakly supervised.** The training labels were derived from the lexicon "
             f"({', '.join(record['label_source'])}), not coded by people. Judge this model only on "
             "independent gold labels; agreement with the lexicon is not accuracy.",
+        ]
+    coded = record.get("coded_data")
+    if coded:
+        codes = coded["codes_sha256"][:12] if coded["codes_sha256"] else "unknown"
+        lines += ["", f"Labels coded by people under codebook `{coded['codebook']['id']}` "
+                      f"(labelled file sha256 {coded['labelled_sha256'][:12]}, codes sha256 {codes})."]
+    cv = record.get("cross_validation")
+    if cv:
+        lines += [
+            "", "## Cross-validation", "",
+            f"{cv['folds']} stratified folds of the {cv['n']} training rows (seed {cv['seed']}): "
+            f"macro-F1 {cv['macro_f1_mean']:.3f} (sd {cv['macro_f1_sd']:.3f}), accuracy "
+            f"{cv['accuracy_mean']:.3f} (sd {cv['accuracy_sd']:.3f}); pooled out-of-fold macro-F1 "
+            f"{cv['pooled']['macro_f1']:.3f}. The saved model is trained on all rows.",
         ]
     if record["test"]:
         lines += ["", "## Test results", "", "| dataset | n | macro-F1 | accuracy |", "|---|---|---|---|"]
