@@ -22,7 +22,7 @@ from framing.runs import read_table, write_text
 #: Comparison tables copied as CSV (those present in the run folder).
 PAPER_TABLES: tuple[str, ...] = (
     "outlet_table", "outlet_table_also_by", "contrasts", "frame_table", "same_event",
-    "distinguishing_terms", "disagreement_summary",
+    "distinguishing_terms", "disagreement_summary", "over_time",
 )
 SUMS_FILE = "SHA256SUMS"
 

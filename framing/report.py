@@ -105,6 +105,7 @@ TABLE_FILES: dict[str, str] = {
     "same_event": "same_event.parquet",
     "disagreement_summary": "disagreement_summary.parquet",
     "also_by": "outlet_table_also_by.parquet",
+    "over_time": "over_time.parquet",
     "disagreement_examples": "disagreement_examples.parquet",
 }
 #: Bumped when the layout of comparison.json changes.
@@ -239,6 +240,8 @@ def figure_stem(
         return _slug("stance", kind, _slug(target))
     if kind == "frames":
         return _slug("frames", _slug(target) if target else "article level")
+    if kind == "over_time":
+        return _slug("stance over time", _slug(target))
     if kind == "terms":
         return _slug("distinguishing terms", _slug(target) if target else "all", _slug(group))
     raise ConfigError(
@@ -654,6 +657,8 @@ def write_comparison(
     _figures(outlet, contrasts, frame_tab, by, ci, out)
     _also_by(scores, articles, also_by, by, out, n_boot=n_boot, random_state=random_state,
              min_n=min_n, ci=ci)
+    _over_time(scores, articles, by, out, n_boot=n_boot, random_state=random_state,
+               min_n=min_n, ci=ci)
 
     settings = {
         "by": list(by),
@@ -711,6 +716,47 @@ def _also_by(scores, articles, also_by, by, out: _Writer, **stats: Any) -> None:
     stacked = pd.concat(parts, ignore_index=True)
     stacked["group"] = stacked["group"].astype(str)
     out.table("also_by", stacked[["grouping", *[c for c in stacked.columns if c != "grouping"]]])
+
+
+#: Period length for the over-time view, by the span of the dates: (longest span in days, freq).
+_PERIODS: tuple[tuple[float, str], ...] = ((62, "W"), (2 * 366, "M"), (6 * 366, "Q"), (np.inf, "Y"))
+
+
+def _over_time(scores, articles, by, out: _Writer, **stats: Any) -> None:
+    """Mean stance per group and period, per target (periods sized to the span of the dates)."""
+    lookup = _lookup(("published",), articles, scores)
+    if lookup is None:
+        out.notes["over_time"] = "no publication dates (published) in the article table"
+        return
+    dated = _attach(scores, ("published",), lookup, "scores")
+    dates = pd.to_datetime(dated["published"], errors="coerce", format="ISO8601")
+    if dates.notna().sum() < 2 or dates.dt.to_period("D").nunique() < 2:
+        out.notes["over_time"] = "fewer than two distinct publication dates"
+        return
+    span = (dates.max() - dates.min()).days
+    freq = next(f for limit, f in _PERIODS if span <= limit)
+    periods = compare.add_period(dated, freq=freq)
+    periods = periods.loc[periods["period"].notna()]
+    group = _group_name(by)
+    table = compare.outlet_table(periods, by=(*by, "period"), **stats)
+    out.table("over_time", table)
+    table = _with_group(table, by)
+    if table[group].nunique() > MAX_FIGURE_GROUPS:
+        out.notes["over_time"] = (
+            f"{table[group].nunique()} groups: the table has them all, figures are drawn up to "
+            f"{MAX_FIGURE_GROUPS} groups"
+        )
+        return
+    level = f"{round(100 * stats['ci'])}%"
+    for target, part in table.groupby("target", sort=True):
+        out.figure(
+            plots.stance_over_time(part, group=group),
+            figure_stem("over_time", target=str(target)),
+            kind="over_time",
+            target=str(target),
+            group=None,
+            caption=f"Mean stance toward {target} per {group} and period ({freq}), {level} interval",
+        )
 
 
 def _write_scores(scores: pd.DataFrame, run: Path, out: _Writer) -> None:
@@ -1369,6 +1415,9 @@ def _contrast_block(ctx: _Context, target: str, anchor: str) -> list[Any]:
     )
     stem = figure_stem("difference", target=target)
     blocks += _figure(ctx, stem, _caption(ctx, stem, f"Differences of stance toward {target}"))
+    stem = figure_stem("over_time", target=target)
+    if stem in ctx.figures:
+        blocks += _figure(ctx, stem, _caption(ctx, stem, f"Stance toward {target} over time"))
     return blocks
 
 
@@ -2124,6 +2173,7 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     "distinguishing_terms": ("target", "term", "z"),
     "same_event": ("event", "target", "n_articles", "mean", "event_mean", "n_outlets", "deviation"),
     "also_by": ("grouping", "group", "target", "n_articles", "mean"),
+    "over_time": ("period", "target", "n_articles", "mean"),
     "disagreement_summary": (
         "n_both",
         "n_lexicon_only",

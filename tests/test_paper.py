@@ -33,6 +33,7 @@ def test_two_runs_give_identical_files(tmp_path):
     figures = [name for name in first if name.startswith("paper_small/figures/")]
     assert any(name.endswith("stance-by-outlet-heatmap.pdf") for name in figures)
     assert any(name.endswith("stance-by-language-heatmap.svg") for name in figures)
+    assert any("stance-over-time-" in name for name in figures)
     assert {"paper_small/outlet_table.csv", "paper_small/outlet_table_also_by.csv"} <= set(first)
     sums = (tmp_path / "paper1" / SUMS_FILE).read_text()
     assert sums == (tmp_path / "paper2" / SUMS_FILE).read_text()
