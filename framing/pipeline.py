@@ -272,11 +272,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     folder = Path(name) if not cfgmod.is_name(name) else cfgmod.models_dir() / name
     if tc.labels == "config":
         train_cfg = training.load_train_config(tc.config)
-        wanted = {
-            "settings": {k: v for k, v in train_cfg.to_dict().items() if k not in ("name", "source")},
-            "data_sha256": {s: training.dataset_sha256(s)
-                            for s in (train_cfg.train, train_cfg.dev, *train_cfg.test) if s},
-        }
+        wanted = training.reuse_key(train_cfg)
         if not force and _trained_with(folder, wanted):
             say(f"model: reusing {folder} (trained earlier from {tc.config.name}, same settings and data)")
             return folder

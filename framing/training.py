@@ -332,6 +332,17 @@ def with_features(
 # Train and evaluate
 
 
+def reuse_key(cfg: TrainConfig) -> dict[str, Any]:
+    """What makes two trainings the same: the settings (not the name) and the data's hashes.
+
+    Recorded as ``run_key`` in the training record; ``framing run`` reuses a model whose key
+    matches instead of training it again, however it was trained (``framing train`` or a run).
+    """
+    settings = {k: v for k, v in cfg.to_dict().items() if k not in ("name", "source")}
+    data = {spec: dataset_sha256(spec) for spec in (cfg.train, cfg.dev, *cfg.test) if spec}
+    return json.loads(json.dumps({"settings": settings, "data_sha256": data}, default=str))
+
+
 def train(
     cfg: TrainConfig,
     *,
@@ -438,7 +449,7 @@ def train(
         "test": reports,
         "cross_validation": cv,
         "coded_data": coded_data(cfg.train, data["train"]),
-        "run_key": dict(run_key) if run_key is not None else None,
+        "run_key": dict(run_key) if run_key is not None else reuse_key(cfg),
     }
     _write_json(folder / TRAINING_META, record)
     _append_card(folder, record)

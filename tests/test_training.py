@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -84,6 +85,12 @@ def test_train_saves_a_complete_model_folder_and_evaluate_reports(tmp_path, enco
     assert meta["label2id"] == {"against": 0, "neutral": 1, "favor": 2}
     record = json.loads((folder / training.TRAINING_META).read_text())
     assert record["weak_labels"] is False
+    # a run that names this training config reuses the model instead of training it again
+    from framing.pipeline import _trained_with
+
+    cfg = training.load_train_config(tmp_path / "train.toml")
+    assert _trained_with(folder, training.reuse_key(cfg))
+    assert not _trained_with(folder, training.reuse_key(dataclasses.replace(cfg, seed=4)))
     assert len(next(iter(record["data_sha256"].values()))) == 64
     (test_report,) = record["test"].values()
     assert test_report["macro_f1"] > 0.8  # it can fit nine sentences
