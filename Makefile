@@ -34,8 +34,8 @@ bench: setup
 # 3 seeds the first time (about 1.5 hours on 2 cores); finished (variant, seed) pairs are reused.
 PAPER_CONFIGS ?= experiments/eu_japan_2023.toml experiments/allsides_china.toml experiments/dutch_dpg.toml
 paper: setup
-	$(BIN)/framing paper $(PAPER_CONFIGS) -o reports/paper
 	$(BIN)/python experiments/newsmtsc_benchmark.py --epochs 2 --out reports/paper/newsmtsc_benchmark
+	$(BIN)/framing paper $(PAPER_CONFIGS) -o reports/paper
 
 lint: setup
 	$(BIN)/ruff check framing tests benchmarks
