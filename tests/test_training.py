@@ -105,6 +105,21 @@ def test_train_saves_a_complete_model_folder_and_evaluate_reports(tmp_path, enco
     assert {r["label"] for r in rep["per_class"]} == {"against", "neutral", "favor"}
     assert sum(c["count"] for c in rep["confusion"]) == len(ROWS)
     assert 0 <= rep["ece"] <= 1
+    # the saved model scores a corpus by name, with its per-mention probabilities
+    arts = tmp_path / "a.parquet"
+    assert runner.invoke(main, ["ingest", str(config.demo_corpus_path() / "articles.jsonl"),
+                                "-o", str(arts), "-j", "1"]).exit_code == 0
+    res = runner.invoke(main, ["score", str(arts), "-o", str(tmp_path / "s.parquet"), "--method",
+                               "hybrid", "--model", "tiny-hybrid", "--predictions",
+                               str(tmp_path / "p.parquet"), "-j", "1"])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_parquet(tmp_path / "s.parquet")
+    assert set(scores["method"]) == {"hybrid"} and scores["score"].between(-1, 1).all()
+    predictions = pd.read_parquet(tmp_path / "p.parquet")
+    assert len(predictions) >= scores["n_mentions"].sum()
+    res = runner.invoke(main, ["score", str(arts), "-o", str(tmp_path / "s2.parquet"),
+                               "--method", "model", "--model", "tiny-hybrid"])
+    assert res.exit_code == EXIT_USAGE and "with lexicon features" in res.output
 
 
 def test_evaluate_refuses_weak_labels(tmp_path, encoder, monkeypatch):
