@@ -211,6 +211,53 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
 
 
 @main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path), help="output folder (a killed run given the same folder resumes)")
+@click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True)
+@click.option("--model", "model_name", help="saved model name or folder (model, hybrid)")
+@click.option("--lexicon", "lexicon_name", help="lexicon name or folder")
+@click.option("--targets", "targets_name", default="targets-v1", show_default=True, help="target lexicon name or folder")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), help="input format (default: from the file extension)")
+@click.option("--map", "maps", multiple=True, metavar="CANONICAL=COLUMN", help="column map, e.g. --map text=content_original")
+@click.option("--languages", default="en,nl", show_default=True, help="languages to score")
+@click.option("--chunk-size", type=int, default=1000, show_default=True, help="articles per chunk (memory grows with it)")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model inference precision")
+@click.option("--no-frames", is_flag=True, help="lexicon: skip article-level frame counts (faster)")
+@click.option("--restart", is_flag=True, help="discard an earlier run in the output folder")
+@click.option("--dask", "dask_address", metavar="ADDRESS", help="score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for 2 local workers")
+def stream(input_path, output, method, model_name, lexicon_name, targets_name, fmt, maps, languages,
+           chunk_size, precision, no_frames, restart, dask_address) -> None:
+    """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
+    from framing import stream as streaming
+
+    settings = streaming.StreamSettings(
+        method=method, model=model_name, lexicon=lexicon_name, target_set=str(targets_name),
+        languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
+        column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size, precision=precision,
+        article_frames=not no_frames,
+    )
+    if dask_address:
+        from framing import dask_scoring
+        from framing.runs import write_table
+
+        tables = dask_scoring.score_dask(input_path, settings,
+                                         address=None if dask_address == "local" else dask_address)
+        output.mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            write_table(table, output / f"{name}.parquet")
+        counts = {name: len(table) for name, table in tables.items()}
+        counts["status"] = tables["articles"]["status"].value_counts().sort_index().to_dict()
+    else:
+        state = streaming.score_stream(input_path, output, settings, restart=restart, progress=True)
+        if state["resumed_from"]:
+            click.echo(f"resumed: {state['resumed_from']} chunk(s) were already scored")
+        counts = state["counts"]
+    click.echo("articles by status: " + ", ".join(f"{k} {v}" for k, v in counts["status"].items()))
+    click.echo("rows: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "status"))
+    click.echo(f"wrote {output}")
+
+
+@main.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="model folder (default: <models folder>/<name>)")
 def train(config_path, output) -> None:

@@ -278,6 +278,177 @@ def load(
     return _finish(raw, supported, max_chars, threshold, progress, workers)
 
 
+#: Formats that ``read_chunks`` can read a piece at a time.
+CHUNKED_FORMATS: tuple[str, ...] = ("parquet", "jsonl")
+
+
+def read_chunks(
+    path: str | os.PathLike,
+    *,
+    chunk_size: int = 1000,
+    fmt: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    supported_languages: Sequence[str] = ("en", "nl"),
+    max_chars: int = 1_000_000,
+    near_duplicates: bool | float = True,
+    skip: int = 0,
+    taken_ids: set[str] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Article tables of one big Parquet or JSONL file, ``chunk_size`` records at a time.
+
+    Memory holds one chunk (a Parquet file is read batch by batch, a JSONL file line by line), so
+    a corpus larger than memory can be scored piece by piece. Each chunk is what :func:`load`
+    gives for those records (same ``source`` numbering, statuses and reasons), except that
+    duplicates are flagged within the chunk only.
+
+    Parameters
+    ----------
+    path : path
+        A ``.parquet`` or ``.jsonl``/``.ndjson`` file (or give ``fmt``).
+    chunk_size : int
+        Records per chunk (the last one may hold fewer).
+    fmt, column_map, supported_languages, max_chars, near_duplicates
+        As for :func:`load`.
+    skip : int
+        Chunks to pass over unread (but numbered), e.g. those a resumed run already scored.
+    taken_ids : set of str, optional
+        Article ids used by earlier chunks; a repeat is renamed ``id~2`` as :func:`load` does
+        over the whole file. Updated in place with every yielded chunk's ids.
+
+    Yields
+    ------
+    pandas.DataFrame
+        Article tables (``schema.ARTICLE_COLUMNS`` and the input's other columns). A chunk of
+        broken JSONL lines yields their "unreadable" rows; nothing is dropped.
+
+    Raises
+    ------
+    ConfigError
+        A format other than Parquet or JSONL, or a bad option.
+    DataError
+        The file cannot be opened, or lacks a mapped or text column.
+    """
+    path = Path(path)
+    column_map = _check_column_map(column_map)
+    kind = _check_format(fmt) or _format_of(path, strict=False)
+    if kind not in CHUNKED_FORMATS:
+        raise ConfigError(
+            f"{path}: reading in chunks needs Parquet or JSONL; received {kind or path.suffix!r}. "
+            "Convert the corpus, or load it whole with `framing ingest`"
+        )
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
+        raise ConfigError(f"chunk_size must be a positive integer; received {chunk_size!r}")
+    if not path.is_file():
+        raise DataError(f"input {path} does not exist or is not a file")
+    supported = tuple(_normalise_language(c) or "" for c in supported_languages)
+    threshold = _near_duplicate_threshold(near_duplicates)
+    taken = taken_ids if taken_ids is not None else set()
+    pieces = _parquet_pieces if kind == "parquet" else _jsonl_pieces
+    for number, raw in enumerate(pieces(path, chunk_size, column_map, skip)):
+        if number < skip:
+            continue
+        yield _finish(raw, supported, max_chars, threshold, False, 1, taken)
+
+
+def articles_from_frame(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    first_row: int = 1,
+    column_map: Mapping[str, str] | None = None,
+    supported_languages: Sequence[str] = ("en", "nl"),
+    max_chars: int = 1_000_000,
+    near_duplicates: bool | float = True,
+    taken_ids: set[str] | None = None,
+) -> pd.DataFrame:
+    """The article table of some records of a tabular file, already read into ``frame``.
+
+    What :func:`load` gives for those rows of ``path`` (``source`` is ``path#row=N``, N counting
+    from ``first_row``), duplicates flagged among these rows only. For chunked readers and
+    distributed scoring (a Dask partition is such a frame).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The records as read (input column names).
+    path : path
+        The file they come from (for ``source``).
+    first_row : int
+        Number of the frame's first record in the file (from 1).
+    column_map, supported_languages, max_chars, near_duplicates, taken_ids
+        As for :func:`read_chunks`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The article table.
+    """
+    column_map = _check_column_map(column_map)
+    supported = tuple(_normalise_language(c) or "" for c in supported_languages)
+    threshold = _near_duplicate_threshold(near_duplicates)
+    rows = range(first_row, first_row + len(frame))
+    raw = _from_table(frame, Path(path), "row", rows, column_map)
+    return _finish(raw, supported, max_chars, threshold, False, 1, taken_ids)
+
+
+def _parquet_pieces(
+    path: Path, chunk_size: int, column_map: dict[str, str], skip: int
+) -> Iterator[pd.DataFrame | None]:
+    import pyarrow.parquet as pq
+
+    try:
+        reader = pq.ParquetFile(path)
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataError(f"{path}: not a readable Parquet file: {err}") from err
+    first = 1
+    for number, batch in enumerate(reader.iter_batches(batch_size=chunk_size)):
+        rows = range(first, first + batch.num_rows)
+        first += batch.num_rows
+        # Skipped chunks are still read (Parquet batches are not addressable by row), not converted.
+        yield None if number < skip else _from_table(batch.to_pandas(), path, "row", rows, column_map)
+
+
+def _jsonl_pieces(
+    path: Path, chunk_size: int, column_map: dict[str, str], skip: int
+) -> Iterator[pd.DataFrame | None]:
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise DataError(f"cannot open {path}: {err}") from err
+    with handle:
+        number, lines = 0, []
+        line_no = 0
+        for line in handle:
+            line_no += 1
+            if not line.strip():
+                continue
+            lines.append((line_no, line))
+            if len(lines) == chunk_size:
+                yield None if number < skip else _jsonl_piece(path, lines, column_map)
+                number, lines = number + 1, []
+        if lines or number == 0:
+            yield None if number < skip else _jsonl_piece(path, lines, column_map)
+
+
+def _jsonl_piece(path: Path, lines: list[tuple[int, bytes]], column_map: dict[str, str]) -> pd.DataFrame:
+    if not lines:
+        return _file_problem(path, "empty", "file holds no records")
+    records, numbers, statuses, reasons = [], [], [], []
+    for number, line in lines:
+        numbers.append(number)
+        text, encoding, status, reason = _decode(line)
+        record = {}
+        if status is None:
+            record, status, reason = _json_record(text, number)
+            note = _encoding_note(encoding)
+            reason = _join(note, reason) if note and reason else (note or reason)
+        records.append(record)
+        statuses.append(status)
+        reasons.append(reason)
+    frame = pd.DataFrame.from_records(records) if any(records) else pd.DataFrame()
+    return _from_table(frame, path, "line", numbers, column_map, statuses, reasons)
+
+
 def summarise(articles: pd.DataFrame) -> dict[str, Any]:
     """Count an article table by status, language and outlet, so every input article is accounted for.
 
@@ -787,28 +958,29 @@ def _read_csv_leniently(
 
 def _read_jsonl(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFrame:
     records, numbers, statuses, reasons = [], [], [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also cut at U+2028, U+0085 and other characters
+    # that JSON allows unescaped inside a string, breaking a valid record in two.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         numbers.append(number)
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            record, status, reason = (
-                {},
-                "unreadable",
-                f"line {number} is not valid JSON: {err.msg} (column {err.colno})",
-            )
-        else:
-            status, reason = None, None
-            if not isinstance(record, dict):
-                reason = f"line {number} is a JSON {_json_type(record)}, not an object"
-                record, status = {}, "unreadable"
+        record, status, reason = _json_record(line, number)
         records.append(record)
         statuses.append(status)
         reasons.append(reason)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     return _from_table(frame, path, "line", numbers, column_map, statuses, reasons)
+
+
+def _json_record(line: str, number: int) -> tuple[dict, str | None, str | None]:
+    """(record, status, reason) of one JSONL line: status None when it holds a JSON object."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        return {}, "unreadable", f"line {number} is not valid JSON: {err.msg} (column {err.colno})"
+    if not isinstance(record, dict):
+        return {}, "unreadable", f"line {number} is a JSON {_json_type(record)}, not an object"
+    return record, None, None
 
 
 def _read_json(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFrame:
@@ -954,6 +1126,7 @@ def _finish(
     threshold: float | None,
     progress: bool,
     workers: int,
+    taken_ids: set[str] | None = None,
 ) -> pd.DataFrame:
     n = len(raw)
     titles_in = [_as_text(value) for value in raw["title"].tolist()]
@@ -1003,7 +1176,8 @@ def _finish(
     published_raw = [_as_raw_date(value) for value in raw[PUBLISHED_RAW].tolist()]
     published = _normalise_dates(published_raw)
     ids = _article_ids(
-        raw["article_id"].tolist(), outlets, titles_in, texts_in, raw["source"].tolist(), reasons
+        raw["article_id"].tolist(), outlets, titles_in, texts_in, raw["source"].tolist(), reasons,
+        taken_ids,
     )
     duplicate_of, near_duplicate_of = _duplicates(keys, signatures, ids, threshold)
 
@@ -1191,8 +1365,13 @@ def _article_ids(
     texts: list[str],
     sources: list[Any],
     reasons: list[str],
+    taken: set[str] | None = None,
 ) -> list[str]:
-    """Given ids as text, else content hashes; repeats get a suffix and a note in ``reasons``."""
+    """Given ids as text, else content hashes; repeats get a suffix and a note in ``reasons``.
+
+    ``taken`` holds ids used by earlier chunks of the same input (streaming): they count as
+    repeats too, and the set is updated with this chunk's final ids.
+    """
     ids = []
     for value, outlet, title, text, source in zip(
         given, outlets, titles, texts, sources, strict=True
@@ -1203,15 +1382,18 @@ def _article_ids(
             basis = f"{outlet}\n{title}\n{text}" if text.strip() else f"source\n{source}"
             identifier = hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
         ids.append(identifier)
+    earlier = taken if taken is not None else set()
     seen = set(ids)
-    if len(seen) == len(ids):
+    if len(seen) == len(ids) and earlier.isdisjoint(seen):
+        earlier.update(ids)
         return ids
+    seen |= earlier
     counts: dict[str, int] = {}
     for i, identifier in enumerate(ids):
         counts[identifier] = counts.get(identifier, 0) + 1
-        if counts[identifier] == 1:
+        if counts[identifier] == 1 and identifier not in earlier:
             continue
-        number = counts[identifier]
+        number = max(counts[identifier], 2)  # an id first used by an earlier chunk: ~2
         renamed = identifier + ID_SUFFIX.format(n=number)
         while renamed in seen:
             number += 1
@@ -1221,6 +1403,7 @@ def _article_ids(
         reasons[i] = _join(
             reasons[i], f"id {identifier!r} already used by an earlier row; renamed {renamed!r}"
         )
+    earlier.update(ids)
     return ids
 
 

@@ -38,11 +38,14 @@ class TargetSpec:
 
 
 _WORKER_TARGETS: targets.TargetSet | None = None
+_WORKER_SPEC: TargetSpec | None = None
 
 
 def _init_worker(spec: TargetSpec) -> None:
-    global _WORKER_TARGETS
-    _WORKER_TARGETS = spec.load()
+    global _WORKER_TARGETS, _WORKER_SPEC
+    # Loaded once per process and spec: a streamed run calls this for every chunk.
+    if _WORKER_TARGETS is None or spec != _WORKER_SPEC:
+        _WORKER_TARGETS, _WORKER_SPEC = spec.load(), spec
 
 
 def _chunk_sentences_and_mentions(chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,0 +1,340 @@
+"""Score a corpus larger than memory: chunk by chunk, with bounded memory, resumable.
+
+``score_stream`` reads a Parquet or JSONL file ``chunk_size`` articles at a time
+(:func:`framing.corpus.read_chunks`), scores each chunk with :class:`ChunkScorer` (the same
+functions as ``framing score``: sentences, mentions, then the lexicon, model or hybrid scorer) and
+writes the chunk's tables to ``<out>/parts/<chunk>/`` before reading the next one. Memory holds
+the model, the lexicon and one chunk, whatever the size of the corpus.
+
+Resuming: a chunk's folder is written under a temporary name and renamed when complete, so a
+chunk folder is either whole or absent. A run that is killed and started again with the same
+input and settings skips the finished chunks, removes any half-written one, and carries on; the
+output is the same as an uninterrupted run's, with no article twice and none missing
+(``stream.json`` records the input's size and modification time and the settings; a run with
+other settings or a changed input is refused rather than mixed in).
+
+When every chunk is done the parts are combined into ``articles.parquet`` (the article table
+without the text, which stays in the input), ``scores.parquet`` and ``frames.parquet`` (lexicon)
+or ``predictions.parquet`` (model, hybrid). Combining holds the outputs, not the texts, in
+memory; ``combine=False`` leaves only the parts (read them with :func:`read_parts`).
+
+Scores are exactly those of scoring the whole file at once: every stage is per article. Two
+things are per chunk: duplicate flags (an exact or near copy in another chunk is not flagged)
+and the deduplication of identical (sentence, target) pairs before the model (a speed-up only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from framing import corpus, pipeline, scoring
+from framing.errors import ConfigError, DataError
+from framing.runs import write_json, write_table
+
+METHODS: tuple[str, ...] = ("lexicon", "model", "hybrid")
+#: The per-chunk tables of each method (besides ``articles``).
+TABLES: dict[str, tuple[str, ...]] = {
+    "lexicon": ("scores", "frames"),
+    "model": ("scores", "predictions"),
+    "hybrid": ("scores", "predictions"),
+}
+STATE_FILE = "stream.json"
+PARTS = "parts"
+_TMP_PREFIX = ".tmp-"
+#: Article-table columns left out of the streamed output (the input holds them).
+DROPPED_COLUMNS: tuple[str, ...] = ("text",)
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamSettings:
+    """What a streamed run computes; two runs with equal settings give the same output.
+
+    Parameters
+    ----------
+    method : {"lexicon", "model", "hybrid"}
+    model : str, optional
+        Saved model name or folder (model and hybrid).
+    lexicon : str, optional
+        Lexicon name or folder; default: ``scoring.DEFAULT_LEXICON`` (lexicon) or the model's
+        (hybrid).
+    target_set : str
+        Target set name or folder.
+    languages : tuple of str
+        Languages that are scored (others get status "unsupported_language").
+    column_map : mapping
+        ``{canonical field: input column}``, as for :func:`framing.corpus.load`.
+    fmt : str, optional
+        "parquet" or "jsonl" when the file ending does not say.
+    max_chars : int
+        Longer texts are truncated (status "too_large").
+    near_duplicates : bool
+        Flag near duplicates within each chunk.
+    article_frames : bool
+        Lexicon: also count frames over every sentence (article-level frame rows).
+    precision : {"fp32", "bf16", "int8"}
+        Model inference precision (see ``StanceClassifier.predict_proba``).
+    chunk_size : int
+        Articles per chunk.
+    """
+
+    method: str = "lexicon"
+    model: str | None = None
+    lexicon: str | None = None
+    target_set: str = "targets-v1"
+    languages: tuple[str, ...] = ("en", "nl")
+    column_map: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    fmt: str | None = None
+    max_chars: int = 1_000_000
+    near_duplicates: bool = True
+    article_frames: bool = True
+    precision: str = "fp32"
+    chunk_size: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ConfigError(f"method {self.method!r}; accepted: {list(METHODS)}")
+        if self.method != "lexicon" and not self.model:
+            raise ConfigError(f"method {self.method!r} needs a model (name or folder)")
+        if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
+            raise ConfigError(f"chunk_size must be a positive integer; received {self.chunk_size!r}")
+        object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "column_map", dict(self.column_map))
+
+    def to_dict(self) -> dict:
+        """JSON-ready settings."""
+        return json.loads(json.dumps(dataclasses.asdict(self), sort_keys=True))
+
+    def key(self) -> str:
+        """12 hex chars identifying the settings."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+class ChunkScorer:
+    """Scores article tables chunk after chunk with resources loaded once.
+
+    Parameters
+    ----------
+    settings : StreamSettings
+
+    Examples
+    --------
+    >>> scorer = ChunkScorer(StreamSettings())  # doctest: +SKIP
+    >>> tables = scorer(articles)  # {"articles", "scores", "frames"}  # doctest: +SKIP
+    """
+
+    def __init__(self, settings: StreamSettings) -> None:
+        self.settings = settings
+        self.spec = pipeline.TargetSpec(settings.target_set)
+        self.model = None
+        if settings.method == "lexicon":
+            self.lexicon = scoring.resolve_lexicon(settings.lexicon)
+        else:
+            from framing import model_scoring
+
+            self.model = model_scoring.load_model(settings.model)
+            model_scoring.check_method(settings.method, self.model, f"model {settings.model}")
+            self.lexicon = scoring.resolve_lexicon(settings.lexicon) if settings.lexicon else None
+
+    def __call__(self, articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """Score one article table; returns ``{"articles": ..., <TABLES[method]>: ...}``."""
+        s = self.settings
+        sents, ments = pipeline.sentences_and_mentions(articles, target_spec=self.spec, n_jobs=1)
+        out = {"articles": articles.drop(columns=[c for c in DROPPED_COLUMNS if c in articles])}
+        if s.method == "lexicon":
+            out["scores"], out["frames"] = scoring.score_lexicon(
+                articles, sents, ments, lexicon=self.lexicon, article_frames=s.article_frames
+            )
+        else:
+            from framing import model_scoring
+
+            out["scores"], out["predictions"] = model_scoring.score_model(
+                articles, sents, ments, self.model, method=s.method, lexicon=self.lexicon,
+                target_set=s.target_set, precision=s.precision,
+            )
+        return out
+
+
+def input_fingerprint(path: str | os.PathLike) -> dict:
+    """Size and modification time of the input: a changed file is not resumed into."""
+    stat = Path(path).stat()
+    return {"path": Path(path).resolve().as_posix(), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def score_stream(
+    path: str | os.PathLike,
+    output: str | os.PathLike,
+    settings: StreamSettings,
+    *,
+    restart: bool = False,
+    combine: bool = True,
+    progress: bool = False,
+    scorer: Callable[[pd.DataFrame], dict[str, pd.DataFrame]] | None = None,
+) -> dict:
+    """Score ``path`` chunk by chunk into the folder ``output``, resuming a killed run.
+
+    Parameters
+    ----------
+    path : path
+        Parquet or JSONL corpus.
+    output : path
+        Output folder (created). Holding a run of the same input and settings, it is resumed.
+    settings : StreamSettings
+    restart : bool
+        Discard an earlier run in ``output`` (needed when the input or settings changed).
+    combine : bool
+        Combine the parts into one file per table at the end.
+    progress : bool
+        Show a progress bar over articles.
+    scorer : callable, optional
+        ``articles -> tables``; default ``ChunkScorer(settings)`` (for tests and benchmarks).
+
+    Returns
+    -------
+    dict
+        The state written to ``stream.json``: settings, input, ``chunks``, ``resumed_from``
+        (chunks found finished at the start), ``counts`` (articles by status, table rows).
+
+    Raises
+    ------
+    ConfigError
+        ``output`` holds a run of another input or other settings (and not ``restart``).
+    DataError
+        The input cannot be read.
+    """
+    from tqdm.auto import tqdm
+
+    path, output = Path(path), Path(output)
+    if not path.is_file():
+        raise DataError(f"input {path} does not exist or is not a file")
+    state = {"settings": settings.to_dict(), "settings_key": settings.key(),
+             "input": input_fingerprint(path), "finished": False}
+    done = _prepare(output, state, restart)
+    state["resumed_from"] = done
+    taken: set[str] = set()
+    for part in _part_folders(output):
+        taken.update(pd.read_parquet(part / "articles.parquet", columns=["article_id"])["article_id"])
+    score = scorer or ChunkScorer(settings)
+    chunks = corpus.read_chunks(
+        path, chunk_size=settings.chunk_size, fmt=settings.fmt, column_map=settings.column_map,
+        supported_languages=settings.languages, max_chars=settings.max_chars,
+        near_duplicates=settings.near_duplicates, skip=done, taken_ids=taken,
+    )
+    bar = tqdm(disable=not progress, desc="scoring", unit="article", initial=0)
+    number = done
+    for number, articles in enumerate(chunks, start=done):
+        _write_part(output, number, score(articles))
+        bar.update(len(articles))
+    bar.close()
+    state["chunks"] = len(_part_folders(output))
+    if combine:
+        state["counts"] = combine_parts(output, settings.method)
+    state["finished"] = True
+    write_json(state, output / STATE_FILE)
+    return state
+
+
+def _prepare(output: Path, state: dict, restart: bool) -> int:
+    """Create or check the output folder; return the number of finished chunks."""
+    state_file = output / STATE_FILE
+    if restart and state_file.is_file():  # only a streamed run's own files are removed
+        shutil.rmtree(output / PARTS, ignore_errors=True)
+        for name in {"articles", *(t for tables in TABLES.values() for t in tables)}:
+            (output / f"{name}.parquet").unlink(missing_ok=True)
+        state_file.unlink()
+    if state_file.is_file():
+        try:
+            old = json.loads(state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ConfigError(f"cannot read {state_file}: {err}; pass restart=True (--restart)") from err
+        for what in ("settings_key", "input"):
+            if old.get(what) != state[what]:
+                raise ConfigError(
+                    f"{output} holds a run with another {what.replace('_key', '')} "
+                    f"({old.get(what)!r}, now {state[what]!r}); use another output folder or "
+                    "restart it (--restart)"
+                )
+    elif output.exists() and any(output.iterdir()):
+        raise ConfigError(f"{output} is not empty and holds no streamed run; give a new folder")
+    parts = output / PARTS
+    parts.mkdir(parents=True, exist_ok=True)
+    for leftover in parts.glob(_TMP_PREFIX + "*"):  # a chunk half-written when the run was killed
+        shutil.rmtree(leftover)
+    numbers = sorted(int(p.name) for p in _part_folders(output))
+    if numbers != list(range(len(numbers))):
+        raise DataError(f"{parts} has chunks {numbers}: a gap; restart the run (--restart)")
+    write_json({**state, "finished": False}, state_file)
+    return len(numbers)
+
+
+def _part_folders(output: Path) -> list[Path]:
+    parts = output / PARTS
+    if not parts.is_dir():
+        return []
+    return sorted(p for p in parts.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def _write_part(output: Path, number: int, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Write a chunk's tables under a temporary name, then rename the folder: whole or absent."""
+    final = output / PARTS / f"{number:06d}"
+    tmp = output / PARTS / f"{_TMP_PREFIX}{number:06d}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, table in tables.items():
+        write_table(table, tmp / f"{name}.parquet")
+    os.replace(tmp, final)
+    return final
+
+
+def read_parts(output: str | os.PathLike, table: str) -> Iterator[pd.DataFrame]:
+    """The chunks of one table of a streamed run, in input order (bounded memory).
+
+    Parameters
+    ----------
+    output : path
+        The run's folder.
+    table : str
+        "articles", "scores", "frames" or "predictions".
+    """
+    for part in _part_folders(Path(output)):
+        file = part / f"{table}.parquet"
+        if not file.is_file():
+            raise DataError(f"{part} has no {table} table; the run's method writes others")
+        yield pd.read_parquet(file)
+
+
+def combine_parts(output: str | os.PathLike, method: str) -> dict:
+    """Write one file per table from the parts; return counts of articles and rows.
+
+    Each table is assembled with pandas, so memory holds that output table (scores, frames or
+    predictions; never the texts).
+    """
+    output = Path(output)
+    counts: dict[str, Any] = {}
+    for name in ("articles", *TABLES[method]):
+        frames = list(read_parts(output, name))
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if name == "frames" and len(table):
+            # score_lexicon lists the article-level rows (target "") of all articles first, then
+            # the per-target rows: the same order as one run over the whole file.
+            article_level = (table["target"] == "").to_numpy()
+            table = pd.concat([table[article_level], table[~article_level]], ignore_index=True)
+        write_table(table, output / f"{name}.parquet")
+        counts[name] = len(table)
+        if name == "articles" and len(table):
+            counts["status"] = {k: int(v) for k, v in table["status"].value_counts().sort_index().items()}
+            repeated = table["article_id"].duplicated()
+            if repeated.any():  # read_chunks renames repeats; a repeat here is a bug, not data
+                raise DataError(f"{output}: article ids repeated across chunks: "
+                                f"{table.loc[repeated, 'article_id'].head().tolist()}")
+        del frames, table
+    return counts
