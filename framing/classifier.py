@@ -494,6 +494,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         precision: str = "fp32",
         num_threads: int | None = None,
         progress: bool = False,
+        length_sorted: bool = True,
+        pad_to: int | None = None,
+        grad_mode: str = "inference",
     ) -> np.ndarray:
         """Probability of each label (columns in ``classes_`` order) for each row of ``X``.
 
@@ -511,6 +514,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             torch threads (default: the cores available to this process).
         progress : bool
             Show a tqdm progress bar.
+        length_sorted, pad_to, grad_mode
+            The speed-ups, each switchable so that ``benchmarks/bench_scale.py`` can measure it on
+            its own; the defaults are the fast settings and the probabilities do not depend on
+            them. ``length_sorted``: batch rows of similar length (dynamic padding pads little).
+            ``pad_to``: pad every batch to this many tokens instead of its longest row (as a
+            naive pipeline does). ``grad_mode``: "inference" (``torch.inference_mode``),
+            "no_grad" or "grad" (autograd bookkeeping kept, as in a plain forward call).
 
         Returns
         -------
@@ -518,6 +528,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             Rows sum to 1.
         """
         check_is_fitted(self, "model_")
+        if grad_mode not in _GRAD_MODES:
+            raise ConfigError(f"grad_mode {grad_mode!r}; accepted: {list(_GRAD_MODES)}")
         if precision not in PRECISIONS:
             raise ConfigError(
                 f"precision {precision!r} is not supported; accepted: {list(PRECISIONS)}"
@@ -540,6 +552,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 self.tokenizer_.pad_token_id or 0,
                 bf16=precision == "bf16",
                 progress=progress,
+                length_sorted=length_sorted,
+                pad_to=pad_to,
+                grad_mode=grad_mode,
             )
 
     def predict(self, X: pd.DataFrame, **kwargs) -> np.ndarray:
@@ -969,10 +984,17 @@ def _encode(tokenizer, texts: list[str], pairs: list[str], max_length: int) -> d
     }
 
 
-def _collate(torch, encoded: dict, features: np.ndarray, index: np.ndarray, pad_id: int) -> dict:
-    """Pad one batch to its longest member (dynamic padding)."""
+#: How ``predict_proba`` switches autograd off (see its ``grad_mode``).
+_GRAD_MODES: tuple[str, ...] = ("inference", "no_grad", "grad")
+
+
+def _collate(
+    torch, encoded: dict, features: np.ndarray, index: np.ndarray, pad_id: int,
+    pad_to: int | None = None,
+) -> dict:
+    """Pad one batch to its longest member (dynamic padding), or to ``pad_to`` tokens."""
     lengths = encoded["lengths"][index]
-    width = int(lengths.max())
+    width = max(int(lengths.max()), pad_to or 0)
     ids = np.full((len(index), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(index), width), dtype=np.int64)
     types = (
@@ -1005,6 +1027,9 @@ def _predict_proba(
     *,
     bf16: bool = False,
     progress: bool = False,
+    length_sorted: bool = True,
+    pad_to: int | None = None,
+    grad_mode: str = "inference",
 ) -> np.ndarray:
     n = len(encoded["input_ids"])
     n_labels = model.head.out_features
@@ -1012,7 +1037,7 @@ def _predict_proba(
     if n == 0:
         return out
     # Sorting by length makes every batch nearly pad-free; results go back to input order.
-    order = np.argsort(encoded["lengths"], kind="stable")
+    order = np.argsort(encoded["lengths"], kind="stable") if length_sorted else np.arange(n)
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     autocast = (
         torch.autocast(device_type="cpu", dtype=torch.bfloat16)
@@ -1024,10 +1049,12 @@ def _predict_proba(
     was_training = model.training
     model.eval()
     try:
-        with torch.inference_mode(), autocast:
+        grad = {"inference": torch.inference_mode, "no_grad": torch.no_grad,
+                "grad": contextlib.nullcontext}[grad_mode]
+        with grad(), autocast:
             for index in tqdm(batches, desc="predicting", unit="batch", disable=not progress):
-                logits = model(**_collate(torch, encoded, features, index, pad_id))
-                out[index] = torch.softmax(logits.double(), dim=-1).numpy()
+                logits = model(**_collate(torch, encoded, features, index, pad_id, pad_to))
+                out[index] = torch.softmax(logits.double(), dim=-1).detach().numpy()
     finally:
         model.train(was_training)
     return out

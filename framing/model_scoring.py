@@ -204,11 +204,14 @@ def predict_mentions(
     precision: str = "fp32",
     num_threads: int | None = None,
     progress: bool = False,
+    dedupe: bool = True,
+    **options: Any,
 ) -> np.ndarray:
     """Label probabilities for each example row, each distinct input classified once.
 
     Rows with the same sentence, mention, span and feature values (wire copies, repeated
-    headlines) share one forward pass.
+    headlines) share one forward pass. ``dedupe=False`` classifies every row (to measure the
+    saving); ``options`` go to ``predict_proba`` (``length_sorted``, ``pad_to``, ``grad_mode``).
 
     Returns
     -------
@@ -218,14 +221,17 @@ def predict_mentions(
     if not len(examples):
         return np.zeros((0, n_labels), dtype=np.float64)
     columns = ["sentence", "mention", "span_start", "span_end", *clf.feature_columns]
-    key = examples[columns].astype(str).agg("\x1f".join, axis=1)
-    codes, uniques = pd.factorize(key, sort=False)
+    if dedupe:
+        key = examples[columns].astype(str).agg("\x1f".join, axis=1)
+        codes, _ = pd.factorize(key, sort=False)
+    else:
+        codes = np.arange(len(examples))
     first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
     inputs = examples.iloc[first].rename(columns={"mention": "target_text"})
     inputs = inputs.drop(columns="target").rename(columns={"target_text": "target"})
     proba = clf.predict_proba(
         inputs, batch_size=batch_size, precision=precision, num_threads=num_threads,
-        progress=progress,
+        progress=progress, **options,
     )
     return proba[codes]
 
