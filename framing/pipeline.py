@@ -216,13 +216,14 @@ def _score_stage(articles, sentences, mentions, lexicon, *, neutral_band: float,
 
 
 def _model_score_stage(articles, sentences, mentions, model, lexicon, *, method: str,
-                      target_set: str, neutral_band: float) -> dict[str, pd.DataFrame]:
+                      target_set: str, neutral_band: float,
+                      precision: str = "fp32") -> dict[str, pd.DataFrame]:
     from framing import model_scoring
 
     scores, predictions = model_scoring.score_model(
         articles, sentences, mentions, model_scoring.load_model(model), method=method,
         lexicon=lexicon if method == "hybrid" else None, target_set=target_set,
-        neutral_band=neutral_band,
+        neutral_band=neutral_band, precision=precision,
     )
     return {"scores": scores, "predictions": predictions}
 
@@ -444,7 +445,8 @@ def run_experiment(
             _model_score_stage,
             code=("model_scoring",),
             settings=dict(method=cfg.scoring.method, target_set=cfg.targets.lexicon,
-                          neutral_band=cfg.scoring.neutral_band),
+                          neutral_band=cfg.scoring.neutral_band,
+                          precision=cfg.scoring.precision),
             force=force,
         )
         scores, other = modelled["scores"], scores

@@ -463,3 +463,11 @@ def test_vocabularies_match_the_modules():
     assert tuple(corpus.FORMATS) == config.INPUT_FORMATS
     assert corpus.CANONICAL_FIELDS == config.COLUMN_FIELDS
     assert compare.TESTS == config.COMPARE_TESTS
+
+
+def test_scoring_precision_is_read_and_checked(tmp_path):
+    assert load_config(minimal(tmp_path)).scoring.precision == "fp32"
+    cfg = load_config(minimal(tmp_path, '[scoring]\nprecision = "bf16"\n'))
+    assert cfg.scoring.precision == "bf16"
+    with pytest.raises(ConfigError, match="scoring.precision"):
+        load_config(minimal(tmp_path, '[scoring]\nprecision = "fp8"\n'))

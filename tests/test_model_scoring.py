@@ -210,3 +210,17 @@ def test_run_with_weak_hybrid_trains_once_then_reuses(tiny_encoder_factory, tmp_
     pipeline.run_experiment(cfg, root=tmp_path / "runs", n_jobs=1, progress=True)
     assert any("reusing" in line for line in said)
     assert (tmp_path / "models" / "demo-weak-hybrid" / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_speed_switches_do_not_change_probabilities(models, tables):
+    """Each optimisation can be switched off for the benchmarks; the probabilities stay put."""
+    articles, sentences, mentions = tables
+    _, hybrid = models
+    examples, _ = model_scoring.lexicon_features(
+        model_scoring.mention_examples(articles, sentences, mentions), "framing-stance-v1")
+    fast = model_scoring.predict_mentions(examples, hybrid)
+    slow = model_scoring.predict_mentions(examples, hybrid, dedupe=False, length_sorted=False,
+                                          pad_to=64, grad_mode="grad", batch_size=2, num_threads=1)
+    np.testing.assert_allclose(slow, fast, atol=1e-5)
+    with pytest.raises(ConfigError, match="grad_mode"):
+        model_scoring.predict_mentions(examples, hybrid, grad_mode="off")
