@@ -84,6 +84,9 @@ class StreamSettings:
         Model inference precision (see ``StanceClassifier.predict_proba``).
     chunk_size : int
         Articles per chunk.
+    num_threads : int, optional
+        torch threads for the model (default: the cores available). Not part of :meth:`key`: a
+        run may be resumed with another value (float rounding may differ in the last digits).
     """
 
     method: str = "lexicon"
@@ -98,6 +101,7 @@ class StreamSettings:
     article_frames: bool = True
     precision: str = "fp32"
     chunk_size: int = 1000
+    num_threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -106,6 +110,9 @@ class StreamSettings:
             raise ConfigError(f"method {self.method!r} needs a model (name or folder)")
         if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be a positive integer; received {self.chunk_size!r}")
+        if self.num_threads is not None and (not isinstance(self.num_threads, int)
+                                             or self.num_threads < 1):
+            raise ConfigError(f"num_threads must be a positive integer; received {self.num_threads!r}")
         object.__setattr__(self, "languages", tuple(self.languages))
         object.__setattr__(self, "column_map", dict(self.column_map))
 
@@ -114,8 +121,9 @@ class StreamSettings:
         return json.loads(json.dumps(dataclasses.asdict(self), sort_keys=True))
 
     def key(self) -> str:
-        """12 hex chars identifying the settings."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
+        """12 hex chars identifying the settings that change the output (not ``num_threads``)."""
+        text = json.dumps({k: v for k, v in self.to_dict().items() if k != "num_threads"},
+                          sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -159,7 +167,7 @@ class ChunkScorer:
 
             out["scores"], out["predictions"] = model_scoring.score_model(
                 articles, sents, ments, self.model, method=s.method, lexicon=self.lexicon,
-                target_set=s.target_set, precision=s.precision,
+                target_set=s.target_set, precision=s.precision, num_threads=s.num_threads,
             )
         return out
 
