@@ -222,11 +222,12 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
 @click.option("--languages", default="en,nl", show_default=True, help="languages to score")
 @click.option("--chunk-size", type=int, default=1000, show_default=True, help="articles per chunk (memory grows with it)")
 @click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model inference precision")
+@click.option("--threads", type=int, default=None, help="torch threads for the model (default: the cores available)")
 @click.option("--no-frames", is_flag=True, help="lexicon: skip article-level frame counts (faster)")
 @click.option("--restart", is_flag=True, help="discard an earlier run in the output folder")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for 2 local workers")
 def stream(input_path, output, method, model_name, lexicon_name, targets_name, fmt, maps, languages,
-           chunk_size, precision, no_frames, restart, dask_address) -> None:
+           chunk_size, precision, threads, no_frames, restart, dask_address) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
     from framing import stream as streaming
 
@@ -234,7 +235,7 @@ def stream(input_path, output, method, model_name, lexicon_name, targets_name, f
         method=method, model=model_name, lexicon=lexicon_name, target_set=str(targets_name),
         languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
         column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size, precision=precision,
-        article_frames=not no_frames,
+        article_frames=not no_frames, num_threads=threads,
     )
     if dask_address:
         from framing import dask_scoring
