@@ -65,7 +65,6 @@ import csv
 import hashlib
 import io
 import math
-import operator
 import re
 import tomllib
 import unicodedata
@@ -73,7 +72,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate, count
+from itertools import compress, count
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -1023,10 +1022,17 @@ def _units(chunk: str) -> list[tuple[str, int, int]]:
 
 
 class _Normaliser:
-    """Per language: chunk -> matching string (stems, or surface keys), memoised.
+    """Per language: the matching string of a chunk (stems, or surface keys), and memos.
 
     In a matching string, the units of one chunk are joined by :data:`_JOIN` and chunks by a
     space, so that a position tells its chunk by counting spaces (no per-text tables).
+
+    Memos at three levels, because each is far smaller than the one above it: distinct chunks
+    ("China's," "(China"; kept by each :class:`_Matcher`, which adds its prefix-wildcard matches),
+    distinct word tokens ("China's"), distinct keys ("china"; their stems). A chunk seen for the
+    first time is rendered from the renderings of its word tokens, so the work per new chunk is
+    one regex pass; the units with their offsets (:meth:`_Doc.unit`) are computed only for the
+    few chunks that hold a hit.
     """
 
     def __init__(self, language: str, stem: bool) -> None:
@@ -1034,18 +1040,40 @@ class _Normaliser:
         self.stem = stem
         stemmer = SnowballStemmer(SNOWBALL_LANGUAGES[language]) if stem else None
         self.word = _Memo(stemmer.stem if stemmer else str)
-        self.stemmed = _Memo(self._render_stemmed)
-        self.surface = _Memo(self._render_surface)
+        self.token = _Memo(self._render_token)
         self.units = _Memo(_units)
 
     def word_stem(self, key: str) -> str:
         return key if key == BREAK else self.word[key]
 
-    def _render_stemmed(self, chunk: str) -> str:
-        return _JOIN.join([self.word_stem(k) for k, _, _ in self.units[chunk]])
+    def _render_token(self, word: str) -> tuple[str, str]:
+        """(stem string, surface string) of one word token; empty strings when it has no unit."""
+        keys = [k for k, _, _ in _word_units(word, 0)]
+        return _JOIN.join([self.word_stem(k) for k in keys]), _JOIN.join(keys)
 
-    def _render_surface(self, chunk: str) -> str:
-        return _JOIN.join([k for k, _, _ in self.units[chunk]])
+    def render(self, chunk: str) -> tuple[str, str]:
+        """The matching strings of a chunk: of its units' stems, and of their keys (surface)."""
+        # The units of _units(chunk), rendered without building them: the same regex pass, with
+        # each word token's renderings taken from the token memo.
+        token = self.token
+        stems: list[str] = []
+        keys: list[str] = []
+        pos = 0
+        for m in _WORD_RE.finditer(chunk):
+            s, e = m.span()
+            if s > pos and _BREAK_CHAR_RE.search(chunk, pos, s):
+                stems.append(BREAK)
+                keys.append(BREAK)
+            stem, key = token[m.group()]
+            if stem:
+                stems.append(stem)
+            if key:
+                keys.append(key)
+            pos = e
+        if pos < len(chunk) and _BREAK_CHAR_RE.search(chunk, pos):
+            stems.append(BREAK)
+            keys.append(BREAK)
+        return _JOIN.join(stems) if stems else BREAK, _JOIN.join(keys) if keys else BREAK
 
 
 @cache
@@ -1163,13 +1191,13 @@ def _unit_end(string: str, pos: int) -> int:
 
 
 class _Doc:
-    """A text cut at spaces into chunks, its matching string(s), and position lookups.
+    """A text cut at spaces into chunks, its matching string, and position lookups.
 
     Lookups count separators from the last position asked for, so asking in increasing order
     (as the matcher does) costs one pass over the string.
     """
 
-    def __init__(self, text: str, norm: _Normaliser) -> None:
+    def __init__(self, text: str, norm: _Normaliser, stems: Mapping[str, str]) -> None:
         for char in _SPACE_LIKE:
             if char in text:
                 text = text.replace(char, " ")
@@ -1182,17 +1210,15 @@ class _Doc:
         else:
             self.chunks = text.split(" ")
             self._offsets = None
-        self.hays = [" " + " ".join(map(norm.stemmed.__getitem__, self.chunks)) + " "]
+        self.stems = stems  # chunk -> its matching string (a memo)
+        self.hay = " " + " ".join(map(stems.__getitem__, self.chunks)) + " "
         self._at = (0, -1)  # (position, chunk index) of the last chunk lookup
         self._off = (0, 0)  # (chunk index, offset) of the last offset lookup
-        self._tables: dict[int, list[int]] = {}
-
-    def add_surface(self) -> None:
-        self.hays.append(" " + " ".join(map(self.norm.surface.__getitem__, self.chunks)) + " ")
+        self._start = (0, 1)  # (chunk index, position in the matching string) of the last lookup
 
     def chunk_at(self, pos: int) -> int:
         last, index = self._at if pos >= self._at[0] else (0, -1)
-        index += self.hays[0].count(" ", last, pos)
+        index += self.hay.count(" ", last, pos)
         self._at = (pos, index)
         return index
 
@@ -1207,7 +1233,7 @@ class _Doc:
 
     def unit(self, pos: int) -> tuple[int, tuple[str, int, int]]:
         """(chunk index, unit) of the unit starting at ``pos`` in the stem string."""
-        hay = self.hays[0]
+        hay = self.hay
         chunk = self.chunk_at(pos)
         k = hay.count(_JOIN, hay.rfind(" ", 0, pos) + 1, pos)
         return chunk, self.norm.units[self.chunks[chunk]][k]
@@ -1216,12 +1242,12 @@ class _Doc:
         out, pos = [], ps
         while pos < pe:
             out.append(self.unit(pos)[1][0])
-            pos = _unit_end(self.hays[0], pos) + 1
+            pos = _unit_end(self.hay, pos) + 1
         return tuple(out)
 
     def span(self, ps: int, pe: int) -> tuple[int, int]:
         """Offsets in the text of the units between stem-string positions ``ps`` and ``pe``."""
-        hay = self.hays[0]
+        hay = self.hay
         last = max(hay.rfind(" ", ps, pe), hay.rfind(_JOIN, ps, pe))
         c0, first = self.unit(ps)
         start = self.offset(c0) + first[1]
@@ -1230,30 +1256,22 @@ class _Doc:
 
     def between(self, pe: int, ps: int) -> int:
         """Number of tokens between a unit ending at ``pe`` and one starting at ``ps``."""
-        hay = self.hays[0]
+        hay = self.hay
         return hay.count(" ", pe, ps) + hay.count(_JOIN, pe, ps) - 1
 
     def broken(self, pe: int, ps: int) -> bool:
         """Whether a break lies between a unit ending at ``pe`` and one starting at ``ps``."""
-        return self.hays[0].find(BREAK, pe, ps) != -1
+        return self.hay.find(BREAK, pe, ps) != -1
 
-    def to_stem_position(self, pos: int) -> int:
-        """Position in the stem string of the unit at ``pos`` in the surface string."""
-        starts = [self._starts(hay) for hay in (0, 1)]
-        chunk = bisect_right(starts[1], pos) - 1
-        k = self.hays[1].count(_JOIN, starts[1][chunk], pos)
-        pos = starts[0][chunk]
+    def unit_position(self, chunk: int, k: int) -> int:
+        """Position in the matching string of unit ``k`` of a chunk."""
+        last, pos = self._start if chunk >= self._start[0] else (0, 1)
+        stems = map(self.stems.__getitem__, self.chunks[last:chunk])
+        pos += sum(map(len, stems)) + chunk - last
+        self._start = (chunk, pos)
         for _ in range(k):
-            pos = _unit_end(self.hays[0], pos) + 1
+            pos = _unit_end(self.hay, pos) + 1
         return pos
-
-    def _starts(self, hay: int) -> list[int]:
-        # Only for prefix wildcards: a table of chunk starts, built once per text.
-        if hay not in self._tables:
-            memo = self.norm.stemmed if hay == 0 else self.norm.surface
-            lengths = accumulate(map(len, map(memo.__getitem__, self.chunks)), initial=1)
-            self._tables[hay] = list(map(operator.add, lengths, count()))
-        return self._tables[hay]
 
 
 class _Matcher:
@@ -1295,6 +1313,11 @@ class _Matcher:
                     automaton.add_word(key, value)
                 automaton.make_automaton()
                 self.automata[slot] = automaton
+        # Chunk -> matching string. Prefix wildcards are matched when a chunk is first seen, not
+        # on a surface string of each text (which cost as much as the stem string, for a dozen
+        # terms); ``prefixed`` keeps the few chunks with a match.
+        self.stems = _Memo(self._render_chunk)
+        self.prefixed: dict[str, tuple[tuple[int, list[tuple[int, int]]], ...]] = {}
 
     def _entry(
         self, is_term: bool, row: int, variant: tuple[tuple[str, str, str], ...], gap: int
@@ -1335,25 +1358,43 @@ class _Matcher:
 
     # -- matching ------------------------------------------------------------------------------
 
+    def _render_chunk(self, chunk: str) -> str:
+        """The matching string of a chunk; records its prefix-wildcard matches in ``prefixed``.
+
+        A prefix pattern is a separator plus the start of one unit key, so every match lies in
+        the surface string of one chunk (with the space before it): the matches of a text are
+        those of its chunks, in chunk order, as on a surface string of the whole text. Each is
+        kept as (unit index in the chunk, entry refs), in the order the automaton reports them.
+        """
+        stems, surface = self.norm.render(chunk)
+        automaton = self.automata[1]
+        if automaton is not None:
+            hay = " " + surface
+            found = tuple(
+                (hay.count(_JOIN, 0, end - length + 2), refs)
+                for end, (length, refs) in automaton.iter(hay)
+            )
+            if found:
+                self.prefixed[chunk] = found
+        return stems
+
     def match(self, text: str) -> list[Hit]:
         if not text or text.isspace():
             return []
-        doc = _Doc(text, self.norm)
+        doc = _Doc(text, self.norm, self.stems)
         occs: list[_Occ] = []
-        for hay in (0, 1):
-            automaton = self.automata[hay]
-            if automaton is None:
-                continue
-            if hay == 1:
-                doc.add_surface()
-            for end, (length, refs) in automaton.iter(doc.hays[hay]):
+        if self.automata[0] is not None:
+            for end, (length, refs) in self.automata[0].iter(doc.hay):
                 ps = end - length + 2
-                if hay == 0:
-                    pe = end
-                else:
-                    ps = doc.to_stem_position(ps)
-                    pe = _unit_end(doc.hays[0], ps)
-                occs.extend(_Occ(e, s, ps, pe) for e, s in refs)
+                occs.extend(_Occ(e, s, ps, end) for e, s in refs)
+        prefixed = self.prefixed
+        if prefixed:
+            # A lookup in this small dict per chunk (cheap: the hash is cached on the chunk).
+            for chunk in compress(count(), map(prefixed.__contains__, doc.chunks)):
+                for k, refs in prefixed[doc.chunks[chunk]]:
+                    ps = doc.unit_position(chunk, k)
+                    pe = _unit_end(doc.hay, ps)
+                    occs.extend(_Occ(e, s, ps, pe) for e, s in refs)
         if not occs:
             return []
         terms = self._assemble(doc, occs)
@@ -1367,7 +1408,7 @@ class _Matcher:
         automaton = self.automata[2]
         if automaton is None:
             return []
-        hay = doc.hays[0]
+        hay = doc.hay
         windows: list[list[int]] = []
         for cue in terms:  # sorted by start
             start = cue.ps - 1

@@ -264,6 +264,33 @@ def test_every_hit_covers_text_that_matches_alone(tiny_shared, pieces):
         assert (hit.term, hit.category) in {(h.term, h.category) for h in alone}, (text, hit)
 
 
+_WILDCARD_TERMS = TERMS + "escalat*,en,negative,-1,1,\nco-operat*,en,derisking,0,1,\n"
+
+
+def test_prefix_wildcards_anywhere_in_a_chunk(tmp_path):
+    lex = load_lexicon(write_lexicon(tmp_path, terms=_WILDCARD_TERMS))
+    text = ("Escalation, “escalating” threats; de-escalated? They co-operated (co operation) "
+            "and l'escalation.")
+    expected = [("Escalation", "escalat*"), ("escalating", "escalat*"), ("threats", "threat"),
+                ("co-operated", "co-operat*"), ("co operation", "co-operat*"),
+                ("escalation", "escalat*")]  # "de-escalated" does not start with the prefix
+    for _ in range(2):  # the chunks' renderings and prefix matches are memoised the first time
+        assert [(text[h.start : h.end], h.term) for h in lex.match(text, language="en")] == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8), max_size=6))
+def test_sentences_joined_by_a_spaced_line_break_match_as_alone(tiny_shared, sentences):
+    # framing.scoring matches the sentences of an article in one call, joined by " \n ".
+    texts = [" ".join(words) for words in sentences]
+    joined, base, expected = " \n ".join(texts), 0, []
+    for text in texts:
+        expected += [h._replace(start=h.start + base, end=h.end + base)
+                     for h in tiny_shared.match(text, language="en")]
+        base += len(text) + 3
+    assert tiny_shared.match(joined, language="en") == expected
+
+
 # -- matching: modifiers -----------------------------------------------------------------------
 
 

@@ -296,6 +296,44 @@ def test_paragraph_break_is_a_sentence_break_and_spans_index_text():
     ]
 
 
+# Candidate contexts as Punkt builds them (the word before a mark, the mark, what follows), with
+# the cases its rules treat apart: abbreviations, initials, numbers, ellipses, capitals, quotes.
+_CONTEXT_WORDS = st.one_of(
+    st.from_regex(r"[a-z]{1,9}", fullmatch=True),
+    st.sampled_from(["mr", "u.s", "jan", "gov", "e.g", "said", "it", "A", "J", "No", "1", "2019",
+                     "(said", "“it", "U.S", "...", "co-op", "don't", "café", "Über"]),
+)
+_CONTEXT_AFTER = st.lists(
+    st.sampled_from(list(" \n\t\u00a0\x1c\u200b\")”’»:;([{*@!?.,-–")
+                    + ["The", "the", "I", "said", "A.", "5"]),
+    min_size=1,
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(word=_CONTEXT_WORDS, mark=st.sampled_from(".?!"), after=_CONTEXT_AFTER)
+def test_punkt_memo_and_shortcut_give_punkts_answer(word, mark, after):
+    # The memo answers PLAIN_END_RE contexts without asking Punkt; every answer must be Punkt's.
+    decisions = pp._punkt("en").text_contains_sentbreak.__self__
+    context = word + mark + after
+    assert decisions[context] == decisions.decide(context), context
+
+
+def test_memoised_tokenizer_splits_like_plain_punkt():
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    tokenizer = pp._punkt("en")
+    plain = PunktSentenceTokenizer(tokenizer._params)
+    text = (
+        "Mr. Smith said so. The U.S. and the E.U. agreed! Really? Yes... it held. (He left.) "
+        "Then 3. items came, J. Doe wrote; \u201cwe won.\u201d she said. no capital here. Gov. Brown "
+        "spoke. ok. Done"
+    )
+    for _ in range(2):  # the second round answers from the memo
+        assert list(tokenizer.span_tokenize(text)) == list(plain.span_tokenize(text))
+
+
 def test_lone_punctuation_joins_the_sentence_before():
     assert sentences("Can you believe it?!?! He said yes.") == [
         "Can you believe it?!?!",
