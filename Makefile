@@ -25,9 +25,12 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
+# Speed and memory figures (README Results): per stage, against the naive baseline and the
+# compute bound, then the whole AllSides corpus streamed with the hybrid model (about 15 minutes).
 bench: setup
-	$(BIN)/python benchmarks/bench_ingest.py
-	$(BIN)/python benchmarks/bench_lexicon.py
+	$(BIN)/python benchmarks/bench_scale.py --json reports/bench/scale.json
+	$(BIN)/python benchmarks/bench_stream.py --method hybrid --precision bf16
+	$(BIN)/python benchmarks/bench_stream.py --method lexicon --kill-after 20
 
 # Every figure and table of the studies, regenerated from their configs into reports/paper/
 # (SHA256SUMS lists them; a second run gives the same file). The NewsMTSC table trains 2 models x

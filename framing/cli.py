@@ -188,16 +188,19 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
             scoring.resolve_lexicon(lexicon_name)
     articles = read_table(articles_path, kind="articles")
     n_jobs = jobs or pipeline.default_jobs()
-    sents, ments = pipeline.sentences_and_mentions(
-        articles, target_spec=pipeline.TargetSpec(targets_name), n_jobs=n_jobs, progress=True
-    )
+    spec = pipeline.TargetSpec(targets_name)
     if method == "lexicon":
-        scores, frames = scoring.score_lexicon(
-            articles, sents, ments, lexicon=lexicon_name or scoring.DEFAULT_LEXICON, n_jobs=n_jobs
+        # Sentences, mentions and scores in one pass per chunk and worker (same tables, faster).
+        scores, frames, _ = pipeline.lexicon_scores(
+            articles, target_spec=spec, lexicon=lexicon_name or scoring.DEFAULT_LEXICON,
+            n_jobs=n_jobs, progress=True,
         )
         if frames_out:
             write_table(frames, frames_out)
     else:
+        sents, ments = pipeline.sentences_and_mentions(
+            articles, target_spec=spec, n_jobs=n_jobs, progress=True
+        )
         scores, predictions = model_scoring.score_model(
             articles, sents, ments, model, method=method, lexicon=lexicon_name,
             target_set=targets_name, precision=precision, progress=True,

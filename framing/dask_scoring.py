@@ -64,9 +64,9 @@ from typing import Any
 
 import pandas as pd
 
-from framing import __version__, corpus
+from framing import __version__, corpus, scoring
 from framing.errors import ConfigError, DataError
-from framing.stream import TABLES, ChunkScorer, StreamSettings
+from framing.stream import TABLES, ChunkScorer, StreamSettings, release_memory
 
 #: Workers of the LocalCluster started when no client is given.
 LOCAL_WORKERS = 2
@@ -282,7 +282,10 @@ def score_partition(
         supported_languages=settings.languages, max_chars=settings.max_chars,
         near_duplicates=settings.near_duplicates,
     )
-    return _scorer(settings)(articles)
+    tables = _scorer(settings)(articles)
+    del articles
+    release_memory()  # freed pages back to the system: the worker's memory monitor sees them
+    return tables
 
 
 def _scorer(settings: StreamSettings) -> ChunkScorer:
@@ -317,11 +320,10 @@ def combine_tables(
     out: dict[str, pd.DataFrame] = {}
     for name in names:
         pieces = [part[name] for part in renamed]
-        table = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
-        if name == "frames" and len(table):
-            article_level = (table["target"] == "").to_numpy()
-            table = pd.concat([table[article_level], table[~article_level]], ignore_index=True)
-        out[name] = table
+        if name == "frames":
+            out[name] = scoring.concat_frames(pieces)
+        else:
+            out[name] = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
     return out
 
 

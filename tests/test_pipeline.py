@@ -41,6 +41,23 @@ def test_sentences_and_mentions_same_for_one_and_two_jobs(demo_articles):
     assert {"US", "CN", "EU"} <= set(m1["target"])
 
 
+@pytest.mark.parametrize("frames", [True, False])
+def test_lexicon_scores_in_one_pass_equal_the_two_stages(demo_articles, frames):
+    from framing import scoring
+
+    sents, ments = pipeline.sentences_and_mentions(demo_articles)
+    scores, frame_table = scoring.score_lexicon(demo_articles, sents, ments, article_frames=frames)
+    for jobs in (1, 2):
+        got, got_frames, counts = pipeline.lexicon_scores(
+            demo_articles, article_frames=frames, n_jobs=jobs, chunk_size=6)
+        pd.testing.assert_frame_equal(got, scores)
+        pd.testing.assert_frame_equal(got_frames, frame_table)
+        assert counts == {"sentences": len(sents), "mentions": len(ments)}
+    empty, empty_frames, counts = pipeline.lexicon_scores(demo_articles.iloc[:0])
+    assert len(empty) == 0 and list(empty.columns) == list(scores.columns)
+    assert counts == {"sentences": 0, "mentions": 0}
+
+
 def test_skipped_statuses_get_no_sentences():
     articles = pd.DataFrame(
         [
