@@ -274,15 +274,17 @@ def release_memory() -> None:
 
 @functools.cache
 def _malloc_trim():
-    """glibc's ``malloc_trim``, or None where there is none (macOS, Windows, musl)."""
-    import ctypes
-    import ctypes.util
+    """glibc's ``malloc_trim``, or None where there is none (macOS, Windows, musl).
 
-    name = ctypes.util.find_library("c") if platform.system() == "Linux" else None
-    if not name:
+    Looked up among the symbols already loaded (``CDLL(None)``): ``ctypes.util.find_library``
+    would start a subprocess, a fork of this whole process.
+    """
+    import ctypes
+
+    if platform.system() != "Linux":
         return None
     with contextlib.suppress(OSError, AttributeError):
-        return ctypes.CDLL(name).malloc_trim
+        return ctypes.CDLL(None).malloc_trim
     return None
 
 
