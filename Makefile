@@ -30,7 +30,7 @@ test-slow: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_scale.py --json reports/bench/scale.json
 	$(BIN)/python benchmarks/bench_stream.py --method hybrid --precision bf16
-	$(BIN)/python benchmarks/bench_stream.py --method lexicon --kill-after 20
+	$(BIN)/python benchmarks/bench_stream.py --method lexicon --kill-after 40
 
 # Every figure and table of the studies, regenerated from their configs into reports/paper/
 # (SHA256SUMS lists them; a second run gives the same file). The NewsMTSC table trains 2 models x

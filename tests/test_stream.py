@@ -248,3 +248,24 @@ def test_cli_stream_resumes_and_reports(jsonl, tmp_path):
     assert "resumed: 3 chunk(s)" in again.output
     other = runner.invoke(main, args[:-1] + ["7"])
     assert other.exit_code == 2 and "restart" in other.output
+
+
+@pytest.mark.slow
+def test_stream_equals_one_pass_on_allsides(data_dir, tmp_path):
+    """2,000 real articles in chunks of 500 give the tables of one pass over them."""
+    import pyarrow.parquet as pq
+
+    source = data_dir / "data" / "allsides_baly2020" / "articles.parquet"
+    path = tmp_path / "allsides-2000.parquet"
+    pq.write_table(pq.read_table(source).slice(0, 2000), path, row_group_size=700)
+    column_map = {"article_id": "ID", "outlet": "source", "text": "content_original"}
+    settings = stream.StreamSettings(column_map=column_map, chunk_size=500)
+    state = stream.score_stream(path, tmp_path / "out", settings)
+    assert state["counts"]["articles"] == 2000 and state["chunks"] == 4
+    whole = stream.ChunkScorer(settings)(corpus.load(path, column_map=column_map,
+                                                     near_duplicates=False))
+    for name in ("scores", "frames"):
+        expected = _plain(_roundtrip(whole[name], tmp_path, f"whole-{name}"))
+        pd.testing.assert_frame_equal(_plain(pd.read_parquet(tmp_path / "out" / f"{name}.parquet")),
+                                      expected)
+    assert {"US", "CN", "EU"} <= set(pd.read_parquet(tmp_path / "out" / "scores.parquet")["target"])
