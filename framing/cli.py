@@ -164,7 +164,7 @@ def demo(force, root, jobs) -> None:
 @click.option("--model", "model_name", help="trained model: a name under the models folder, or a folder path")
 @click.option("--lexicon", "lexicon_name", default=None, help="lexicon (default: framing-stance-v1; for hybrid: the model's)")
 @click.option("--targets", "targets_name", default="targets-v1", show_default=True)
-@click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="lexicon: also write frame counts here")
+@click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="lexicon: also write frame counts here (every sentence is then matched, not only those naming a target)")
 @click.option("--predictions", "predictions_out", type=click.Path(path_type=Path), help="model/hybrid: also write the per-mention probabilities here")
 @click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
@@ -191,9 +191,10 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
     spec = pipeline.TargetSpec(targets_name)
     if method == "lexicon":
         # Sentences, mentions and scores in one pass per chunk and worker (same tables, faster).
+        # Article-level frames need every sentence matched; the scores do not (same scores).
         scores, frames, _ = pipeline.lexicon_scores(
             articles, target_spec=spec, lexicon=lexicon_name or scoring.DEFAULT_LEXICON,
-            n_jobs=n_jobs, progress=True,
+            article_frames=frames_out is not None, n_jobs=n_jobs, progress=True,
         )
         if frames_out:
             write_table(frames, frames_out)

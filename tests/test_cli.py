@@ -89,6 +89,12 @@ def test_score_compare_report(tmp_path):
     scores = pd.read_parquet(tmp_path / "s.parquet")
     assert scores["score"].between(-1, 1).all()
     assert {"US", "CN", "EU"} <= set(scores["target"])
+    frames = pd.read_parquet(tmp_path / "f.parquet")
+    assert (frames["target"] == "").any()  # article-level frame rows
+    # without --frames only the sentences naming a target are matched: the same scores
+    res = runner.invoke(main, ["score", str(arts), "-o", str(tmp_path / "s2.parquet"), "-j", "2"])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s2.parquet"), scores)
     res = runner.invoke(main, ["compare", str(tmp_path / "s.parquet"), "-o", str(tmp_path / "cmp"), "--seed", "3",
                                "--frames", str(tmp_path / "f.parquet"), "--n-boot", "200", "--min-n", "2"])
     assert res.exit_code == 0, res.output
