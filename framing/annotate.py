@@ -203,6 +203,16 @@ class Codebook:
     coding_unit, instructions, description : str
     ordered : bool
         The labels form a scale (ordinal alpha is reported too).
+    holders : tuple of str
+        Values of a second coded field, ``holder`` (who holds the stance); empty when the codebook
+        codes the label only.
+    holder_definitions : dict
+        holder -> definition.
+    rules : tuple of dict
+        Decision rules in order, each ``{"name", "rule", "examples"}`` (examples: list of str).
+    article_unit, article_instructions : str
+        The coding unit and instructions for article-level items (``[article]`` table); empty
+        when the codebook has none.
     path : Path
     sha256 : str
         Of the file's bytes.
@@ -216,12 +226,87 @@ class Codebook:
     instructions: str = ""
     description: str = ""
     ordered: bool = False
+    holders: tuple[str, ...] = ()
+    holder_definitions: dict[str, str] = field(default_factory=dict)
+    rules: tuple[dict[str, Any], ...] = ()
+    article_unit: str = ""
+    article_instructions: str = ""
     path: Path | None = None
     sha256: str = ""
+    #: The coded column this codebook reads ("label", or "holder" from :meth:`for_field`).
+    field: str = "label"
 
     @property
     def id(self) -> str:
         return f"{self.name}-v{self.version}"
+
+    def for_field(self, field_name: str) -> Codebook:
+        """The codebook of one coded field: ``"label"`` (itself) or ``"holder"``.
+
+        The holder field's codebook has the holders as its (unordered) labels, so the same
+        reading, agreement and adjudication code serves both fields.
+
+        Examples
+        --------
+        >>> load_codebook("codebook-state-v1").for_field("holder").labels
+        ('author', 'target', 'other', 'unclear')
+        """
+        if field_name == "label":
+            return self
+        if field_name != "holder" or not self.holders:
+            accepted = ["label", "holder"] if self.holders else ["label"]
+            raise ConfigError(f"codebook {self.id} has no coded field {field_name!r}; accepted: {accepted}")
+        return Codebook(
+            name=self.name, version=self.version, labels=self.holders,
+            definitions=dict(self.holder_definitions), coding_unit=self.coding_unit,
+            instructions=self.instructions, description=self.description, ordered=False,
+            path=self.path, sha256=self.sha256, field="holder",
+        )
+
+
+def _codebook_values(path: Path, raw: Mapping[str, Any], key: str, minimum: int = 2) -> dict[str, str]:
+    """``value -> definition`` of a ``[[key]]`` list of tables, checked (lower-case unique values)."""
+    entries = raw.get(key)
+    if not isinstance(entries, list) or len(entries) < minimum:
+        raise ConfigError(
+            f"codebook {path}: needs two or more [[{key}]] tables (value, definition); "
+            f"got {entries!r:.80}"
+        )
+    definitions: dict[str, str] = {}
+    for i, entry in enumerate(entries, start=1):
+        value = entry.get("value") if isinstance(entry, dict) else None
+        definition = entry.get("definition") if isinstance(entry, dict) else None
+        if not isinstance(value, str) or not value.strip() or value != value.strip().lower():
+            raise ConfigError(
+                f"codebook {path}: {key}[{i}].value must be a non-empty lower-case string "
+                f"without surrounding spaces; got {value!r}"
+            )
+        if value in definitions:
+            raise ConfigError(f"codebook {path}: {key}[{i}].value {value!r} is repeated")
+        if not isinstance(definition, str) or not definition.strip():
+            raise ConfigError(f"codebook {path}: {key}[{i}] ({value!r}) needs a non-empty definition")
+        definitions[value] = " ".join(definition.split())
+    return definitions
+
+
+def _codebook_rules(path: Path, raw: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    entries = raw.get("rules", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"codebook {path}: 'rules' must be a list of [[rules]] tables; got {entries!r:.80}")
+    rules = []
+    for i, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or set(entry) - {"name", "rule", "examples"}:
+            raise ConfigError(
+                f"codebook {path}: rules[{i}] must be a table with keys name, rule, examples; got {entry!r:.80}"
+            )
+        name, rule, examples = entry.get("name"), entry.get("rule"), entry.get("examples", [])
+        if not isinstance(name, str) or not name.strip() or not isinstance(rule, str) or not rule.strip():
+            raise ConfigError(f"codebook {path}: rules[{i}] needs a non-empty 'name' and 'rule'")
+        if not isinstance(examples, list) or not all(isinstance(x, str) and x.strip() for x in examples):
+            raise ConfigError(f"codebook {path}: rules[{i}] ({name!r}): 'examples' must be a list of strings")
+        rules.append({"name": " ".join(name.split()), "rule": " ".join(rule.split()),
+                      "examples": [" ".join(x.split()) for x in examples]})
+    return tuple(rules)
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
@@ -229,10 +314,14 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 
     Parameters
     ----------
-    path : path, optional
-        A TOML file with ``name``, ``version``, ``coding_unit``, optional ``instructions``,
-        ``description``, ``ordered``, and two or more ``[[labels]]`` tables, each with ``value``
-        (lower case, unique) and ``definition``. See ``framing/data/codebook-stance-v1.toml``.
+    path : path or str, optional
+        A TOML file, or the name of a bundled codebook (``codebook-stance-v1``,
+        ``codebook-state-v1``). The file has ``name``, ``version``, ``coding_unit``, optional
+        ``instructions``, ``description``, ``ordered``, two or more ``[[labels]]`` tables, each
+        with ``value`` (lower case, unique) and ``definition``; optionally two or more
+        ``[[holders]]`` (a second coded field: who holds the stance), ``[[rules]]`` (``name``,
+        ``rule``, ``examples``) and an ``[article]`` table (``unit``, ``instructions``) for
+        article-level items. See ``framing/data/codebook-state-v1.toml``.
 
     Returns
     -------
@@ -247,8 +336,15 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     --------
     >>> load_codebook().labels
     ('against', 'neutral', 'favor')
+    >>> load_codebook("codebook-state-v1").holders
+    ('author', 'target', 'other', 'unclear')
     """
-    path = Path(path) if path is not None else config.PACKAGE_DIR / "data" / f"{DEFAULT_CODEBOOK}.toml"
+    bundled = config.PACKAGE_DIR / "data"
+    if path is None:
+        path = bundled / f"{DEFAULT_CODEBOOK}.toml"
+    elif not Path(path).is_file() and (bundled / f"{path}.toml").is_file():
+        path = bundled / f"{path}.toml"
+    path = Path(path)
     if not path.is_file():
         raise ConfigError(f"codebook file not found: {path} (expected a .toml file)")
     raw_bytes = path.read_bytes()
@@ -270,28 +366,19 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     ordered = raw.get("ordered", False)
     if not isinstance(ordered, bool):
         raise ConfigError(f"codebook {path}: key 'ordered' must be true or false; got {ordered!r}")
-    entries = raw.get("labels")
-    if not isinstance(entries, list) or len(entries) < 2:
+    definitions = _codebook_values(path, raw, "labels", 2)
+    labels = list(definitions)
+    holder_definitions = _codebook_values(path, raw, "holders", 2) if "holders" in raw else {}
+    article = raw.get("article", {})
+    if not isinstance(article, dict) or set(article) - {"unit", "instructions"} or (
+        article and not all(isinstance(v, str) and v.strip() for v in article.values())
+    ):
         raise ConfigError(
-            f"codebook {path}: needs two or more [[labels]] tables (value, definition); got {entries!r:.80}"
+            f"codebook {path}: [article] must be a table with non-empty strings 'unit' and "
+            f"'instructions'; got {article!r:.80}"
         )
-    labels: list[str] = []
-    definitions: dict[str, str] = {}
-    for i, entry in enumerate(entries, start=1):
-        value = entry.get("value") if isinstance(entry, dict) else None
-        definition = entry.get("definition") if isinstance(entry, dict) else None
-        if not isinstance(value, str) or not value.strip() or value != value.strip().lower():
-            raise ConfigError(
-                f"codebook {path}: labels[{i}].value must be a non-empty lower-case string "
-                f"without surrounding spaces; got {value!r}"
-            )
-        if value in definitions:
-            raise ConfigError(f"codebook {path}: labels[{i}].value {value!r} is repeated")
-        if not isinstance(definition, str) or not definition.strip():
-            raise ConfigError(f"codebook {path}: labels[{i}] ({value!r}) needs a non-empty definition")
-        labels.append(value)
-        definitions[value] = " ".join(definition.split())
-    known = {"name", "version", "description", "ordered", "coding_unit", "instructions", "labels"}
+    known = {"name", "version", "description", "ordered", "coding_unit", "instructions", "labels",
+             "holders", "rules", "article"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"codebook {path}: unknown keys {unknown}; accepted: {sorted(known)}")
@@ -304,6 +391,11 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         instructions=text("instructions", False),
         description=text("description", False),
         ordered=ordered,
+        holders=tuple(holder_definitions),
+        holder_definitions=holder_definitions,
+        rules=_codebook_rules(path, raw),
+        article_unit=" ".join(article.get("unit", "").split()),
+        article_instructions=" ".join(article.get("instructions", "").split()),
         path=path,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )
@@ -389,6 +481,7 @@ def mention_items(
     mentions: pd.DataFrame,
     *,
     drop_duplicates: bool = True,
+    article_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One codable item per (article, sentence, target), with its context and marked mention.
 
@@ -405,12 +498,15 @@ def mention_items(
     drop_duplicates : bool
         Leave out articles flagged as exact or near duplicates, and repeats of a
         (sentence, target) pair already seen (the first in mention-table order is kept).
+    article_columns : sequence of str
+        Further article columns to carry onto each item (e.g. ``leaning``, to stratify by it).
 
     Returns
     -------
     DataFrame
         Columns ``id, article_id, sent_id, section, target, mention, outlet, language,
-        sentence, span_start, span_end, spans, sentence_marked, context_before, context_after``;
+        sentence, span_start, span_end, spans, sentence_marked, context_before, context_after``
+        and then ``article_columns``;
         mention-table order. ``mention`` and ``span_start``/``span_end`` are the first alias
         hit of the target (what the classifier sees), ``spans`` all its hits (within the sentence).
 
@@ -465,7 +561,93 @@ def mention_items(
         copies = items["article_id"].map(flagged).fillna(False).astype(bool)
         items = items.loc[~copies]
         items = items.loc[~items.duplicated(["sentence", "target"])]
-    return items[columns].reset_index(drop=True)
+    extra = [c for c in article_columns if c not in columns]
+    missing = [c for c in extra if c not in art.columns]
+    if missing:
+        raise DataError(f"the article table has no column(s) {missing}; it has {list(art.columns)}")
+    for col in extra:
+        items[col] = items["article_id"].map(art[col]).astype(str)
+    return items[columns + extra].reset_index(drop=True)
+
+
+#: ``sent_id`` of an article-level item: the item is the whole article, not one sentence.
+ARTICLE_SENT_ID = -1
+#: Item units of :func:`framing annotate sample`.
+UNITS: tuple[str, ...] = ("mention", "article")
+
+
+def article_items(
+    articles: pd.DataFrame,
+    mentions: pd.DataFrame,
+    *,
+    drop_duplicates: bool = True,
+    article_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One codable item per (article, target) that the article mentions: the article-level unit.
+
+    Parameters
+    ----------
+    articles : DataFrame
+        ``schema.ARTICLE_COLUMNS`` (``title``, ``text``, ``outlet``, ``language``).
+    mentions : DataFrame
+        ``schema.MENTION_COLUMNS``: which targets an article mentions, and where (spans in the
+        section string, ``section`` title or body).
+    drop_duplicates : bool
+        Leave out articles flagged as exact or near duplicates.
+    article_columns : sequence of str
+        Further article columns to carry onto each item.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`mention_items` plus ``n_mentions``: ``sent_id`` is
+        ``ARTICLE_SENT_ID`` (-1), ``section`` ``"article"``, ``sentence`` the title and the text
+        (a blank line between), ``sentence_marked`` the same with every mention of the target
+        marked, contexts empty; ordered by article id and target.
+
+    Examples
+    --------
+    >>> arts = pd.DataFrame({"article_id": ["a"], "title": ["EU vote"], "text": ["The EU voted."],
+    ...                      "outlet": ["x"], "language": ["en"]})
+    >>> ms = pd.DataFrame({"article_id": ["a", "a"], "sent_id": [0, 1], "section": ["title", "body"],
+    ...                    "target": ["EU", "EU"], "spans": [[[0, 2]], [[4, 6]]], "aliases": [["EU"], ["EU"]]})
+    >>> article_items(arts, ms)[["id", "n_mentions", "sentence_marked"]].iloc[0].tolist()
+    ['a:-1:EU', 2, '[[EU]] vote\n\nThe [[EU]] voted.']
+    """
+    columns = ["id", "article_id", "sent_id", "section", "target", "mention", "outlet", "language",
+               "sentence", "span_start", "span_end", "spans", "sentence_marked", "context_before",
+               "context_after", "n_mentions"]
+    art = articles.assign(article_id=articles["article_id"].astype(str)).drop_duplicates("article_id")
+    art = art.set_index("article_id")
+    missing = [c for c in article_columns if c not in art.columns and c not in columns]
+    if missing:
+        raise DataError(f"the article table has no column(s) {missing}; it has {list(art.columns)}")
+    if drop_duplicates:
+        for col in ("duplicate_of", "near_duplicate_of"):
+            if col in art.columns:
+                art = art.loc[~(art[col].notna() & (art[col].astype(str).str.strip() != ""))]
+    ms = mentions.assign(article_id=mentions["article_id"].astype(str), target=mentions["target"].astype(str))
+    ms = ms.loc[ms["article_id"].isin(art.index)]
+    rows = []
+    for (aid, target), part in ms.groupby(["article_id", "target"], sort=True):
+        title, text = (str(art.at[aid, c]) if c in art.columns and pd.notna(art.at[aid, c]) else ""
+                       for c in ("title", "text"))
+        sections = part["section"].astype(str) if "section" in part.columns else pd.Series("body", index=part.index)
+        marked = {sec: mark_spans(src, [sp for spans in part.loc[sections == sec, "spans"] for sp in spans])
+                  for sec, src in (("title", title), ("body", text))}
+        aliases = [a for al in part["aliases"] for a in al] if "aliases" in part.columns else []
+        rows.append({
+            "id": item_id(aid, ARTICLE_SENT_ID, target), "article_id": aid, "sent_id": ARTICLE_SENT_ID,
+            "section": "article", "target": target, "mention": aliases[0] if aliases else target,
+            "outlet": str(art.at[aid, "outlet"]) if "outlet" in art.columns else "unknown",
+            "language": str(art.at[aid, "language"]) if "language" in art.columns else "",
+            "sentence": f"{title}\n\n{text}" if title else text, "span_start": pd.NA, "span_end": pd.NA,
+            "spans": [], "sentence_marked": f"{marked['title']}\n\n{marked['body']}" if title else marked["body"],
+            "context_before": "", "context_after": "", "n_mentions": int(len(part)),
+            **{c: str(art.at[aid, c]) for c in article_columns if c not in columns},
+        })
+    extra = [c for c in article_columns if c not in columns]
+    return pd.DataFrame(rows, columns=columns + extra)
 
 
 # --------------------------------------------------------------------------------------------
@@ -741,7 +923,146 @@ def sample_items(
     params = {"strategy": strategy, "seed": int(seed), "n": int(n), "allocation": allocation,
               "strata": strata, "n_drawn": int(drawn),
               "n_excluded": int(items["id"].astype(str).isin(excluded).sum())}
-    return Sample(picked[list(SAMPLE_COLUMNS)].reset_index(drop=True), table, notes, params)
+    extra = [c for c in strata if c not in SAMPLE_COLUMNS]
+    return Sample(picked[list(SAMPLE_COLUMNS) + extra].reset_index(drop=True), table, notes, params)
+
+
+#: Default shares of :func:`split_by_article`.
+SPLIT_FRACTIONS: dict[str, float] = {"train": 0.45, "dev": 0.15, "test": 0.40}
+
+
+def split_by_article(
+    article_ids: Iterable[str],
+    *,
+    seed: int,
+    fractions: Mapping[str, float] | None = None,
+    holdout: Iterable[str] = (),
+) -> dict[str, str]:
+    """Assign every article to one split (train / dev / test): no article is in two splits.
+
+    Each article's split follows from a uniform key of sha256(seed, article id), so an article's
+    split never depends on the other articles. Articles in ``holdout`` (for example those coded at
+    article level, whose sentence scores are checked against the article's code) never go to the
+    first split (``train``): they are spread over the others in proportion to their shares.
+
+    Parameters
+    ----------
+    article_ids : iterable of str
+    seed : int
+    fractions : mapping, optional
+        split -> share, in order (default ``SPLIT_FRACTIONS``); shares are normalised.
+    holdout : iterable of str
+        Article ids kept out of the first split.
+
+    Returns
+    -------
+    dict
+        article id -> split name.
+
+    Examples
+    --------
+    >>> s = split_by_article(["a", "b", "c", "d"], seed=1, holdout=["a"])
+    >>> s["a"] != "train" and set(s.values()) <= {"train", "dev", "test"}
+    True
+    """
+    fractions = dict(fractions or SPLIT_FRACTIONS)
+    if not fractions or any(not isinstance(v, (int, float)) or v <= 0 for v in fractions.values()):
+        raise ConfigError(f"fractions must map split names to positive shares; received {fractions!r}")
+    names = list(fractions)
+    shares = np.asarray([fractions[n] for n in names], dtype=np.float64)
+    ids = sorted({str(a) for a in article_ids})
+    keys = _unit_keys(int(seed), ids, "split")
+    held = {str(a) for a in holdout}
+    out: dict[str, str] = {}
+    for aid, key in zip(ids, keys, strict=True):
+        part = shares[1:] if aid in held and len(shares) > 1 else shares
+        offset = 1 if part is not shares else 0
+        edges = np.cumsum(part) / part.sum()
+        out[aid] = names[offset + int(np.searchsorted(edges, key, side="right"))]
+    return out
+
+
+def keyed_items(
+    sample: pd.DataFrame,
+    adjudicated: pd.DataFrame,
+    *,
+    splits: Mapping[str, str],
+    corpus: str,
+    holders: pd.DataFrame | None = None,
+    extra_columns: Mapping[str, pd.Series] | None = None,
+) -> pd.DataFrame:
+    """Coded items keyed to their text without the text: what a project may keep of third-party news.
+
+    Each item keeps its article id, sentence number, section and offsets, and the sha256 of the
+    coded text (the sentence, or for article items the title and text as shown to the coders), so
+    :func:`framing.datasets.load_state` can read the text back from the corpus and check it.
+
+    Parameters
+    ----------
+    sample : DataFrame
+        :func:`read_sample` of the sample (mention or article items), with ``start``/``end``
+        (the sentence's offsets in its section; empty for article items) added.
+    adjudicated : DataFrame
+        :func:`adjudicate` of the label codes (``id``, ``label``, ``resolution``, ``n_codes``).
+    splits : mapping
+        article id -> split (:func:`split_by_article`).
+    corpus : str
+        The corpus name, as in the coded set's ``meta.toml``.
+    holders : DataFrame, optional
+        :func:`adjudicate` of the holder codes.
+    extra_columns : mapping, optional
+        Column -> values aligned with ``sample`` (e.g. ``leaning``).
+
+    Returns
+    -------
+    DataFrame
+        ``framing.datasets.STATE_ITEM_COLUMNS``; items without a resolved stance label left out.
+    """
+    from framing.datasets import STATE_ITEM_COLUMNS
+
+    table = sample.copy()
+    for name, values in (extra_columns or {}).items():
+        table[name] = list(values)
+    lab = adjudicated.set_index("id")
+    table["label"] = table["id"].map(lab["label"]).fillna("")
+    table["label_resolution"] = table["id"].map(lab["resolution"]).fillna("")
+    table["n_coders"] = table["id"].map(lab["n_codes"]).astype("Int64")
+    if holders is not None:
+        hol = holders.set_index("id")
+        table["holder"] = table["id"].map(hol["label"]).fillna("")
+        table["holder_resolution"] = table["id"].map(hol["resolution"]).fillna("")
+    else:
+        table["holder"] = table["holder_resolution"] = ""
+    article = table["sent_id"].astype(int) == ARTICLE_SENT_ID
+    out = pd.DataFrame({
+        "item_id": table["id"],
+        "unit": np.where(article, "article", "mention"),
+        "corpus": corpus,
+        "language": table["language"],
+        "article_id": table["article_id"].astype(str),
+        "sent_id": table["sent_id"].astype(int),
+        "section": table["section"],
+        "start": table.get("start", pd.Series(pd.NA, index=table.index)),
+        "end": table.get("end", pd.Series(pd.NA, index=table.index)),
+        "text_sha256": [hashlib.sha256(str(t).encode("utf-8")).hexdigest() for t in table["sentence"]],
+        "target": table["target"],
+        "mention": table["mention"],
+        "span_start": table["span_start"].where(~article),
+        "span_end": table["span_end"].where(~article),
+        "outlet": table["outlet"],
+        "leaning": table.get("leaning", pd.Series("", index=table.index)).fillna(""),
+        "split": table["article_id"].astype(str).map(splits),
+        "label": table["label"],
+        "label_resolution": table["label_resolution"],
+        "holder": table["holder"].where(~article, ""),
+        "holder_resolution": table["holder_resolution"].where(~article, ""),
+        "n_coders": table["n_coders"],
+    })
+    if out["split"].isna().any():
+        first = out.loc[out["split"].isna(), "article_id"].iloc[0]
+        raise DataError(f"no split for article {first!r}: pass every coded article to split_by_article")
+    out = out.loc[out["label"].isin(schema.STANCE_LABELS)]
+    return out[list(STATE_ITEM_COLUMNS)].sort_values("item_id", kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,10 +1078,23 @@ def _codebook_header(codebook: Codebook) -> list[str]:
         f"# codebook: {codebook.id} sha256 {codebook.sha256}",
         f"# coding unit: {codebook.coding_unit}",
     ]
+    if codebook.holders:
+        lines.append(f"# Fill the column 'holder' too, with one of: {', '.join(codebook.holders)}.")
     if codebook.instructions:
         lines.append(f"# instructions: {codebook.instructions}")
     lines += [f"# {lab}: {codebook.definitions[lab]}" for lab in codebook.labels]
+    lines += [f"# holder {h}: {codebook.holder_definitions[h]}" for h in codebook.holders]
+    lines += [f"# rule '{r['name']}': {r['rule']} Examples: {' / '.join(r['examples'])}"
+              for r in codebook.rules]
     return lines
+
+
+def _with_holder(items: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """``items`` with an empty ``holder`` column after ``label`` when the codebook codes holders."""
+    if not codebook.holders or "holder" in items.columns:
+        return items
+    at = list(items.columns).index("label") + 1 if "label" in items.columns else len(items.columns)
+    return items.reindex(columns=[*items.columns[:at], "holder", *items.columns[at:]], fill_value="")
 
 
 def _csv_text(header_comments: Sequence[str], table: pd.DataFrame) -> str:
@@ -902,7 +1236,7 @@ def write_sample(
 
     folder = Path(folder)
     paths = {k: folder / v for k, v in SAMPLE_FILES.items()}
-    write_text(_csv_text(_codebook_header(codebook), sample.items), paths["sample"])
+    write_text(_csv_text(_codebook_header(codebook), _with_holder(sample.items, codebook)), paths["sample"])
     write_text(
         json.dumps(label_studio_tasks(sample.items), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
         paths["tasks"],
@@ -1161,6 +1495,8 @@ def read_codes(
     if suffix == ".json":
         if not path.is_file():
             raise DataError(f"file not found: {path}")
+        if codebook.field != "label":
+            raise DataError(f"{path}: Label Studio exports carry the label only; code {codebook.field!r} in the CSV")
         present, rows = _read_label_studio(path, codebook.labels)
         annotators = sorted({r["annotator"] for r in rows})
         for r in rows:
@@ -1169,9 +1505,10 @@ def read_codes(
     elif suffix in (".csv", ".tsv", ".txt"):
         _, header, raw = _read_csv(path)
         id_col = "item_id" if "item_id" in header else "id"
-        if "label" not in header:
+        column = codebook.field
+        if column not in header:
             raise DataError(
-                f"{path}: no 'label' column; it has {header}. Fill the label column of the sample CSV"
+                f"{path}: no {column!r} column; it has {header}. Fill the {column} column of the sample CSV"
             )
         present, rows = [], []
         for line, row in raw:
@@ -1179,7 +1516,7 @@ def read_codes(
             at = f"{path}, line {line}, id {rid!r}"
             present.append(rid)
             rows.append({"id": rid, "coder": name, "note": row.get("note", ""), "where": at,
-                         "label": _normalise_label(row["label"], codebook.labels, at)})
+                         "label": _normalise_label(row[column], codebook.labels, at)})
         coders = [name]
     else:
         raise DataError(f"{path}: unsupported file type {suffix!r}; accepted: .csv, .json (Label Studio export)")
@@ -1495,7 +1832,7 @@ def labelled_table(adjudicated: pd.DataFrame, sample: pd.DataFrame, codebook: Co
         Items without a label, or with a label that is not a stance label, are left out.
     """
     joined = adjudicated.merge(sample.drop(columns=["label"]), on="id", how="left", validate="one_to_one")
-    keep = joined["label"].isin(schema.STANCE_LABELS)
+    keep = joined["label"].isin(schema.STANCE_LABELS if codebook.field == "label" else codebook.labels)
     joined = joined.loc[keep].sort_values("id", kind="stable")
     mention = joined["mention"].where(joined["mention"].astype(str).str.strip() != "", joined["target"])
     return pd.DataFrame({
@@ -1504,7 +1841,7 @@ def labelled_table(adjudicated: pd.DataFrame, sample: pd.DataFrame, codebook: Co
         "target": mention,
         "span_start": joined["span_start"].astype("Int64"),
         "span_end": joined["span_end"].astype("Int64"),
-        "label": joined["label"],
+        codebook.field: joined["label"],
         "label_source": f"{LABEL_SOURCE_PREFIX}{codebook.id}",
         "target_id": joined["target"],
         "article_id": joined["article_id"],
@@ -1559,6 +1896,7 @@ def import_codes(
     coders: Sequence[str] | None = None,
     allow_missing: bool = False,
     decisions_path: str | Path | None = None,
+    field: str = "label",
 ) -> ImportResult:
     """Read coded files against their sample, check them, measure agreement and adjudicate.
 
@@ -1576,6 +1914,10 @@ def import_codes(
         See :func:`read_codes`.
     decisions_path : path, optional
         A filled-in ``disagreements.csv`` (:func:`read_decisions`).
+    field : {"label", "holder"}
+        The coded column to import; ``"holder"`` needs a codebook with ``[[holders]]`` and gives
+        agreement, disagreements and adjudication of the holder (the labelled file then has a
+        ``holder`` column instead of ``label``).
 
     Returns
     -------
@@ -1590,7 +1932,7 @@ def import_codes(
     """
     from framing.runs import file_sha256
 
-    codebook = codebook or load_codebook()
+    codebook = (codebook or load_codebook()).for_field(field)
     if not coded_paths:
         raise ConfigError("no coded file given; pass one file per coder (or Label Studio exports)")
     if coders is not None and len(coders) != len(coded_paths):
@@ -1629,7 +1971,8 @@ def import_codes(
     if counts.get("unresolved", 0):
         notes.append(f"{int(counts['unresolved'])} item(s) unresolved: fill 'adjudicated' in "
                      f"{IMPORT_FILES['disagreements']} and import again with the adjudication file")
-    other = adjudicated["label"].ne("") & ~adjudicated["label"].isin(schema.STANCE_LABELS)
+    other = adjudicated["label"].ne("") & ~adjudicated["label"].isin(
+        schema.STANCE_LABELS if field == "label" else codebook.labels)
     if other.any():
         notes.append(f"{int(other.sum())} item(s) with non-stance labels left out of the labelled file")
     return ImportResult(

@@ -66,11 +66,13 @@ def annotate() -> None:
 @click.option("--allocation", type=click.Choice(["equal", "proportional"]), default="equal", show_default=True)
 @click.option("--exclude", "exclude_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with an id column (an earlier sample or labelled file): its items are not drawn again")
-@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="codebook TOML (default: the bundled codebook-stance-v1)")
+@click.option("--codebook", "codebook_path",
+              help="codebook TOML file or bundled name (default: codebook-stance-v1; also codebook-state-v1)")
 @click.option("--keep-duplicates", is_flag=True, help="also draw from duplicate articles and repeated sentences")
+@click.option("--unit", type=click.Choice(["mention", "article"]), default="mention", show_default=True,
+              help="mention: one (sentence, target) per item; article: one (article, target), coded as a whole")
 def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, allocation, exclude_paths,
-           codebook_path, keep_duplicates) -> None:
+           codebook_path, keep_duplicates, unit) -> None:
     """Draw N mentions from the run in RUN_DIR for coding (stratified, seeded).
 
     Writes sample.csv (codebook in its header, an empty label column for each coder's copy),
@@ -81,7 +83,14 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
 
     codebook = an.load_codebook(codebook_path)
     articles, sentences, mentions = an.read_run(run_dir)
-    items = an.mention_items(articles, sentences, mentions, drop_duplicates=not keep_duplicates)
+    strata_columns = _split(strata)
+    known = set(an.SAMPLE_COLUMNS)
+    extra = [c for c in strata_columns if c not in known and c != "n_mentions"]
+    if unit == "article":
+        items = an.article_items(articles, mentions, drop_duplicates=not keep_duplicates, article_columns=extra)
+    else:
+        items = an.mention_items(articles, sentences, mentions, drop_duplicates=not keep_duplicates,
+                                 article_columns=extra)
     click.echo(f"mentions: {len(mentions)}; codable items: {len(items)}"
                + ("" if keep_duplicates else " (duplicate articles and repeated sentences left out)"))
     exclude: set[str] = set()
@@ -89,14 +98,14 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
         exclude |= set(an.read_sample_ids(path))
     predictions = read_table(predictions_path) if predictions_path else None
     drawn = an.sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
-                            strata=_split(strata), allocation=allocation, exclude=exclude)
+                            strata=strata_columns, allocation=allocation, exclude=exclude)
     inputs = {"run_dir": str(run_dir)}
     if predictions_path:
         inputs["predictions"] = {"path": str(predictions_path), "sha256": file_sha256(predictions_path)}
     if exclude_paths:
         inputs["exclude"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_paths]
     paths = an.write_sample(drawn, output_dir, codebook=codebook,
-                            meta={"inputs": inputs, "keep_duplicates": keep_duplicates})
+                            meta={"inputs": inputs, "keep_duplicates": keep_duplicates, "unit": unit})
     _echo_table("strata:", drawn.strata, str(output_dir / "sample.json"))
     if len(drawn.strata) > len(drawn.items):
         click.echo(f"note: {len(drawn.strata)} strata for {len(drawn.items)} item(s): most strata get none; "
@@ -118,10 +127,13 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
 @click.option("--coders", default=None, help="coder names, one per CODED file, comma-separated (default: file names)")
 @click.option("--adjudication", "decisions_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="a disagreements.csv with its 'adjudicated' column filled in")
-@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="codebook TOML (default: the bundled codebook-stance-v1)")
+@click.option("--codebook", "codebook_path",
+              help="codebook TOML file or bundled name (default: codebook-stance-v1; also codebook-state-v1)")
 @click.option("--allow-missing", is_flag=True, help="accept coded files that lack some sample rows (counted as skipped)")
-def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_path, allow_missing) -> None:
+@click.option("--field", type=click.Choice(["label", "holder"]), default="label", show_default=True,
+              help="the coded column to import (holder: codebooks with [[holders]], e.g. codebook-state-v1)")
+def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_path, allow_missing,
+               field) -> None:
     """Import CODED files of SAMPLE: check, agreement, disagreements, labelled CSV.
 
     CODED: a filled-in copy of sample.csv per coder, or Label Studio exports (JSON/JSON-MIN).
@@ -131,7 +143,7 @@ def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_
     result = an.import_codes(
         sample_path, coded, codebook=an.load_codebook(codebook_path),
         coders=_split(coders) if coders is not None else None, allow_missing=allow_missing,
-        decisions_path=decisions_path,
+        decisions_path=decisions_path, field=field,
     )
     out = an.write_import(result, output_dir)
     _echo_table("coders:", result.coders)

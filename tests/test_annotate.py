@@ -638,3 +638,114 @@ def test_seeds_sample_code_import(tmp_path, seeds_dir, codebook):
     labelled = load_labelled(out["labelled"])
     assert len(labelled) == 24 - 6
     assert (labelled["label"].isin(codebook.labels)).all()
+
+
+# --- codebook-state-v1: holders, rules, article unit, splits ------------------------------------
+
+
+def test_state_codebook_loads_with_holders_rules_and_article_unit():
+    cb = an.load_codebook("codebook-state-v1")
+    assert cb.id == "codebook-state-v1" and cb.ordered
+    assert cb.labels == ("against", "neutral", "favor")
+    assert cb.holders == ("author", "target", "other", "unclear")
+    names = [r["name"] for r in cb.rules]
+    for needed in ("reported speech", "the target as the speaker", "demonyms and the public",
+                   "a policy versus the state", "hedges", "sarcasm and irony", "metonyms",
+                   "headlines", "Dutch constructions"):
+        assert needed in names
+    assert all(r["examples"] for r in cb.rules)
+    assert cb.article_unit and cb.article_instructions
+    holder = cb.for_field("holder")
+    assert holder.labels == cb.holders and not holder.ordered and holder.sha256 == cb.sha256
+
+
+def test_state_codebook_examples_use_only_its_own_values():
+    cb = an.load_codebook("codebook-state-v1")
+    for rule in cb.rules:
+        for example in rule["examples"]:
+            for coded in example.split(" | ")[1:]:
+                label, _, holder = coded.split(": ", 1)[1].partition(", ")
+                assert label in cb.labels, (rule["name"], example)
+                assert holder.split(" ")[0] in cb.holders, (rule["name"], example)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[[holders]]\nvalue = "author"\ndefinition = "d"\n', "two or more \\[\\[holders\\]\\]"),
+        ('[[rules]]\nname = "x"\n', "rules\\[1\\] needs a non-empty 'name' and 'rule'"),
+        ('[article]\nunit = ""\ninstructions = "i"\n', "\\[article\\] must be a table"),
+    ],
+)
+def test_bad_state_codebook_parts_name_the_key(tmp_path, extra, message):
+    path = tmp_path / "cb.toml"
+    path.write_text('name = "x"\nversion = 1\ncoding_unit = "u"\n[[labels]]\nvalue = "a"\ndefinition = "d"\n'
+                    '[[labels]]\nvalue = "b"\ndefinition = "d"\n' + extra, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        an.load_codebook(path)
+
+
+def test_label_only_codebook_has_no_holder_field():
+    with pytest.raises(ConfigError, match="no coded field 'holder'"):
+        an.load_codebook().for_field("holder")
+
+
+def test_split_by_article_is_stable_and_keeps_holdout_out_of_train():
+    ids = [f"a{i}" for i in range(400)]
+    held = ids[:100]
+    first = an.split_by_article(ids, seed=7, holdout=held)
+    assert set(first) == set(ids)
+    assert not any(first[a] == "train" for a in held)
+    # An article's split does not depend on the other articles.
+    assert an.split_by_article(ids[200:], seed=7) == {a: first[a] for a in ids[200:]}
+    shares = pd.Series([first[a] for a in ids[100:]]).value_counts(normalize=True)
+    assert 0.35 < shares["train"] < 0.55 and 0.3 < shares["test"] < 0.5
+
+
+def test_article_items_mark_every_mention_of_the_target():
+    arts = pd.DataFrame({"article_id": ["a", "b"], "title": ["EU and China", ""],
+                         "text": ["The EU met China. The EU left.", "Only China."],
+                         "outlet": ["X", "Y"], "language": ["en", "en"], "leaning": ["left", "right"]})
+    ms = pd.DataFrame({
+        "article_id": ["a", "a", "a", "a", "b"], "sent_id": [0, 0, 1, 2, 1],
+        "section": ["title", "title", "body", "body", "body"], "target": ["EU", "CN", "EU", "EU", "CN"],
+        "spans": [[[0, 2]], [[7, 12]], [[4, 6]], [[22, 24]], [[5, 10]]],
+        "aliases": [["EU"], ["China"], ["EU"], ["EU"], ["China"]],
+    })
+    items = an.article_items(arts, ms, article_columns=["leaning"])
+    eu = items.set_index("id").loc["a:-1:EU"]
+    assert eu["n_mentions"] == 3 and eu["sent_id"] == an.ARTICLE_SENT_ID
+    assert eu["sentence_marked"] == "[[EU]] and China\n\nThe [[EU]] met China. The [[EU]] left."
+    assert items.set_index("id").loc["b:-1:CN", "sentence"] == "Only China."
+    assert items.set_index("id").loc["b:-1:CN", "leaning"] == "right"
+
+
+def test_holder_field_import_agreement_and_adjudication(tmp_path):
+    cb = an.load_codebook("codebook-state-v1")
+    items = pd.DataFrame({"id": [f"a{i}:1:US" for i in range(6)], "article_id": [f"a{i}" for i in range(6)],
+                          "sent_id": 1, "section": "body", "target": "US", "mention": "US", "outlet": "x",
+                          "language": "en", "sentence": "The US said so.", "span_start": 4, "span_end": 6,
+                          "sentence_marked": "The [[US]] said so.", "context_before": "", "context_after": ""})
+    drawn = an.sample_items(items, 6, seed=1, strata=[])
+    paths = an.write_sample(drawn, tmp_path / "s", codebook=cb)
+    header = paths["sample"].read_text(encoding="utf-8").splitlines()
+    assert any("Fill the column 'holder' too" in line for line in header)
+    ids = drawn.items["id"].tolist()
+    for coder, holders in (("a", ["author", "other", "target", "author", "other", "author"]),
+                           ("b", ["author", "other", "target", "author", "author", "author"])):
+        pd.DataFrame({"id": ids, "label": "neutral", "holder": holders, "note": ""}).to_csv(
+            tmp_path / f"{coder}.csv", index=False)
+    result = an.import_codes(paths["sample"], [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=cb,
+                             field="holder")
+    overall = result.agreement.query("target == '(all)' and label == '(all)'").iloc[0]
+    assert overall["pct_agree"] == pytest.approx(5 / 6)
+    assert len(result.disagreements) == 1
+    decisions = tmp_path / "d.csv"
+    pd.DataFrame({"id": [ids[4]], "adjudicated": ["other"]}).to_csv(decisions, index=False)
+    again = an.import_codes(paths["sample"], [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=cb,
+                            field="holder", decisions_path=decisions)
+    assert again.labelled.set_index("id").loc[ids[4], "holder"] == "other"
+    with pytest.raises(DataError, match="unknown label 'maybe'"):
+        pd.DataFrame({"id": ids, "label": "neutral", "holder": "maybe", "note": ""}).to_csv(
+            tmp_path / "c.csv", index=False)
+        an.import_codes(paths["sample"], [tmp_path / "c.csv"], codebook=cb, field="holder")
