@@ -409,6 +409,10 @@ def validate(names) -> None:
             obj = preprocess.load_boilerplate(name)
         elif base.startswith("abbreviations-"):
             obj = preprocess.load_abbreviations(name)
+        elif base.startswith("voice-"):
+            from framing.voice import load_voice_cues
+
+            obj = load_voice_cues(name)
         else:
             obj = load_lexicon(name)
         digest = getattr(obj, "sha256", "")
