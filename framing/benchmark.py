@@ -228,13 +228,16 @@ def lexicon_mentions(table: pd.DataFrame, target_set: Any, language: str) -> pd.
     """Mention-mode input of ``LexiconVectorizer`` for a labelled table.
 
     Columns ``sentence``, ``target``, ``spans`` (``[[span_start, span_end]]``, or None without a
-    span) and ``language``. ``target`` is the id of a target-set mention overlapping the span
+    span) and ``language`` (the table's own ``language`` column when it has one, else
+    ``language``). ``target`` is the id of a target-set mention overlapping the span
     (e.g. "US" for "the United States"): the vectorizer then does not count that same mention as a
     competing target; otherwise it is the row's own target text.
     """
+    languages = ([lang or language for lang in table["language"].fillna("").astype(str)]
+                 if "language" in table.columns else [language] * len(table))
     targets, spans = [], []
-    for sentence, target, start, end in zip(
-        table["sentence"], table["target"], table["span_start"], table["span_end"], strict=True
+    for sentence, target, start, end, lang in zip(
+        table["sentence"], table["target"], table["span_start"], table["span_end"], languages, strict=True
     ):
         if pd.isna(start) or pd.isna(end):
             targets.append(str(target))
@@ -243,7 +246,7 @@ def lexicon_mentions(table: pd.DataFrame, target_set: Any, language: str) -> pd.
         start, end = int(start), int(end)
         overlap = [
             h.target
-            for h in target_set.find(sentence, language=language)
+            for h in target_set.find(sentence, language=lang)
             if h.start < end and start < h.end
         ]
         targets.append(overlap[0] if overlap else str(target))
@@ -253,7 +256,7 @@ def lexicon_mentions(table: pd.DataFrame, target_set: Any, language: str) -> pd.
             "sentence": table["sentence"].tolist(),
             "target": targets,
             "spans": spans,
-            "language": language,
+            "language": languages,
         },
         index=table.index,
     )

@@ -20,6 +20,7 @@ read it as stance -1 -> against, 0 -> neutral, 1 -> favor (``POLARITY_TO_LABEL``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -256,4 +257,271 @@ def _table(rows: list[tuple]) -> pd.DataFrame:
         table[col] = table[col].astype("Int64")
     for col in ("sentence", "target", "label", "id"):
         table[col] = table[col].astype(str)
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# The coded state-stance set (codebook-state-v1): labels keyed to sentences of the shared corpora
+
+#: The bundled coded set: ``framing/data/<STATE_SET>/`` (``meta.toml``, ``items.csv``, ``codes.csv``).
+STATE_SET = "state-stance-v1"
+#: Splits of the state set a spec may name (``state:<split>[-<language>]``, e.g. ``state:test-en``).
+STATE_SPLITS: tuple[str, ...] = ("train", "dev", "test")
+#: Item units of the state set.
+STATE_UNITS: tuple[str, ...] = ("mention", "article")
+#: Columns of ``items.csv`` (no text: the text is read from the corpus and checked by sha256).
+STATE_ITEM_COLUMNS: tuple[str, ...] = (
+    "item_id", "unit", "corpus", "language", "article_id", "sent_id", "section", "start", "end",
+    "text_sha256", "target", "mention", "span_start", "span_end", "outlet", "leaning", "split",
+    "label", "label_resolution", "holder", "holder_resolution", "n_coders",
+)
+
+
+def state_set_folder(name_or_path: str | Path | None = None) -> Path:
+    """The folder of a coded state set: a path, or a name bundled under ``framing/data/``."""
+    candidate = Path(name_or_path) if name_or_path is not None else config.PACKAGE_DIR / "data" / STATE_SET
+    if not candidate.is_dir() and name_or_path is not None:
+        candidate = config.PACKAGE_DIR / "data" / str(name_or_path)
+    if not (candidate / "items.csv").is_file():
+        raise ConfigError(
+            f"coded state set not found: {name_or_path or STATE_SET} (expected a folder with items.csv "
+            f"and meta.toml, or the bundled name {STATE_SET!r})"
+        )
+    return candidate
+
+
+def read_state_items(folder: str | Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """The keyed items (``STATE_ITEM_COLUMNS``, no text) and ``meta.toml`` of a coded state set.
+
+    Examples
+    --------
+    >>> items, meta = read_state_items()
+    >>> sorted(set(items["split"])) == ["dev", "test", "train"]
+    True
+    """
+    import tomllib
+
+    folder = state_set_folder(folder)
+    try:
+        meta = tomllib.loads((folder / "meta.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise DataError(f"{folder / 'meta.toml'}: cannot read ({err})") from err
+    items = pd.read_csv(folder / "items.csv", dtype=str, keep_default_na=False)
+    missing = [c for c in STATE_ITEM_COLUMNS if c not in items.columns]
+    if missing:
+        raise DataError(f"{folder / 'items.csv'}: missing columns {missing}; expected {list(STATE_ITEM_COLUMNS)}")
+    for col in ("sent_id", "start", "end", "span_start", "span_end", "n_coders"):
+        items[col] = pd.to_numeric(items[col].replace("", None), errors="coerce").astype("Int64")
+    return items, meta
+
+
+def _corpus_articles(spec: Mapping[str, object], ids: set[str], root: Path) -> pd.DataFrame:
+    """The article table of the records of one corpus whose id is in ``ids`` (as ``framing ingest``)."""
+    from framing import corpus
+
+    path = root / str(spec["path"])
+    if not path.is_file():
+        raise DataError(
+            f"corpus file not found: {path}; the coded state set reads its sentences from the shared "
+            f"data folder ({config.DATA_ENV}={root})"
+        )
+    columns = dict(spec.get("columns", {}))
+    id_column = columns.get("article_id", "article_id")
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    else:
+        frame = pd.DataFrame([record for _, record in _read_jsonl(path)])
+    frame = frame.loc[frame[id_column].astype(str).isin(ids)].reset_index(drop=True)
+    return corpus.articles_from_frame(frame, path, column_map=columns, near_duplicates=False)
+
+
+def load_state(
+    split: str | None = None,
+    *,
+    language: str | None = None,
+    unit: str = "mention",
+    folder: str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Load the coded state-stance set with its text, read from the shared corpora and checked.
+
+    The project keeps only labels keyed to sentences (article id, sentence number and offsets,
+    sha256 of the sentence); the text is read from the corpora named in ``meta.toml``, cleaned
+    and split by the same functions as ``framing ingest`` / ``framing mentions``, and every
+    sentence is checked against its sha256.
+
+    Parameters
+    ----------
+    split : {"train", "dev", "test"}, optional
+        Default: all splits.
+    language : {"en", "nl"}, optional
+        Default: all languages.
+    unit : {"mention", "article"}
+        ``mention``: (sentence, target) items; ``article``: (article, target) items, whose
+        ``sentence`` is the title and text of the article.
+    folder : path or str, optional
+        A coded set folder (default: the bundled ``state-stance-v1``).
+    data_dir : path, optional
+        The shared data folder (default ``framing.config.data_dir()``).
+
+    Returns
+    -------
+    DataFrame
+        ``LABELLED_COLUMNS`` (``target`` is the mention's words, as the classifier sees them;
+        ``id`` the item id) plus ``target_id``, ``language``, ``holder``, ``split``,
+        ``article_id``, ``sent_id``, ``outlet``, ``leaning``, ``label_source``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown split, language or unit.
+    DataError
+        A corpus file is missing, or sentences no longer match their sha256 (the corpus or the
+        cleaning changed): the message counts them and names the first.
+    """
+    import hashlib
+
+    from framing import preprocess
+
+    items, meta = read_state_items(folder)
+    if split is not None and split not in STATE_SPLITS:
+        raise ConfigError(f"unknown state split {split!r}; accepted: {list(STATE_SPLITS)}")
+    if unit not in STATE_UNITS:
+        raise ConfigError(f"unknown unit {unit!r}; accepted: {list(STATE_UNITS)}")
+    languages = sorted(set(items["language"]))
+    if language is not None and language not in languages:
+        raise ConfigError(f"unknown language {language!r} for the state set; accepted: {languages}")
+    chosen = items.loc[(items["unit"] == unit)
+                       & (items["split"] == split if split else True)
+                       & (items["language"] == language if language else True)]
+    root = Path(data_dir) if data_dir is not None else config.data_dir()
+    corpora = meta.get("corpora", {})
+    texts: dict[tuple[str, str], str] = {}
+    sentence_at: dict[tuple[str, str, int], str] = {}
+    for name, part in chosen.groupby("corpus", sort=True):
+        if name not in corpora:
+            raise DataError(f"the state set names corpus {name!r}, which meta.toml does not describe")
+        articles = _corpus_articles(corpora[name], set(part["article_id"]), root)
+        for aid, title, text in zip(articles["article_id"], articles["title"], articles["text"], strict=True):
+            title = title if isinstance(title, str) else ""
+            texts[(name, str(aid))] = f"{title}\n\n{text}" if title else str(text)
+        if unit == "mention":
+            sentences = preprocess.split_articles(articles)
+            for aid, sid, text in sentences[["article_id", "sent_id", "text"]].itertuples(index=False):
+                sentence_at[(name, str(aid), int(sid))] = text
+    rows, bad = [], []
+    for item in chosen.itertuples(index=False):
+        if unit == "mention":
+            text = sentence_at.get((item.corpus, item.article_id, int(item.sent_id)))
+        else:
+            text = texts.get((item.corpus, item.article_id))
+        if text is None or hashlib.sha256(text.encode("utf-8")).hexdigest() != item.text_sha256:
+            bad.append(item.item_id)
+            continue
+        start, end = (item.span_start, item.span_end) if unit == "mention" else (pd.NA, pd.NA)
+        rows.append({
+            "sentence": text, "target": item.mention, "span_start": start, "span_end": end,
+            "label": item.label, "id": item.item_id, "target_id": item.target, "language": item.language,
+            "holder": item.holder, "split": item.split, "article_id": item.article_id,
+            "sent_id": item.sent_id, "outlet": item.outlet, "leaning": item.leaning,
+            "label_source": f"coded:{meta.get('codebook', {}).get('id', '')}",
+        })
+    if bad:
+        raise DataError(
+            f"{len(bad)} of {len(chosen)} coded item(s) no longer match their text's sha256 (first: "
+            f"{bad[0]}): the corpus under {root} or the cleaning and sentence splitting changed since "
+            f"the set was coded"
+        )
+    table = pd.DataFrame(rows, columns=[*LABELLED_COLUMNS, "target_id", "language", "holder", "split",
+                                        "article_id", "sent_id", "outlet", "leaning", "label_source"])
+    for col in ("span_start", "span_end", "sent_id"):
+        table[col] = table[col].astype("Int64")
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Park, Pan & Joo (2021): entity-to-entity directed sentiment, read as stance toward a state
+
+#: Splits of the directed-sentiment set -> file under ``data/directed_sentiment_park2021/``.
+PARK_SPLITS: dict[str, str] = {"train": "train.txt", "dev": "valid.txt", "test": "test.txt"}
+#: Class -> (entity the stance is toward, label): PROVENANCE.md, "Reading it as stance toward a
+#: target". Class 0 (no sentiment between the two) is read as neutral toward both, a weak reading.
+PARK_CLASSES: dict[int, dict[str, str]] = {
+    0: {"p": "neutral", "q": "neutral"},
+    1: {"q": "favor", "p": "neutral"},
+    2: {"p": "favor", "q": "neutral"},
+    3: {"q": "against", "p": "neutral"},
+    4: {"p": "against", "q": "neutral"},
+}
+_PARK_ENTITY = re.compile(r"\[([^\[\]]+)\]")
+
+
+def load_park(
+    split: str = "test",
+    *,
+    data_dir: str | Path | None = None,
+    target_set: str = "targets-v1",
+) -> pd.DataFrame:
+    """The rows of the directed-sentiment set whose entity p or q is a target actor (US, China, EU).
+
+    Each (row, entity naming a target) gives one labelled item: the sentence without its
+    brackets, the entity's words as the target with their span, and the stance the class gives
+    toward that entity (``PARK_CLASSES``). A stance the *other* entity holds toward this one is
+    what the class codes; a class-0 row (no sentiment between the two) is read as neutral, though
+    the author may still take a side: a weaker reading, reported as such.
+
+    Parameters
+    ----------
+    split : {"train", "dev", "test"}
+    data_dir : path, optional
+    target_set : str
+        Which aliases name a target (English aliases of the target set).
+
+    Returns
+    -------
+    DataFrame
+        ``LABELLED_COLUMNS`` plus ``target_id``, ``language`` ("en"), ``label_source``
+        ("park2021"), ``park_class``.
+    """
+    from framing import targets as targets_mod
+
+    if split not in PARK_SPLITS:
+        raise ConfigError(f"unknown split {split!r} of the directed-sentiment set; accepted: {list(PARK_SPLITS)}")
+    root = Path(data_dir) if data_dir is not None else config.data_dir()
+    path = root / "data" / "directed_sentiment_park2021" / PARK_SPLITS[split]
+    if not path.is_file():
+        raise DataError(f"directed-sentiment file not found: {path}")
+    tset = targets_mod.load_targets(target_set)
+    rows, entities = [], []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4 or not fields[3].strip().isdigit() or int(fields[3]) not in PARK_CLASSES:
+            raise DataError(f"{path}, line {line_no}: expected 'sentence<TAB>p<TAB>q<TAB>class' with class 0-4")
+        marked, klass = fields[0], int(fields[3])
+        sentence, spans, pos = [], [], 0
+        for match in _PARK_ENTITY.finditer(marked):
+            sentence.append(marked[pos:match.start()])
+            start = sum(len(s) for s in sentence)
+            sentence.append(match.group(1))
+            spans.append((start, start + len(match.group(1)), match.group(1)))
+            pos = match.end()
+        sentence.append(marked[pos:])
+        if len(spans) != 2:
+            continue
+        text = "".join(sentence)
+        for role, (start, end, words) in zip(("p", "q"), spans, strict=True):
+            entities.append(words)
+            rows.append((text, words, start, end, PARK_CLASSES[klass][role], f"{path.name}#line={line_no}:{role}", klass))
+    names = pd.DataFrame({"article_id": [str(i) for i in range(len(entities))], "sent_id": 0, "section": "body",
+                          "start": 0, "end": [len(e) for e in entities], "text": entities})
+    found = targets_mod.find_mentions(names, {a: "en" for a in names["article_id"]}, tset, by="sentence")
+    target_of = dict(zip(found["article_id"].astype(int), found["target"], strict=True)) if len(found) else {}
+    keep = [(i, r) for i, r in enumerate(rows) if i in target_of]
+    table = _table([r[:6] for _, r in keep])
+    table["target_id"] = [target_of[i] for i, _ in keep]
+    table["language"] = "en"
+    table["label_source"] = "park2021"
+    table["park_class"] = [r[6] for _, r in keep]
     return table

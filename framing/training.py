@@ -87,6 +87,15 @@ from framing.errors import ConfigError
 
 #: Prefix of a dataset spec naming a NewsMTSC split, e.g. "newsmtsc:train".
 NEWSMTSC_PREFIX = "newsmtsc:"
+#: Prefix of a dataset spec naming a split of the coded state set, e.g. "state:train" or
+#: "state:test-nl" (``datasets.load_state``: mention items, text read from the shared corpora).
+STATE_PREFIX = "state:"
+#: Prefix of a dataset spec naming the state-target rows of a split of the directed-sentiment set
+#: (Park, Pan & Joo 2021), e.g. "park:test" (``datasets.load_park``).
+PARK_PREFIX = "park:"
+#: Joins several dataset specs into one training set: "newsmtsc:train + state:train".
+SPEC_JOIN = " + "
+_BUILTIN_PREFIXES = (NEWSMTSC_PREFIX, STATE_PREFIX, PARK_PREFIX)
 #: Column of a labelled file that says where its labels come from; "weak:..." marks weak labels.
 LABEL_SOURCE_COLUMN = "label_source"
 WEAK_PREFIX = "weak:"
@@ -163,9 +172,16 @@ def train_config_from_dict(
     folders = {"data_dir": cfgmod.data_dir(), "config_dir": base}
 
     def spec(key: str, value: Any) -> str:
+        if isinstance(value, list) and value and key == "data.train":
+            return SPEC_JOIN.join(spec(key, v) for v in value)
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{key} in {file}: expected a file path or 'newsmtsc:<split>', received {value!r}")
-        if value.startswith(NEWSMTSC_PREFIX):
+            raise ConfigError(
+                f"{key} in {file}: expected a file path, 'newsmtsc:<split>' or 'state:<split>' "
+                f"(data.train also a list of these), received {value!r}"
+            )
+        if value.startswith(_BUILTIN_PREFIXES):
+            if value.startswith(STATE_PREFIX):
+                _state_spec(value, f"{key} in {file}")
             return value
         text = value.format(**{k: str(v) for k, v in folders.items()})
         path = Path(text).expanduser()
@@ -249,17 +265,41 @@ def load_train_config(path: str | os.PathLike) -> TrainConfig:
 # Data
 
 
+def _state_spec(spec: str, where: str) -> tuple[str, str | None]:
+    """(split, language or None) of ``"state:<split>[-<language>]"``."""
+    from framing.datasets import STATE_SPLITS
+
+    split, _, language = spec[len(STATE_PREFIX):].partition("-")
+    if split not in STATE_SPLITS or (language and not language.isalpha()):
+        raise ConfigError(
+            f"{where}: {spec!r} is not a state split; accepted: "
+            + ", ".join(f"state:{s}" for s in STATE_SPLITS) + ", optionally with a language (state:test-nl)"
+        )
+    return split, language or None
+
+
 def load_dataset(spec: str, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A labelled table from ``"newsmtsc:<split>"`` or a labelled CSV/JSONL file.
+    """A labelled table from ``"newsmtsc:<split>"``, ``"state:<split>[-<language>]"``, a labelled
+    CSV/JSONL file, or several of these joined by ``" + "``.
 
     Returns
     -------
     DataFrame
         ``datasets.LABELLED_COLUMNS`` plus ``label_source`` (``""`` when the file has none) and,
-        when the file has them, ``language`` and ``target_id``.
+        when the data has them, ``language`` and ``target_id``.
     """
     from framing import datasets
 
+    if SPEC_JOIN in spec:
+        parts = [load_dataset(part, columns=columns) for part in spec.split(SPEC_JOIN)]
+        return pd.concat(parts, ignore_index=True)
+    if spec.startswith(STATE_PREFIX):
+        split, language = _state_spec(spec, "dataset")
+        table = datasets.load_state(split, language=language)
+        return table[[*datasets.LABELLED_COLUMNS, LABEL_SOURCE_COLUMN, "language", "target_id"]]
+    if spec.startswith(PARK_PREFIX):
+        table = datasets.load_park(spec[len(PARK_PREFIX):])
+        return table[[*datasets.LABELLED_COLUMNS, LABEL_SOURCE_COLUMN, "language", "target_id"]]
     if spec.startswith(NEWSMTSC_PREFIX):
         table = datasets.load_newsmtsc(spec[len(NEWSMTSC_PREFIX):])
         return table.assign(**{LABEL_SOURCE_COLUMN: "newsmtsc"})
@@ -293,6 +333,18 @@ def dataset_sha256(spec: str) -> str:
     from framing import datasets
     from framing.runs import file_sha256
 
+    if SPEC_JOIN in spec:
+        import hashlib
+
+        joined = "\n".join(f"{part}\t{dataset_sha256(part)}" for part in spec.split(SPEC_JOIN))
+        return hashlib.sha256(joined.encode()).hexdigest()
+    if spec.startswith(STATE_PREFIX):
+        return file_sha256(datasets.state_set_folder() / "items.csv")
+    if spec.startswith(PARK_PREFIX):
+        split = spec[len(PARK_PREFIX):]
+        if split not in datasets.PARK_SPLITS:
+            raise ConfigError(f"{spec!r}: accepted splits {list(datasets.PARK_SPLITS)}")
+        return file_sha256(cfgmod.data_dir() / "data" / "directed_sentiment_park2021" / datasets.PARK_SPLITS[split])
     if spec.startswith(NEWSMTSC_PREFIX):
         return file_sha256(datasets.newsmtsc_path(spec[len(NEWSMTSC_PREFIX):]))
     return file_sha256(spec)
@@ -313,14 +365,8 @@ def with_features(
 
     targets = target_set if isinstance(target_set, TargetSet) else load_targets(target_set)
     vec = LexiconVectorizer(lexicon, unit="mention", target_set=targets, default_language=language)
-    if "language" in table.columns and table["language"].astype(str).str.len().gt(0).any():
-        parts = []
-        for lang, group in table.groupby(table["language"].replace("", language), sort=False):
-            rows = bm.lexicon_mentions(group, targets, str(lang))
-            parts.append(rows)
-        rows = pd.concat(parts).loc[table.index]
-    else:
-        rows = bm.lexicon_mentions(table, targets, language)
+    # Each row's own language (blank or missing: ``language``).
+    rows = bm.lexicon_mentions(table, targets, language)
     vec.fit(rows.iloc[:0])
     values = vec.transform(rows) if len(rows) else np.zeros((0, len(vec.feature_names_out_)))
     names = [f"{bm.FEATURE_PREFIX}{n}" for n in vec.get_feature_names_out()]
@@ -581,7 +627,7 @@ def coded_data(spec: str, table: pd.DataFrame) -> dict[str, Any] | None:
     from framing import annotate
     from framing.runs import file_sha256
 
-    if spec.startswith(NEWSMTSC_PREFIX) or LABEL_SOURCE_COLUMN not in table.columns:
+    if spec.startswith(_BUILTIN_PREFIXES) or SPEC_JOIN in spec or LABEL_SOURCE_COLUMN not in table.columns:
         return None
     prefix = annotate.LABEL_SOURCE_PREFIX
     sources = table[LABEL_SOURCE_COLUMN].astype(str)

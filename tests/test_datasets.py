@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pandas as pd
 import pytest
 
+from framing import datasets as ds
 from framing.datasets import (
     LABELLED_COLUMNS,
     NEWSMTSC_SPLITS,
@@ -172,3 +174,106 @@ def test_load_labelled_rejects_other_file_types(tmp_path):
         load_labelled(path)
     with pytest.raises(DataError, match="not found"):
         load_labelled(tmp_path / "absent.csv")
+
+
+# --- the coded state set (state-stance-v1) ------------------------------------------------------
+
+
+def test_state_set_has_no_article_in_two_splits_and_no_text():
+    items, meta = ds.read_state_items()
+    assert meta["codebook"]["id"] == "codebook-state-v1"
+    splits = items.groupby(["corpus", "article_id"])["split"].nunique()
+    assert (splits == 1).all(), splits[splits > 1].head()
+    # Articles coded at article level are never trained on.
+    held = set(items.loc[items["unit"] == "article", "article_id"])
+    assert not (items["article_id"].isin(held) & (items["split"] == "train")).any()
+    assert "sentence" not in items.columns and "text" not in items.columns
+    assert items["text_sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+
+
+def test_state_set_sizes_meet_the_design():
+    items, _ = ds.read_state_items()
+    mention = items[items["unit"] == "mention"]
+    en, nl = mention[mention["language"] == "en"], mention[mention["language"] == "nl"]
+    assert len(en) >= 1500 and len(nl) >= 400
+    assert (en["target"].value_counts()[["CN", "EU"]] >= 400).all()
+    assert set(en["leaning"]) == {"left", "center", "right"}
+    assert (en["split"] == "test").sum() >= 500 and (nl["split"] == "test").sum() >= 150
+    assert (items["unit"] == "article").sum() >= 200
+    assert set(items["label"]) == {"against", "neutral", "favor"}
+    assert set(mention["holder"]) <= {"author", "target", "other", "unclear"}
+    assert (mention["n_coders"] == 2).all()
+
+
+def _tiny_state_set(tmp_path, text_of_first: str):
+    from framing import corpus, preprocess
+
+    data = tmp_path / "shared"
+    (data / "data" / "tiny").mkdir(parents=True)
+    records = [{"id": "n1", "title": "", "text": "The EU met in June. China objected to the plan."},
+               {"id": "n2", "title": "Trade", "text": "The US raised tariffs."}]
+    pd.DataFrame(records).to_json(data / "data" / "tiny" / "a.jsonl", orient="records", lines=True)
+    articles = corpus.load(data / "data" / "tiny" / "a.jsonl", column_map={"article_id": "id"})
+    sentences = preprocess.split_articles(articles).set_index(["article_id", "sent_id"])
+    folder = tmp_path / "state-tiny"
+    folder.mkdir()
+    (folder / "meta.toml").write_text(
+        '[codebook]\nid = "codebook-state-v1"\n[corpora.tiny]\npath = "data/tiny/a.jsonl"\n'
+        'columns = { article_id = "id" }\n', encoding="utf-8")
+    rows = []
+    for aid, sid, target, mention, label, split in (("n1", 2, "CN", "China", "against", "test"),
+                                                    ("n2", 1, "US", "US", "neutral", "train")):
+        sentence = sentences.loc[(aid, sid)]
+        text = text_of_first if aid == "n1" else sentence["text"]
+        start = sentence["text"].index(mention)
+        rows.append({"item_id": f"{aid}:{sid}:{target}", "unit": "mention", "corpus": "tiny", "language": "en",
+                     "article_id": aid, "sent_id": sid, "section": "body", "start": sentence["start"],
+                     "end": sentence["end"], "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                     "target": target, "mention": mention, "span_start": start, "span_end": start + len(mention),
+                     "outlet": "x", "leaning": "", "split": split, "label": label, "label_resolution": "agreed",
+                     "holder": "author", "holder_resolution": "agreed", "n_coders": 2})
+    pd.DataFrame(rows).to_csv(folder / "items.csv", index=False)
+    return folder, data
+
+
+def test_load_state_reads_text_back_from_the_corpus(tmp_path):
+    folder, data = _tiny_state_set(tmp_path, "China objected to the plan.")
+    table = ds.load_state(folder=folder, data_dir=data)
+    assert table["sentence"].tolist() == ["China objected to the plan.", "The US raised tariffs."]
+    assert table["target"].tolist() == ["China", "US"]
+    row = table.iloc[0]
+    assert row["sentence"][row["span_start"]:row["span_end"]] == "China"
+    assert ds.load_state("train", folder=folder, data_dir=data)["id"].tolist() == ["n2:1:US"]
+
+
+def test_load_state_refuses_changed_text(tmp_path):
+    folder, data = _tiny_state_set(tmp_path, "China welcomed the plan.")
+    with pytest.raises(DataError, match="1 of 2 coded item"):
+        ds.load_state(folder=folder, data_dir=data)
+
+
+def test_load_state_bad_split_and_language():
+    with pytest.raises(ConfigError, match="unknown state split"):
+        ds.load_state("validation")
+    with pytest.raises(ConfigError, match="unknown language"):
+        ds.load_state("test", language="fr")
+
+
+@pytest.mark.slow
+def test_load_state_on_the_shared_corpora(data_dir):
+    table = ds.load_state("test", data_dir=data_dir)
+    assert (table["language"] == "en").sum() >= 500 and (table["language"] == "nl").sum() >= 150
+    spans = [s[a:b] for s, a, b in zip(table["sentence"], table["span_start"], table["span_end"], strict=True)]
+    assert spans == table["target"].tolist()
+    articles = ds.load_state("test", unit="article", data_dir=data_dir)
+    assert len(articles) >= 150 and articles["sentence"].str.len().min() > 100
+
+
+def test_park_rows_name_a_state_and_map_classes(data_dir):
+    table = ds.load_park("test", data_dir=data_dir)
+    assert len(table) > 100 and set(table["target_id"]) <= {"US", "CN", "EU"}
+    against = table[table["park_class"].isin([3, 4])]
+    assert (against["label"].isin(["against", "neutral"])).all() and (against["label"] == "against").any()
+    assert (table.loc[table["park_class"] == 0, "label"] == "neutral").all()
+    spans = [s[a:b] for s, a, b in zip(table["sentence"], table["span_start"], table["span_end"], strict=True)]
+    assert spans == table["target"].tolist()
