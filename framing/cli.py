@@ -167,9 +167,10 @@ def demo(force, root, jobs) -> None:
 @click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="lexicon: also write frame counts here (every sentence is then matched, not only those naming a target)")
 @click.option("--predictions", "predictions_out", type=click.Path(path_type=Path), help="model/hybrid: also write the per-mention probabilities here")
 @click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision")
+@click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: how mention predictions become article scores (framing.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 def score(articles_path, output, method, model_name, lexicon_name, targets_name, frames_out,
-          predictions_out, precision, jobs) -> None:
+          predictions_out, precision, aggregation, jobs) -> None:
     """Score stance per (article, target) for ARTICLES (an article table from `framing ingest`)."""
     from framing import model_scoring, pipeline, scoring
     from framing.errors import ConfigError
@@ -204,7 +205,7 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
         )
         scores, predictions = model_scoring.score_model(
             articles, sents, ments, model, method=method, lexicon=lexicon_name,
-            target_set=targets_name, precision=precision, progress=True,
+            target_set=targets_name, precision=precision, aggregation=aggregation, progress=True,
         )
         if predictions_out:
             write_table(predictions, predictions_out)
@@ -230,8 +231,9 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
 @click.option("--no-frames", is_flag=True, help="lexicon: skip article-level frame counts (faster)")
 @click.option("--restart", is_flag=True, help="discard an earlier run in the output folder")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for 2 local workers")
+@click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: aggregation rule (framing.scoring.AGGREGATIONS)")
 def stream(input_path, output, method, model_name, lexicon_name, targets_name, fmt, maps, languages,
-           chunk_size, precision, threads, no_frames, restart, dask_address) -> None:
+           chunk_size, precision, threads, no_frames, restart, dask_address, aggregation) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
     from framing import stream as streaming
 
@@ -239,7 +241,7 @@ def stream(input_path, output, method, model_name, lexicon_name, targets_name, f
         method=method, model=model_name, lexicon=lexicon_name, target_set=str(targets_name),
         languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
         column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size, precision=precision,
-        article_frames=not no_frames, num_threads=threads,
+        article_frames=not no_frames, num_threads=threads, aggregation=aggregation,
     )
     if dask_address:
         from framing import dask_scoring

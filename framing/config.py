@@ -327,6 +327,9 @@ class ScoringConfig:
     #: Model inference precision: "fp32", "bf16" (about 2.5x faster here, same NewsMTSC
     #: macro-F1 within 0.5 points, see README Results) or "int8".
     precision: str = "fp32"
+    #: How model and hybrid mention predictions become article scores: a versioned rule of
+    #: ``framing.scoring.AGGREGATIONS`` (voice weights, smoothing).
+    aggregation: str = "smoothed-v1"
 
 
 @dataclass(frozen=True)
@@ -889,6 +892,10 @@ def _scoring(
         )
     if "precision" in table:
         out["precision"] = _choice(ctx, "scoring.precision", table["precision"], PRECISIONS)
+    if "aggregation" in table:
+        from framing.scoring import AGGREGATIONS
+
+        out["aggregation"] = _choice(ctx, "scoring.aggregation", table["aggregation"], tuple(AGGREGATIONS))
     cfg = ScoringConfig(**out)
     if cfg.method in MODEL_METHODS and not cfg.model:
         raise ConfigError(

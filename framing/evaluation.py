@@ -172,3 +172,58 @@ def report_to_json(report: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def score_agreement(scores: pd.DataFrame, coded: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """How well article scores match article-level codes: macro-F1 of the labels, Spearman of the scores.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``article_id``, ``target``, ``score``, ``label`` (e.g. :func:`framing.model_scoring.rescore`).
+    coded : DataFrame
+        ``article_id``, ``target`` (the target id), ``label`` (the code), and the ``by`` columns.
+        A coded pair without a score counts as scored 0, neutral (nothing was found to score).
+    by : sequence of str
+        Columns of ``coded`` to report separately (e.g. ``language``); an ``(all)`` row is added.
+
+    Returns
+    -------
+    DataFrame
+        ``by`` columns, ``n``, ``macro_f1`` (over the labels that occur in the codes or the
+        scores), ``accuracy``, ``spearman`` (of score against the code as -1 / 0 / +1; NaN when
+        either is constant).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"article_id": ["a", "b"], "target": "US", "score": [-0.4, 0.0],
+    ...                   "label": ["against", "neutral"]})
+    >>> c = pd.DataFrame({"article_id": ["a", "b"], "target": "US", "label": ["against", "neutral"]})
+    >>> score_agreement(s, c)[["n", "macro_f1", "spearman"]].round(3).values.tolist()
+    [[2.0, 1.0, 1.0]]
+    """
+    from scipy.stats import spearmanr
+
+    key = ["article_id", "target"]
+    joined = coded.assign(article_id=coded["article_id"].astype(str)).merge(
+        scores[[*key, "score", "label"]].assign(article_id=scores["article_id"].astype(str)),
+        on=key, how="left", suffixes=("", "_scored"), validate="one_to_one",
+    )
+    joined["score"] = joined["score"].fillna(0.0)
+    joined["label_scored"] = joined["label_scored"].fillna("neutral")
+    code = joined["label"].map({"against": -1.0, "neutral": 0.0, "favor": 1.0})
+    groups = [((), joined)] if not by else [((), joined), *joined.groupby(list(by), sort=True)]
+    rows = []
+    for name, part in groups:
+        # Macro over the labels that occur (in the codes or the scores): a label absent from
+        # both (no Dutch article is coded favor) would otherwise count as an F1 of 0.
+        present = [lab for lab in STANCE_LABELS if lab in set(part["label"]) | set(part["label_scored"])]
+        report = classification_report(part["label"], part["label_scored"], labels=present)
+        values = code.loc[part.index]
+        rho = (spearmanr(part["score"], values).statistic
+               if part["score"].nunique() > 1 and values.nunique() > 1 else np.nan)
+        names = name if isinstance(name, tuple) else (name,)
+        rows.append({**{c: (names[i] if name != () else "(all)") for i, c in enumerate(by)},
+                     "n": len(part), "macro_f1": report["macro_f1"], "accuracy": report["accuracy"],
+                     "spearman": float(rho)})
+    return pd.DataFrame(rows, columns=[*by, "n", "macro_f1", "accuracy", "spearman"])

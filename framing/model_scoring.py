@@ -50,7 +50,13 @@ import pandas as pd
 
 from framing import schema
 from framing.errors import ConfigError, DataError
-from framing.scoring import NEUTRAL_BAND, SMOOTHING, aggregate
+from framing.scoring import (
+    DEFAULT_AGGREGATION,
+    NEUTRAL_BAND,
+    aggregate,
+    aggregation_rule,
+    voice_weights,
+)
 
 METHODS: tuple[str, ...] = ("model", "hybrid")
 #: Prefix of lexicon feature columns in classifier inputs (as in training).
@@ -63,12 +69,12 @@ MENTION_CATEGORY = "mention"
 #: Columns of the example table of :func:`mention_examples`.
 EXAMPLE_COLUMNS: tuple[str, ...] = (
     "article_id", "sent_id", "target", "mention", "sentence", "span_start", "span_end",
-    "spans", "language",
+    "spans", "language", "voice",
 )
 #: Columns of the mention-level prediction table returned by :func:`score_model`.
 PREDICTION_COLUMNS: tuple[str, ...] = (
     "article_id", "sent_id", "target", "mention", "sentence", "p_against", "p_neutral",
-    "p_favor", "predicted", "signed", "lexicon_signed", "n_cues",
+    "p_favor", "predicted", "signed", "lexicon_signed", "n_cues", "voice",
 )
 
 
@@ -154,6 +160,8 @@ def mention_examples(
         "span_end": pd.array(first_end, dtype="Int64"),
         "spans": spans_out,
         "language": ids.map(language).fillna("und").astype(str).to_numpy(),
+        "voice": (mentions["voice"].fillna("").astype(str).to_numpy() if "voice" in mentions.columns
+                  else np.full(len(mentions), "", dtype=object)),
     })
     # A mention without a recorded alias is classified against its target id ("US").
     out["mention"] = out["mention"].where(out["mention"].notna(), out["target"])
@@ -273,7 +281,7 @@ def score_model(
     lexicon: Any = None,
     target_set: Any = "targets-v1",
     neutral_band: float = NEUTRAL_BAND,
-    smoothing: float = SMOOTHING,
+    aggregation: str = DEFAULT_AGGREGATION,
     batch_size: int = 64,
     precision: str = "fp32",
     num_threads: int | None = None,
@@ -294,8 +302,11 @@ def score_model(
         are also listed in the evidence of hybrid scores.
     target_set : str, Path or TargetSet
         The target set the mentions were found with (for the features' competing mentions).
-    neutral_band, smoothing : float
+    neutral_band : float
         As for :func:`framing.scoring.aggregate`.
+    aggregation : str
+        A rule of :data:`framing.scoring.AGGREGATIONS` (voice weights and smoothing); the
+        mentions' ``voice`` column (``targets.find_mentions``) weighs each sentence.
     batch_size, precision, num_threads, progress
         Passed to :meth:`~framing.classifier.StanceClassifier.predict_proba`.
 
@@ -329,7 +340,8 @@ def score_model(
     p = {lab: proba[:, labels.index(lab)] if lab in labels else np.zeros(len(examples))
          for lab in schema.STANCE_LABELS}
     against, neutral, favor = schema.STANCE_LABELS
-    predictions = examples[["article_id", "sent_id", "target", "mention", "sentence"]].copy()
+    rule = aggregation_rule(aggregation)
+    predictions = examples[["article_id", "sent_id", "target", "mention", "sentence", "voice"]].copy()
     predictions["p_against"], predictions["p_neutral"], predictions["p_favor"] = (
         p[against], p[neutral], p[favor]
     )
@@ -350,9 +362,91 @@ def score_model(
     cues = _cues(articles, sentences, mentions, lex) if lex is not None else None
     scores = _scores(
         articles, predictions, examples, cues, method, neutral_band=neutral_band,
-        smoothing=smoothing,
+        aggregation=aggregation, smoothing=rule["smoothing"],
     )
     return scores, predictions[list(PREDICTION_COLUMNS)].reset_index(drop=True)
+
+
+def rescore(
+    predictions: pd.DataFrame,
+    *,
+    aggregation: str = DEFAULT_AGGREGATION,
+    neutral_band: float = NEUTRAL_BAND,
+) -> pd.DataFrame:
+    """Article scores from stored mention predictions under another aggregation rule or band.
+
+    No model is run: a mention is classified once, and every rule is a different sum of the same
+    predictions (what the multiverse and the article-level validation need).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        The prediction table of :func:`score_model` (``article_id``, ``target``, ``signed``,
+        ``voice``).
+    aggregation : str
+        A rule of :data:`framing.scoring.AGGREGATIONS`.
+    neutral_band : float
+
+    Returns
+    -------
+    DataFrame
+        ``article_id, target, score, label, confidence, n_units``, one row per (article, target).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"article_id": ["a", "a"], "target": ["US", "US"], "signed": [-0.9, 0.8],
+    ...                   "voice": ["author", "speaker"]})
+    >>> rescore(p, aggregation="author-v1")[["score", "label"]].round(2).values.tolist()
+    [[-0.3, 'against']]
+    """
+    rule = aggregation_rule(aggregation)
+    weight = voice_weights(predictions["voice"] if "voice" in predictions else [""] * len(predictions),
+                           aggregation)
+    units = pd.DataFrame({
+        "article_id": predictions["article_id"].astype(str).to_numpy(),
+        "target": predictions["target"].astype(str).to_numpy(),
+        "signed": predictions["signed"].to_numpy(dtype=np.float64) * weight,
+        "mass": weight,
+    })
+    return aggregate(units, smoothing=rule["smoothing"], neutral_band=neutral_band)
+
+
+#: Voice groups of :func:`voice_scores`: name -> the voices (``framing.voice``) it keeps.
+VOICE_GROUPS: dict[str, tuple[str, ...]] = {
+    "author": ("author",),
+    "quoted or reported": ("quoted", "reported"),
+}
+
+
+def voice_scores(
+    predictions: pd.DataFrame,
+    *,
+    neutral_band: float = NEUTRAL_BAND,
+) -> pd.DataFrame:
+    """Article scores from the author's narration only, and from quoted or reported words only.
+
+    Each (article, target) gets one score per voice group of ``VOICE_GROUPS`` that it has a
+    sentence of, aggregated by ``smoothed-v1`` over those sentences only (no model is run).
+
+    Returns
+    -------
+    DataFrame
+        ``article_id, target, score, label, confidence, n_units, voice``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"article_id": ["a", "a"], "target": ["US", "US"], "signed": [-0.9, 0.6],
+    ...                   "voice": ["author", "quoted"]})
+    >>> voice_scores(p)[["voice", "score"]].round(2).values.tolist()
+    [['author', -0.3], ['quoted or reported', 0.2]]
+    """
+    parts = []
+    for name, voices in VOICE_GROUPS.items():
+        part = predictions.loc[predictions["voice"].isin(voices)]
+        if len(part):
+            parts.append(rescore(part, aggregation="smoothed-v1", neutral_band=neutral_band).assign(voice=name))
+    columns = ["article_id", "target", "score", "label", "confidence", "n_units", "voice"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
 def _hybrid_lexicon(clf: Any, lexicon: Any) -> Any:
@@ -437,13 +531,15 @@ def _scores(
     method: str,
     *,
     neutral_band: float,
+    aggregation: str,
     smoothing: float,
 ) -> pd.DataFrame:
+    weight = voice_weights(predictions["voice"], aggregation)
     units = pd.DataFrame({
         "article_id": predictions["article_id"].to_numpy(),
         "target": predictions["target"].to_numpy(),
-        "signed": predictions["signed"].to_numpy(dtype=np.float64),
-        "mass": np.ones(len(predictions)),
+        "signed": predictions["signed"].to_numpy(dtype=np.float64) * weight,
+        "mass": weight,
     })
     table = aggregate(units, smoothing=smoothing, neutral_band=neutral_band)
     counts = predictions.groupby(["article_id", "target"], sort=True).agg(

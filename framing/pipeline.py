@@ -295,13 +295,14 @@ def _score_stage(articles, sentences, mentions, lexicon, *, neutral_band: float,
 
 def _model_score_stage(articles, sentences, mentions, model, lexicon, *, method: str,
                       target_set: str, neutral_band: float,
-                      precision: str = "fp32") -> dict[str, pd.DataFrame]:
+                      precision: str = "fp32", aggregation: str | None = None) -> dict[str, pd.DataFrame]:
     from framing import model_scoring
 
     scores, predictions = model_scoring.score_model(
         articles, sentences, mentions, model_scoring.load_model(model), method=method,
         lexicon=lexicon if method == "hybrid" else None, target_set=target_set,
         neutral_band=neutral_band, precision=precision,
+        aggregation=aggregation or scoring.DEFAULT_AGGREGATION,
     )
     return {"scores": scores, "predictions": predictions}
 
@@ -513,7 +514,7 @@ def run_experiment(
         settings=dict(neutral_band=cfg.scoring.neutral_band, n_jobs=jobs),
         force=force,
     )
-    scores, other = scored["scores"], None
+    scores, other, by_voice = scored["scores"], None, None
     if cfg.scoring.method in ("model", "hybrid"):
         folder = ensure_model(cfg, run, articles, sentences, mentions, lexicon, force=force, say=say)
         modelled = run.stage(
@@ -524,17 +525,20 @@ def run_experiment(
             code=("model_scoring",),
             settings=dict(method=cfg.scoring.method, target_set=cfg.targets.lexicon,
                           neutral_band=cfg.scoring.neutral_band,
-                          precision=cfg.scoring.precision),
+                          precision=cfg.scoring.precision, aggregation=cfg.scoring.aggregation),
             force=force,
         )
         scores, other = modelled["scores"], scores
+        from framing.model_scoring import voice_scores
+
+        by_voice = voice_scores(modelled["predictions"], neutral_band=cfg.scoring.neutral_band)
     say(f"scores ({cfg.scoring.method}): {len(scores)} (article, target) rows")
     comp = cfg.compare
     articles = with_events(cfg, run, articles, force=force, say=say)
     report.write_comparison(
         scores, run.path, frames=scored["frames"], sentences=sentences, mentions=mentions,
         articles=articles, compare_with=other, by=tuple(comp.by), also_by=tuple(comp.also_by),
-        random_state=cfg.seed,
+        voice_scores=by_voice, random_state=cfg.seed,
         n_boot=comp.n_boot, n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
     )
     counts = {

@@ -105,6 +105,7 @@ TABLE_FILES: dict[str, str] = {
     "same_event": "same_event.parquet",
     "disagreement_summary": "disagreement_summary.parquet",
     "also_by": "outlet_table_also_by.parquet",
+    "by_voice": "outlet_table_by_voice.parquet",
     "over_time": "over_time.parquet",
     "disagreement_examples": "disagreement_examples.parquet",
 }
@@ -558,6 +559,7 @@ def write_comparison(
     compare_with: pd.DataFrame | None = None,
     by: str | Sequence[str] = ("outlet",),
     also_by: Sequence[str] = (),
+    voice_scores: pd.DataFrame | None = None,
     random_state: int,
     n_boot: int = 2000,
     n_perm: int = 9999,
@@ -601,6 +603,11 @@ def write_comparison(
         Further grouping columns, each on its own: one stance table per column (stacked in
         ``outlet_table_also_by.parquet`` with a ``grouping`` column) and a heatmap each, e.g.
         ``by=("leaning",), also_by=("outlet",)``.
+    voice_scores : DataFrame, optional
+        Article scores computed from one set of voices each (``article_id``, ``target``,
+        ``score`` and ``voice``: e.g. "author" and "quoted or reported", from
+        :func:`framing.model_scoring.voice_scores`) -> one stance table per voice, stacked in
+        ``outlet_table_by_voice.parquet``, and a heatmap each.
     random_state : int
         The run seed (bootstrap and permutations).
     n_boot, n_perm, min_n, ci, test
@@ -657,6 +664,8 @@ def write_comparison(
     _figures(outlet, contrasts, frame_tab, by, ci, out)
     _also_by(scores, articles, also_by, by, out, n_boot=n_boot, random_state=random_state,
              min_n=min_n, ci=ci)
+    _by_voice(voice_scores, scores, articles, by, out, n_boot=n_boot, random_state=random_state,
+              min_n=min_n, ci=ci)
     _over_time(scores, articles, by, out, n_boot=n_boot, random_state=random_state,
                min_n=min_n, ci=ci)
 
@@ -716,6 +725,28 @@ def _also_by(scores, articles, also_by, by, out: _Writer, **stats: Any) -> None:
     stacked = pd.concat(parts, ignore_index=True)
     stacked["group"] = stacked["group"].astype(str)
     out.table("also_by", stacked[["grouping", *[c for c in stacked.columns if c != "grouping"]]])
+
+
+def _by_voice(voice_scores, scores, articles, by, out: _Writer, **stats: Any) -> None:
+    """One stance table and heatmap per voice (the author's narration, quoted or reported words)."""
+    if voice_scores is None or not len(voice_scores):
+        out.notes["by_voice"] = "no voice scores (model and hybrid methods only)"
+        return
+    lookup = _lookup(by, articles, scores)
+    parts = []
+    for voice, part in voice_scores.groupby("voice", sort=True):
+        table = _attach(part.drop(columns=["voice"]), by, lookup, "scores")
+        outlet = compare.outlet_table(table, by=by, **stats)
+        parts.append(outlet.assign(voice=str(voice)))
+        if len(outlet) and len(by) == 1:
+            out.figure(
+                plots.heatmap_outlet_target(outlet, row=by[0]),
+                figure_stem("heatmap", by=(*by, _slug("voice", str(voice)))),
+                kind="heatmap", target=None, group=str(voice),
+                caption=f"Mean stance per {_group_name(by)} and target, {voice} only (n = articles)",
+            )
+    stacked = pd.concat(parts, ignore_index=True)
+    out.table("by_voice", stacked[["voice", *[c for c in stacked.columns if c != "voice"]]])
 
 
 #: Period length for the over-time view, by the span of the dates: (longest span in days, freq).
@@ -1088,6 +1119,7 @@ def _assemble(ctx: _Context) -> list[Any]:
         blocks += _target_section(ctx, target, k)
     blocks += _article_frames(ctx)
     blocks += _also_by_section(ctx)
+    blocks += _by_voice_section(ctx)
     blocks += _same_event_section(ctx)
     blocks += _disagreement_section(ctx)
     blocks += _other_figures(ctx)
@@ -1553,6 +1585,33 @@ def _also_by_section(ctx: _Context) -> list[Any]:
         )
         blocks.append(_Table((str(grouping), "target", "articles", "mean", "interval", "warning"),
                              rows, f"Mean stance per {grouping} and target", note))
+    return blocks
+
+
+def _by_voice_section(ctx: _Context) -> list[Any]:
+    table = ctx.tables.get("by_voice")
+    if table is None or not len(table):
+        return []  # lexicon scores: no section
+    group = next((c for c in table.columns if c not in ("voice", "target", "n_articles", "mean", "sd", "ci_low",
+                                                         "ci_high", "warning", "n_mentions")), "group")
+    blocks: list[Any] = [_Heading(2, "Stance by voice", "by-voice"), _Note(
+        "The same articles scored twice: once from the sentences in the author's own narration only, "
+        "once from the sentences that quote or report someone else (framing.voice). Sentences in "
+        "which the target itself speaks are left out of both."
+    )]
+    for voice, part in table.groupby("voice", sort=True):
+        stem = figure_stem("heatmap", by=(group, _slug("voice", str(voice))))
+        if stem in ctx.figures:
+            ctx.used_figures.add(stem)
+            blocks += _figure(ctx, stem, _caption(ctx, stem, f"Mean stance per {group} and target, {voice}"))
+        shown, note = _cap(part, ctx.max_rows, ["target", group], "first groups")
+        rows = tuple(
+            (_str_cell(r[group]), _str_cell(r["target"]), _int(r["n_articles"]), _num(r["mean"]),
+             _interval(r.get("ci_low"), r.get("ci_high")), _warning(r.get("warning")))
+            for _, r in shown.iterrows()
+        )
+        blocks.append(_Table((group, "target", "articles", "mean", "interval", "warning"), rows,
+                             f"Mean stance per {group} and target: {voice}", note))
     return blocks
 
 
@@ -2173,6 +2232,7 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     "distinguishing_terms": ("target", "term", "z"),
     "same_event": ("event", "target", "n_articles", "mean", "event_mean", "n_outlets", "deviation"),
     "also_by": ("grouping", "group", "target", "n_articles", "mean"),
+    "by_voice": ("voice", "target", "n_articles", "mean"),
     "over_time": ("period", "target", "n_articles", "mean"),
     "disagreement_summary": (
         "n_both",

@@ -57,6 +57,10 @@ MENTION_COLUMNS: tuple[str, ...] = (
     "aliases",  # list[str]: the matched surface forms, in span order
     "sentence",  # str: the sentence text
 )
+#: Column ``targets.find_mentions`` adds after ``MENTION_COLUMNS`` (tables written before it
+#: existed are still read): author | reported | quoted | speaker (``framing.voice``), whose words
+#: name the target.
+MENTION_VOICE = "voice"
 
 #: Stance labels, in order from against to favor.
 STANCE_LABELS: tuple[str, ...] = ("against", "neutral", "favor")

@@ -88,6 +88,50 @@ HEDGE_FACTOR = 0.5
 SMOOTHING = 2.0
 #: Default half-width of the "neutral" band around 0.
 NEUTRAL_BAND = 0.1
+#: How model and hybrid mention predictions become an article's score, by versioned name: the
+#: weight of a mention by its voice (:mod:`framing.voice`; a voice not listed weighs 1) and the
+#: smoothing constant. A released rule is never changed; a new one gets a new name.
+AGGREGATIONS: dict[str, dict] = {
+    # Every sentence that names the target counts once: sum(s) / (n + 2).
+    "smoothed-v1": {"weights": {}, "smoothing": SMOOTHING},
+    # The plain mean of s over the sentences: one clear sentence among many still moves the score.
+    "mean-v1": {"weights": {}, "smoothing": 0.0},
+    # Only the author's own narration counts; reported and quoted words and the target's own
+    # statements are left out.
+    "author-v1": {"weights": {"reported": 0.0, "quoted": 0.0, "speaker": 0.0}, "smoothing": SMOOTHING},
+    # Others' words count half; a sentence in which the target speaks does not count (its stance
+    # is the target's own, toward something else).
+    "voice-weighted-v1": {"weights": {"reported": 0.5, "quoted": 0.5, "speaker": 0.0},
+                          "smoothing": SMOOTHING},
+}
+#: The rule used when none is named: chosen on the article-level dev items of the coded state set
+#: (README Results, "Article level").
+DEFAULT_AGGREGATION = "smoothed-v1"
+
+
+def aggregation_rule(name: str) -> dict:
+    """The settings of a named aggregation rule (``AGGREGATIONS``).
+
+    Examples
+    --------
+    >>> aggregation_rule("author-v1")["weights"]["quoted"]
+    0.0
+    """
+    if name not in AGGREGATIONS:
+        raise ConfigError(f"unknown aggregation rule {name!r}; accepted: {', '.join(AGGREGATIONS)}")
+    return AGGREGATIONS[name]
+
+
+def voice_weights(voices: Sequence[str] | pd.Series, rule: str) -> np.ndarray:
+    """The weight of each mention under aggregation ``rule``, by its voice.
+
+    Examples
+    --------
+    >>> voice_weights(["author", "reported", "speaker", ""], "voice-weighted-v1").tolist()
+    [1.0, 0.5, 0.0, 1.0]
+    """
+    weights = aggregation_rule(rule)["weights"]
+    return np.asarray([float(weights.get(str(v), 1.0)) for v in voices], dtype=np.float64)
 #: Articles whose sentences are matched per batch (and per task handed to a worker process).
 ARTICLES_PER_BATCH = 500
 #: Sentences listed as evidence per (article, target).

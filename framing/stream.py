@@ -105,6 +105,7 @@ class StreamSettings:
     precision: str = "fp32"
     chunk_size: int = 1000
     num_threads: int | None = None
+    aggregation: str = "smoothed-v1"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -171,6 +172,7 @@ class ChunkScorer:
             out["scores"], out["predictions"] = model_scoring.score_model(
                 articles, sents, ments, self.model, method=s.method, lexicon=self.lexicon,
                 target_set=s.target_set, precision=s.precision, num_threads=s.num_threads,
+                aggregation=s.aggregation,
             )
         return out
 

@@ -827,6 +827,7 @@ def find_mentions(
     targets: TargetSet,
     *,
     by: str = "auto",
+    voice: str | Path | None = "voice-v1",
 ) -> pd.DataFrame:
     """The mention table: one row per (article, sentence, target) named in the sentence.
 
@@ -849,6 +850,9 @@ def find_mentions(
         The article path relies on the schema contract ``sentence == section[start:end]``; it
         checks sentence lengths and the sentence text at every hit, and matches the sentences of
         an article that fails a check one by one.
+    voice : str or Path, optional
+        The voice cue lexicon (:mod:`framing.voice`) that gives each mention its ``voice``;
+        None leaves the column empty.
 
     Returns
     -------
@@ -870,7 +874,12 @@ def find_mentions(
         hits = _hits_by_article(sentences, languages, lang_of, targets)
     else:
         hits = _hits_by_sentence(sentences, np.arange(len(sentences)), lang_of, targets)
-    return _mention_table(hits, sentences, targets)
+    table = _mention_table(hits, sentences, targets)
+    if voice is not None:
+        from framing.voice import add_voice, load_voice_cues
+
+        table = add_voice(table, sentences, lang_of, cues=load_voice_cues(voice))
+    return table
 
 
 def mention_summary(mentions: pd.DataFrame, targets: TargetSet | None = None) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from framing.errors import ConfigError
@@ -107,3 +108,18 @@ def test_report_to_json_is_serialisable():
 def test_bad_input_names_the_problem(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         classification_report(**kwargs)
+
+
+def test_score_agreement_by_language_counts_unscored_pairs_as_neutral():
+    from framing.evaluation import score_agreement
+
+    scores = pd.DataFrame({"article_id": ["a", "b", "c"], "target": ["US", "US", "CN"],
+                           "score": [-0.5, 0.3, 0.0], "label": ["against", "favor", "neutral"]})
+    coded = pd.DataFrame({"article_id": ["a", "b", "c", "d"], "target": ["US", "US", "CN", "EU"],
+                          "label": ["against", "neutral", "neutral", "neutral"],
+                          "language": ["en", "en", "nl", "nl"]})
+    table = score_agreement(scores, coded, by=["language"]).set_index("language")
+    assert table.loc["(all)", "n"] == 4 and table.loc["nl", "n"] == 2
+    assert table.loc["(all)", "accuracy"] == pytest.approx(3 / 4)
+    assert table.loc["nl", "macro_f1"] == pytest.approx(1.0)  # only 'neutral' occurs there
+    assert np.isnan(table.loc["nl", "spearman"])  # the codes are constant

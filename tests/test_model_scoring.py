@@ -203,6 +203,9 @@ def test_run_with_weak_hybrid_trains_once_then_reuses(tiny_encoder_factory, tmp_
     card = (tmp_path / "models" / "demo-weak-hybrid" / "README.md").read_text()
     assert "Weakly supervised" in card
     assert (run_dir / "disagreement_summary.parquet").is_file()
+    by_voice = pd.read_parquet(run_dir / "outlet_table_by_voice.parquet")
+    assert set(by_voice["voice"]) <= set(model_scoring.VOICE_GROUPS) and "author" in set(by_voice["voice"])
+    assert "Stance by voice" in report.read_text(encoding="utf-8")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert "scoring.model" in json.dumps(manifest["inputs"])
     stamp = (tmp_path / "models" / "demo-weak-hybrid" / "model.safetensors").stat().st_mtime_ns
@@ -224,3 +227,47 @@ def test_speed_switches_do_not_change_probabilities(models, tables):
     np.testing.assert_allclose(slow, fast, atol=1e-5)
     with pytest.raises(ConfigError, match="grad_mode"):
         model_scoring.predict_mentions(examples, hybrid, grad_mode="off")
+
+
+def test_voice_column_reaches_the_predictions(models, tables):
+    articles, sentences, mentions = tables
+    assert "voice" in mentions.columns and set(mentions["voice"]) <= {"author", "reported", "quoted", "speaker"}
+    _, predictions = model_scoring.score_model(articles, sentences, mentions, models[1])
+    assert predictions["voice"].tolist() == mentions["voice"].tolist()
+
+
+def test_rescore_equals_score_model_for_the_same_rule(models, tables):
+    articles, sentences, mentions = tables
+    for rule in ("smoothed-v1", "author-v1", "voice-weighted-v1", "mean-v1"):
+        scores, predictions = model_scoring.score_model(articles, sentences, mentions, models[1], aggregation=rule)
+        again = model_scoring.rescore(predictions, aggregation=rule)
+        merged = scores.merge(again, on=["article_id", "target"], suffixes=("", "_again"))
+        assert len(merged) == len(scores)
+        np.testing.assert_allclose(merged["score"], merged["score_again"])
+
+
+def test_aggregation_rules_weigh_voices():
+    predictions = pd.DataFrame({
+        "article_id": ["a"] * 3, "target": ["CN"] * 3, "signed": [-0.9, -0.9, 0.6],
+        "voice": ["speaker", "reported", "author"],
+    })
+    score = {rule: float(model_scoring.rescore(predictions, aggregation=rule)["score"].iloc[0])
+             for rule in ("smoothed-v1", "author-v1", "voice-weighted-v1", "mean-v1")}
+    assert score["smoothed-v1"] == pytest.approx(-1.2 / (3 + SMOOTHING))
+    assert score["author-v1"] == pytest.approx(0.6 / (1 + SMOOTHING))
+    assert score["voice-weighted-v1"] == pytest.approx((0.6 - 0.45) / (1.5 + SMOOTHING))
+    assert score["mean-v1"] == pytest.approx(-1.2 / 3)
+    with pytest.raises(ConfigError, match="unknown aggregation rule 'max-v9'"):
+        model_scoring.rescore(predictions, aggregation="max-v9")
+
+
+def test_voice_scores_split_author_from_others():
+    predictions = pd.DataFrame({
+        "article_id": ["a", "a", "a", "b"], "target": ["US"] * 4, "signed": [-0.8, 0.5, 0.9, 0.2],
+        "voice": ["author", "quoted", "speaker", "reported"],
+    })
+    table = model_scoring.voice_scores(predictions).set_index(["article_id", "voice"])
+    assert table.loc[("a", "author"), "score"] == pytest.approx(-0.8 / 3)
+    assert table.loc[("a", "quoted or reported"), "score"] == pytest.approx(0.5 / 3)
+    assert ("b", "author") not in table.index  # b has no sentence in the author's voice
+    assert len(table) == 3  # the speaker sentence counts in neither
