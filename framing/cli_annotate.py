@@ -69,10 +69,13 @@ def annotate() -> None:
 @click.option("--codebook", "codebook_path",
               help="codebook TOML file or bundled name (default: codebook-stance-v1; also codebook-state-v1)")
 @click.option("--keep-duplicates", is_flag=True, help="also draw from duplicate articles and repeated sentences")
+@click.option("--exclude-articles", "exclude_article_paths", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with an article_id column (e.g. a coded set's items.csv): no item of these articles is drawn")
 @click.option("--unit", type=click.Choice(["mention", "article"]), default="mention", show_default=True,
               help="mention: one (sentence, target) per item; article: one (article, target), coded as a whole")
 def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, allocation, exclude_paths,
-           codebook_path, keep_duplicates, unit) -> None:
+           codebook_path, keep_duplicates, exclude_article_paths, unit) -> None:
     """Draw N mentions from the run in RUN_DIR for coding (stratified, seeded).
 
     Writes sample.csv (codebook in its header, an empty label column for each coder's copy),
@@ -93,6 +96,18 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
                                  article_columns=extra)
     click.echo(f"mentions: {len(mentions)}; codable items: {len(items)}"
                + ("" if keep_duplicates else " (duplicate articles and repeated sentences left out)"))
+    if exclude_article_paths:
+        import pandas as pd
+
+        blocked: set[str] = set()
+        for path in exclude_article_paths:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+            if "article_id" not in table.columns:
+                raise FramingError(f"{path}: no article_id column; it has {list(table.columns)}")
+            blocked |= set(table["article_id"])
+        before = len(items)
+        items = items.loc[~items["article_id"].astype(str).isin(blocked)].reset_index(drop=True)
+        click.echo(f"left out {before - len(items)} item(s) of {len(blocked)} excluded article(s)")
     exclude: set[str] = set()
     for path in exclude_paths:
         exclude |= set(an.read_sample_ids(path))
@@ -104,6 +119,8 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
         inputs["predictions"] = {"path": str(predictions_path), "sha256": file_sha256(predictions_path)}
     if exclude_paths:
         inputs["exclude"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_paths]
+    if exclude_article_paths:
+        inputs["exclude_articles"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_article_paths]
     paths = an.write_sample(drawn, output_dir, codebook=codebook,
                             meta={"inputs": inputs, "keep_duplicates": keep_duplicates, "unit": unit})
     _echo_table("strata:", drawn.strata, str(output_dir / "sample.json"))

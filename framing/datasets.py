@@ -335,6 +335,40 @@ def _corpus_articles(spec: Mapping[str, object], ids: set[str], root: Path) -> p
     return corpus.articles_from_frame(frame, path, column_map=columns, near_duplicates=False)
 
 
+def state_articles(
+    *,
+    split: str | None = None,
+    language: str | None = None,
+    unit: str = "article",
+    folder: str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """The article table (as ``framing ingest`` makes it) of the articles of the coded state set.
+
+    Parameters
+    ----------
+    split, language : str, optional
+        Restrict to the articles of items of this split / language.
+    unit : {"article", "mention"}
+        The articles of which items (default: those coded as a whole).
+    folder, data_dir : optional
+        As for :func:`load_state`.
+
+    Returns
+    -------
+    DataFrame
+        ``schema.ARTICLE_COLUMNS`` plus ``corpus`` (the corpus name of ``meta.toml``).
+    """
+    items, meta = read_state_items(folder)
+    chosen = items.loc[(items["unit"] == unit)
+                       & (items["split"] == split if split else True)
+                       & (items["language"] == language if language else True)]
+    root = Path(data_dir) if data_dir is not None else config.data_dir()
+    parts = [_corpus_articles(meta["corpora"][name], set(part["article_id"]), root).assign(corpus=name)
+             for name, part in chosen.groupby("corpus", sort=True)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def load_state(
     split: str | None = None,
     *,

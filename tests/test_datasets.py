@@ -202,7 +202,10 @@ def test_state_set_sizes_meet_the_design():
     assert (items["unit"] == "article").sum() >= 200
     assert set(items["label"]) == {"against", "neutral", "favor"}
     assert set(mention["holder"]) <= {"author", "target", "other", "unclear"}
-    assert (mention["n_coders"] == 2).all()
+    # Dev and test items are coded twice; extra training items once (label_resolution "single").
+    assert (mention.loc[mention["split"] != "train", "n_coders"] == 2).all()
+    single = mention["label_resolution"] == "single"
+    assert (mention.loc[single, "split"] == "train").all() and (mention.loc[single, "n_coders"] == 1).all()
 
 
 def _tiny_state_set(tmp_path, text_of_first: str):

@@ -9,6 +9,8 @@ text, so it stays outside the project); this driver keeps only labels keyed to s
     WORK/<lang>/import-label/                framing annotate import ... --adjudication ...
     WORK/<lang>/import-holder/               framing annotate import ... --field holder --adjudication ...
     WORK/<lang>/article-import/              framing annotate import (article sample)
+    WORK/<lang>/train-sample/, train-import-label/, train-import-holder/   (optional) training
+                                             items coded once, from articles outside the parts above
 
 Usage: python experiments/state_stance/build_set.py WORK -o framing/data/state-stance-v1
 """
@@ -29,7 +31,7 @@ SPLIT_SEED = 2026
 
 def _sample_with_offsets(path: Path, sentences: pd.DataFrame, leaning: pd.Series) -> pd.DataFrame:
     sample = an.read_sample(path)
-    sample["leaning"] = sample["article_id"].astype(str).map(leaning).fillna("").to_numpy()
+    sample["leaning"] = sample["article_id"].astype(str).map(leaning).astype(object).fillna("").to_numpy()
     offsets = sentences.assign(article_id=sentences["article_id"].astype(str)).set_index(["article_id", "sent_id"])
     key = pd.MultiIndex.from_arrays([sample["article_id"].astype(str), sample["sent_id"].astype(int)])
     found = offsets.reindex(key)
@@ -54,7 +56,7 @@ def main() -> None:
         sentences = pd.read_parquet(base / "sentences.parquet")
         articles = pd.read_parquet(base / "articles.parquet")
         leaning = (articles.set_index(articles["article_id"].astype(str))["leaning"].astype(str)
-                   if "leaning" in articles.columns else pd.Series(dtype=str))
+                   if "leaning" in articles.columns else pd.Series(dtype=object))
         mention = _sample_with_offsets(base / "sample" / "sample.csv", sentences, leaning)
         article = _sample_with_offsets(base / "article-sample" / "sample.csv", sentences, leaning)
         article["start"] = article["end"] = pd.NA
@@ -67,11 +69,26 @@ def main() -> None:
         tables.append(an.keyed_items(article, _adjudicated(base / "article-import"), splits=splits,
                                      corpus=corpus,
                                      extra_columns={"leaning": article["leaning"]}))
-        for unit, field, folder in (("mention", "label", "import-label"), ("mention", "holder", "import-holder"),
-                                    ("article", "label", "article-import")):
+        extra_train = base / "train-sample" / "sample.csv"
+        folders = [("mention", "label", "import-label"), ("mention", "holder", "import-holder"),
+                   ("article", "label", "article-import")]
+        if extra_train.is_file():
+            # Training items coded once, from articles outside every other part: all go to train.
+            more = _sample_with_offsets(extra_train, sentences, leaning)
+            coded = set(splits)
+            if coded & set(more["article_id"]):
+                raise SystemExit(f"{extra_train}: articles also in the double-coded parts; draw with --exclude-articles")
+            tables.append(an.keyed_items(more, _adjudicated(base / "train-import-label"),
+                                         splits=dict.fromkeys(more["article_id"], "train"), corpus=corpus,
+                                         holders=_adjudicated(base / "train-import-holder"),
+                                         extra_columns={"leaning": more["leaning"]}))
+            folders += [("mention", "label", "train-import-label"), ("mention", "holder", "train-import-holder")]
+        for unit, field, folder in folders:
             raw = pd.read_csv(base / folder / an.IMPORT_FILES["codes"], dtype=str, keep_default_na=False)
-            codes.append(raw[["id", "coder", "label"]].rename(columns={"label": "code"}).assign(
-                field=field, unit=unit, language=lang))
+            decided = _adjudicated(base / folder)
+            decided = decided.loc[decided["resolution"] == "adjudicated", ["id", "label"]].assign(coder="adjudicator")
+            both = pd.concat([raw[["id", "coder", "label"]], decided[["id", "coder", "label"]]])
+            codes.append(both.rename(columns={"label": "code"}).assign(field=field, unit=unit, language=lang))
     items = pd.concat(tables, ignore_index=True).sort_values(["unit", "language", "item_id"], kind="stable")
     args.out.mkdir(parents=True, exist_ok=True)
     items.to_csv(args.out / "items.csv", index=False, lineterminator="\n")
