@@ -431,13 +431,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             dev = (dev_texts, dev_pairs, dev_features, dev_ids)
         weights = _class_weights(args.class_weights, y_ids, labels)
         model_path = check_encoder_folder(self.model_path or default_model_path())
-        if (model_path / META_FILE).is_file():
-            # Its weights carry our "encoder."/"head." prefixes; from_pretrained would silently
-            # re-initialise the encoder instead of loading them.
-            raise ConfigError(
-                f"{model_path} is a saved StanceClassifier, not an encoder folder: load it with "
-                "StanceClassifier.load(); fine-tuning a saved classifier further is not supported"
-            )
 
         import torch
 
@@ -866,13 +859,20 @@ def _load_tokenizer(path: Path):
 
 
 def _load_encoder(path: Path):
-    """Tokenizer and pretrained encoder from a local folder: safetensors only, no remote code."""
+    """Tokenizer and pretrained encoder from a local folder: safetensors only, no remote code.
+
+    A folder of a saved StanceClassifier gives its fine-tuned encoder (the weights under our
+    ``encoder.`` prefix; its head and lexicon standardisation are not used): training goes on
+    from a model fine-tuned before, e.g. on NewsMTSC, with a new head.
+    """
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     # Our own progress bar covers training; transformers' per-load bar is noise in a pipeline.
     hf_logging.disable_progress_bar()
     tokenizer = _load_tokenizer(path)
+    if (path / META_FILE).is_file():
+        return tokenizer, _encoder_of_classifier(path)
     try:
         encoder = AutoModel.from_pretrained(
             path, use_safetensors=True, trust_remote_code=False, local_files_only=True
@@ -880,6 +880,26 @@ def _load_encoder(path: Path):
     except (OSError, ValueError) as err:
         raise DataError(f"cannot load an encoder from {path}: {err}") from err
     return tokenizer, encoder
+
+
+def _encoder_of_classifier(path: Path):
+    """The encoder of a saved StanceClassifier folder (its ``encoder.*`` weights, strictly)."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    encoder = AutoModel.from_config(config)
+    prefix = "encoder."
+    weights = {k[len(prefix):]: v for k, v in load_file(str(path / MODEL_FILE)).items() if k.startswith(prefix)}
+    missing, unexpected = encoder.load_state_dict(weights, strict=False)
+    # The pooler is not used (mean pooling); every other weight must be there.
+    missing = [k for k in missing if not k.startswith("pooler.")]
+    if missing or unexpected:
+        raise DataError(
+            f"{path}: the saved classifier's encoder weights do not fit its config.json "
+            f"(missing {missing[:3]}, unexpected {unexpected[:3]})"
+        )
+    return encoder
 
 
 def _describe_base_model(given: str | Path | None, path: Path) -> dict:

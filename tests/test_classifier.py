@@ -329,3 +329,20 @@ def test_real_minilm_predicts_probabilities():
     assert proba.shape == (3, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert clf.base_model_["name"].startswith("sentence-transformers/all-MiniLM-L6-v2")
+
+
+def test_training_goes_on_from_a_saved_classifier(fitted, tmp_path):
+    """A saved model's folder as the base model: its fine-tuned encoder, a new head."""
+    folder = fitted.save(tmp_path / "first")
+    again = StanceClassifier(model_path=folder, args=_args(epochs=1, learning_rate=1e-12, head_learning_rate=1e-12))
+    again.fit(TRAIN, TRAIN["label"])
+    saved = fitted.model_.encoder.state_dict()
+    for name, value in again.model_.encoder.state_dict().items():
+        if not name.startswith("pooler."):
+            # steps of 1e-12: the encoder is the saved one
+            assert torch.allclose(value, saved[name], atol=1e-6), name
+    fresh = StanceClassifier(model_path=fitted.model_path, args=_args(epochs=1, learning_rate=1e-12,
+                                                                      head_learning_rate=1e-12))
+    fresh.fit(TRAIN, TRAIN["label"])
+    word = "embeddings.word_embeddings.weight"
+    assert not torch.allclose(fresh.model_.encoder.state_dict()[word], saved[word], atol=1e-6)

@@ -165,3 +165,43 @@ def test_weak_label_command_writes_a_trainable_file(tmp_path):
     assert table["label"].value_counts().max() <= 20
     for row in table.itertuples():
         assert row.sentence[row.span_start:row.span_end] == row.target
+
+
+def test_state_training_config_runs_on_a_tiny_slice(tmp_path, encoder, monkeypatch):
+    """experiments/models/state-hybrid.toml as it is, on a few rows of each of its datasets."""
+    from framing import datasets
+
+    monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "models"))
+    cfg = training.load_train_config(config.PROJECT_DIR / "experiments" / "models" / "state-hybrid.toml")
+    assert cfg.train == "newsmtsc:train + state:train" and cfg.dev == "state:dev"
+    assert {"state:test-en", "state:test-nl", "newsmtsc:test-rw", "park:test"} <= set(cfg.test)
+    rows = pd.DataFrame(ROWS, columns=["sentence", "target", "label"])
+    rows["span_start"] = [s.index(m) for s, m, _ in ROWS]
+    rows["span_end"] = rows["span_start"] + rows["target"].str.len()
+    seen = []
+
+    def tiny(spec, columns=None):
+        seen.append(spec)
+        parts = spec.split(training.SPEC_JOIN)
+        table = rows.assign(id=[f"{spec}#{i}" for i in range(len(rows))], label_source="test",
+                            language=["en", "nl", "en"] * 3, target_id="US")
+        return pd.concat([table] * len(parts), ignore_index=True)[
+            [*datasets.LABELLED_COLUMNS, "label_source", "language", "target_id"]]
+
+    monkeypatch.setattr(training, "load_dataset", tiny)
+    monkeypatch.setattr(training, "dataset_sha256", lambda spec: "0" * 64)
+    small = dataclasses.replace(cfg, base_model=str(encoder), training={
+        **cfg.training, "epochs": 2, "max_length": 32, "eval_every": None, "progress_bar": False,
+        "num_threads": 1})
+    folder, record = training.train(small, output=tmp_path / "models" / "state-tiny", progress=False)
+    assert (folder / "model.safetensors").is_file()
+    assert set(record["test"]) == set(cfg.test)
+    assert seen[0] == "newsmtsc:train + state:train"
+
+
+def test_state_and_park_specs_are_checked():
+    with pytest.raises(ConfigError, match="not a state split"):
+        training.train_config_from_dict({"name": "x", "seed": 1, "data": {"train": "state:validation"}})
+    cfg = training.train_config_from_dict(
+        {"name": "x", "seed": 1, "data": {"train": ["newsmtsc:train", "state:train"], "test": ["state:test-nl", "park:test"]}})
+    assert cfg.train == "newsmtsc:train + state:train" and cfg.test == ("state:test-nl", "park:test")
