@@ -156,6 +156,7 @@ SAMPLE_COLUMNS: tuple[str, ...] = CODER_COLUMNS + (
 #: Files :func:`write_sample` writes into its folder.
 SAMPLE_FILES: dict[str, str] = {
     "sample": "sample.csv",
+    "coder": "coder.csv",
     "tasks": "label-studio-tasks.json",
     "config": "label-studio-config.xml",
     "manifest": "sample.json",
@@ -1237,6 +1238,9 @@ def write_sample(
     folder = Path(folder)
     paths = {k: folder / v for k, v in SAMPLE_FILES.items()}
     write_text(_csv_text(_codebook_header(codebook), _with_holder(sample.items, codebook)), paths["sample"])
+    # What a coder needs and nothing more: no outlet, leaning or stratum, which could anchor codes.
+    blind = _with_holder(sample.items[list(CODER_COLUMNS)], codebook)
+    write_text(_csv_text(_codebook_header(codebook), blind), paths["coder"])
     write_text(
         json.dumps(label_studio_tasks(sample.items), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
         paths["tasks"],

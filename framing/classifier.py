@@ -888,7 +888,7 @@ def _encoder_of_classifier(path: Path):
     from transformers import AutoConfig, AutoModel
 
     config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
-    encoder = AutoModel.from_config(config)
+    encoder = AutoModel.from_config(config, trust_remote_code=False)
     prefix = "encoder."
     weights = {k[len(prefix):]: v for k, v in load_file(str(path / MODEL_FILE)).items() if k.startswith(prefix)}
     missing, unexpected = encoder.load_state_dict(weights, strict=False)

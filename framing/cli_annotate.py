@@ -130,10 +130,11 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
     for note in drawn.notes:
         click.echo(f"note: {note}")
     click.echo(f"\ndrew {len(drawn.items)} item(s) ({strategy}, seed {seed}), codebook {codebook.id}")
-    for key in ("sample", "tasks", "config", "manifest"):
+    for key in ("sample", "coder", "tasks", "config", "manifest"):
         click.echo(f"wrote {paths[key]}")
-    click.echo("next: each coder fills the label column of a copy of sample.csv (or codes in Label "
-               "Studio), then: framing annotate import SAMPLE CODED1 CODED2 ... -o FOLDER")
+    click.echo("next: each coder fills the label column of a copy of coder.csv (only what a coder "
+               "should see: no outlet or stratum), or codes in Label Studio; then: framing annotate "
+               "import SAMPLE CODED1 CODED2 ... -o FOLDER")
 
 
 @annotate.command("import")

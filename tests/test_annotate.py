@@ -730,6 +730,8 @@ def test_holder_field_import_agreement_and_adjudication(tmp_path):
     paths = an.write_sample(drawn, tmp_path / "s", codebook=cb)
     header = paths["sample"].read_text(encoding="utf-8").splitlines()
     assert any("Fill the column 'holder' too" in line for line in header)
+    blind = [line for line in paths["coder"].read_text(encoding="utf-8").splitlines() if not line.startswith(('"#', "#"))]
+    assert blind[0] == "id,target,mention,context_before,sentence_marked,context_after,label,holder,note"
     ids = drawn.items["id"].tolist()
     for coder, holders in (("a", ["author", "other", "target", "author", "other", "author"]),
                            ("b", ["author", "other", "target", "author", "author", "author"])):

@@ -448,7 +448,7 @@ def articles() -> pd.DataFrame:
 def test_find_mentions_rows_spans_and_aliases(articles, targets):
     sentences = sentence_table(articles)
     mentions = find_mentions(sentences, articles, targets)
-    assert tuple(mentions.columns) == schema.MENTION_COLUMNS
+    assert tuple(mentions.columns) == (*schema.MENTION_COLUMNS, schema.MENTION_VOICE)
     got = [(r.article_id, r.sent_id, r.section, r.target, r.n, r.aliases) for r in mentions.itertuples()]
     assert got == [
         ("a1", 0, "title", "US", 1, ["US"]),
@@ -500,7 +500,7 @@ def test_article_path_with_a_section_missing_from_the_sentences(articles, target
 def test_find_mentions_empty_and_bad_input(articles, targets):
     sentences = sentence_table(articles).iloc[0:0]
     empty = find_mentions(sentences, articles, targets)
-    assert empty.empty and tuple(empty.columns) == schema.MENTION_COLUMNS
+    assert empty.empty and tuple(empty.columns) == (*schema.MENTION_COLUMNS, schema.MENTION_VOICE)
     with pytest.raises(DataError, match=r"sentence table lacks column\(s\) section"):
         find_mentions(sentence_table(articles).drop(columns="section"), articles, targets)
     with pytest.raises(ConfigError, match=r"by='fast' is not accepted; accepted: auto, article, sentence"):
