@@ -612,8 +612,9 @@ def article_items(
     ...                      "outlet": ["x"], "language": ["en"]})
     >>> ms = pd.DataFrame({"article_id": ["a", "a"], "sent_id": [0, 1], "section": ["title", "body"],
     ...                    "target": ["EU", "EU"], "spans": [[[0, 2]], [[4, 6]]], "aliases": [["EU"], ["EU"]]})
-    >>> article_items(arts, ms)[["id", "n_mentions", "sentence_marked"]].iloc[0].tolist()
-    ['a:-1:EU', 2, '[[EU]] vote\n\nThe [[EU]] voted.']
+    >>> item = article_items(arts, ms).iloc[0]
+    >>> item["id"], int(item["n_mentions"]), item["sentence_marked"]
+    ('a:-1:EU', 2, '[[EU]] vote\\n\\nThe [[EU]] voted.')
     """
     columns = ["id", "article_id", "sent_id", "section", "target", "mention", "outlet", "language",
                "sentence", "span_start", "span_end", "spans", "sentence_marked", "context_before",
