@@ -3,9 +3,10 @@
     python experiments/state_benchmark.py [--config experiments/state_benchmark.toml]
         [--models lexicon,state-hybrid] [--seeds 13] [--force] [--save-models]
 
-Writes reports/runs/<name>/<settings id>/: results/<model>-seed<seed>.csv (one per finished model,
-so an interrupted run keeps what it finished and a rerun skips it), results.csv (tidy, with per-class
-F1), results.md (mean ± sd over seeds), predictions/, manifest.json.
+Writes reports/runs/<name>/<protocol id>/: results/<model>-<model id>-seed<seed>.csv (one per
+finished model and definition, so an interrupted run keeps what it finished, a rerun skips it, and a
+changed model definition is run anew), results.csv (the config's current models, tidy, with
+per-class F1), results.md (mean ± sd over seeds), predictions/, manifest.json.
 """
 
 from __future__ import annotations
@@ -40,10 +41,21 @@ def load(path: Path, models: list[str] | None, seeds: list[int] | None) -> dict:
     return cfg
 
 
+def _digest(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
 def settings_id(cfg: dict) -> str:
-    keep = {k: v for k, v in cfg.items() if k not in ("seeds", "run_models", "run_seeds")}
-    keep["training"] = {k: v for k, v in keep["training"].items() if k not in bm.NO_RESULT_KNOBS}
-    return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
+    """The evaluation protocol (test splits, lexicon, targets): one folder per protocol."""
+    return _digest({k: cfg.get(k) for k in ("tests", "lexicon", "target_set", "language")})
+
+
+def model_id(model: dict, cfg: dict) -> str:
+    """A model's own definition and the knobs it uses: a changed model is a new result file."""
+    knobs = {"lexicon": {}, "tfidf": {"linear": cfg["linear"], "tfidf": cfg["tfidf"]}}.get(model["kind"])
+    if knobs is None:
+        knobs = {k: v for k, v in cfg["training"].items() if k not in bm.NO_RESULT_KNOBS}
+    return _digest({"model": model, "knobs": knobs})
 
 
 def per_class_rows(results: pd.DataFrame, predictions: dict, data: dict, tests: dict) -> pd.DataFrame:
@@ -76,7 +88,12 @@ def run_one(model: dict, seed: int, cfg: dict, data: dict, features: list[str], 
         return bm.result_rows(model["name"], seed, tests, clf.predict, info)
     knobs = {**cfg["training"], **model.get("training", {}), "seed": seed}
     knobs = {k: (None if k == "eval_every" and v == 0 else v) for k, v in knobs.items()}
+    base = model.get("base")  # e.g. "newsmtsc-hybrid-seed{seed}": go on from that saved model's encoder
+    if base and not (config.models_dir() / base.format(seed=seed)).is_dir():
+        raise ConfigError(f"{model['name']}: base model {base.format(seed=seed)} not found under "
+                          f"{config.models_dir()}; run its model first with --save-models")
     clf = StanceClassifier(
+        model_path=config.models_dir() / base.format(seed=seed) if base else None,
         args=TrainingArguments.from_dict(knobs),
         feature_columns=tuple(features) if kind == "hybrid" else (),
         lexicon_name=cfg["lexicon"] if kind == "hybrid" else None,
@@ -114,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{spec}: {len(table)} rows", flush=True)
     for model in cfg["run_models"]:
         for seed in cfg["run_seeds"]:
-            done = out / "results" / f"{model['name']}-seed{seed}.csv"
+            done = out / "results" / f"{model['name']}-{model_id(model, cfg)}-seed{seed}.csv"
             if done.is_file() and not opts.force:
                 print(f"{model['name']} seed {seed}: done before, skipped", flush=True)
                 continue
@@ -126,10 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             result = per_class_rows(result, predictions, data, cfg["tests"])
             for split, predicted in predictions.items():
                 table = data[cfg["tests"][split]][["id", "label"]].assign(predicted=predicted)
-                runs.write_table(table, out / "predictions" / f"{model['name']}-seed{seed}-{split}.parquet")
+                runs.write_table(table, out / "predictions" / f"{model['name']}-{model_id(model, cfg)}-seed{seed}-{split}.parquet")
             runs.write_text(result.to_csv(index=False), done)
             print(result[["variant", "split", "n", "macro_f1", "dev_macro_f1"]].to_string(index=False), flush=True)
-    results = pd.concat([pd.read_csv(p) for p in sorted((out / "results").glob("*.csv"))], ignore_index=True)
+    current = [out / "results" / f"{m['name']}-{model_id(m, cfg)}-seed{seed}.csv" for m in cfg["models"]
+               for seed in cfg["seeds"]]
+    results = pd.concat([pd.read_csv(p) for p in current if p.is_file()], ignore_index=True)
     runs.write_text(results.to_csv(index=False), out / "results.csv")
     runs.write_text(markdown(results, [m["name"] for m in cfg["models"]], list(cfg["tests"])), out / "results.md")
     runs.write_json({"config": {k: v for k, v in cfg.items() if not k.startswith("run_")},

@@ -201,6 +201,12 @@ def lexicon_features(
     values = vec.transform(examples) if len(examples) else np.zeros((0, len(vec.feature_names_out_)))
     names = [f"{FEATURE_PREFIX}{n}" for n in vec.get_feature_names_out()]
     features = pd.DataFrame(values, columns=names, index=examples.index)
+    if "voice" in examples.columns:
+        # The voice columns a model trained with voice_features reads (others ignore them).
+        from framing.voice import VOICE_FEATURES, voice_features
+
+        features = pd.concat([features, voice_features(examples["voice"]).set_index(examples.index)], axis=1)
+        names = [*names, *VOICE_FEATURES]
     return pd.concat([examples.drop(columns=names, errors="ignore"), features], axis=1), names
 
 

@@ -100,7 +100,8 @@ _BUILTIN_PREFIXES = (NEWSMTSC_PREFIX, STATE_PREFIX, PARK_PREFIX)
 LABEL_SOURCE_COLUMN = "label_source"
 WEAK_PREFIX = "weak:"
 TRAINING_META = "framing_training.json"
-_TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "data", "training")
+_TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "voice_features", "data",
+             "training")
 _DATA_KEYS = ("train", "dev", "test", "columns", "cv_folds")
 
 
@@ -120,6 +121,8 @@ class TrainConfig:
     columns: Mapping[str, str] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
     cv_folds: int | None = None
+    #: Also give the model the voice of each mention (framing.voice: reported / quoted / speaker).
+    voice_features: bool = False
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +131,8 @@ class TrainConfig:
             # Left out rather than null: the dict is part of the key under which `framing run`
             # reuses a trained model, and models trained before cv_folds existed stay valid.
             del out["cv_folds"]
+        if not self.voice_features:
+            del out["voice_features"]  # as cv_folds: models trained before it existed stay valid
         out["test"] = list(self.test)
         out["columns"] = dict(self.columns)
         out["training"] = dict(self.training)
@@ -172,12 +177,12 @@ def train_config_from_dict(
     folders = {"data_dir": cfgmod.data_dir(), "config_dir": base}
 
     def spec(key: str, value: Any) -> str:
-        if isinstance(value, list) and value and key == "data.train":
+        if isinstance(value, list) and value and key in ("data.train", "data.dev"):
             return SPEC_JOIN.join(spec(key, v) for v in value)
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(
                 f"{key} in {file}: expected a file path, 'newsmtsc:<split>' or 'state:<split>' "
-                f"(data.train also a list of these), received {value!r}"
+                f"(data.train and data.dev also a list of these), received {value!r}"
             )
         if value.startswith(_BUILTIN_PREFIXES):
             if value.startswith(STATE_PREFIX):
@@ -225,6 +230,9 @@ def train_config_from_dict(
         as_path = spec("base_model", strings["base_model"])
         if not cfgmod.is_name(strings["base_model"]) or Path(as_path).is_dir():
             strings["base_model"] = as_path
+    voice = data.get("voice_features", False)
+    if not isinstance(voice, bool):
+        raise ConfigError(f"voice_features in {file}: expected true or false, received {voice!r}")
     name = data.get("name", Path(file).stem if file != "<dict>" else "")
     if not isinstance(name, str) or not cfgmod.is_name(name):
         raise ConfigError(
@@ -239,6 +247,7 @@ def train_config_from_dict(
         columns=dict(columns),
         training=dict(training),
         cv_folds=cv_folds,
+        voice_features=voice,
         source=file,
         **strings,
     )
@@ -351,7 +360,8 @@ def dataset_sha256(spec: str) -> str:
 
 
 def with_features(
-    table: pd.DataFrame, lexicon: Any, *, target_set: Any = "targets-v1", language: str = "en"
+    table: pd.DataFrame, lexicon: Any, *, target_set: Any = "targets-v1", language: str = "en",
+    voice: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Add the lexicon mention features (``lex__*``) a hybrid model reads to a labelled table.
 
@@ -371,6 +381,18 @@ def with_features(
     values = vec.transform(rows) if len(rows) else np.zeros((0, len(vec.feature_names_out_)))
     names = [f"{bm.FEATURE_PREFIX}{n}" for n in vec.get_feature_names_out()]
     out = pd.concat([table, pd.DataFrame(values, columns=names, index=table.index)], axis=1)
+    if voice:
+        from framing.voice import VOICE_FEATURES, load_voice_cues, mention_voice, voice_features
+
+        cues = load_voice_cues()
+        voices = [
+            mention_voice(str(s), [] if pd.isna(a) or pd.isna(b) else [(int(a), int(b))],
+                          language=str(lang or language), cues=cues)
+            for s, a, b, lang in zip(out["sentence"], out["span_start"], out["span_end"],
+                                     rows["language"], strict=True)
+        ]
+        out = pd.concat([out, voice_features(voices).set_index(out.index)], axis=1)
+        names = [*names, *VOICE_FEATURES]
     return out, names
 
 
@@ -436,10 +458,12 @@ def train(
     if lexicon is not None:
         for key in list(data):
             data[key], features = with_features(
-                data[key], lexicon, target_set=cfg.target_set, language=cfg.language
+                data[key], lexicon, target_set=cfg.target_set, language=cfg.language,
+                voice=cfg.voice_features,
             )
         tests = {
-            k: with_features(v, lexicon, target_set=cfg.target_set, language=cfg.language)[0]
+            k: with_features(v, lexicon, target_set=cfg.target_set, language=cfg.language,
+                             voice=cfg.voice_features)[0]
             for k, v in tests.items()
         }
     base = (
@@ -704,8 +728,11 @@ def evaluate(
     if len(clf.feature_columns):
         if not clf.lexicon_name:
             raise ConfigError("the model uses lexicon features but does not record its lexicon")
+        from framing.voice import VOICE_FEATURES
+
         table, _ = with_features(
-            table, load_lexicon(clf.lexicon_name), target_set=target_set, language=language
+            table, load_lexicon(clf.lexicon_name), target_set=target_set, language=language,
+            voice=bool(set(VOICE_FEATURES) & set(clf.feature_columns)),
         )
     out = _evaluate_table(clf, table, precision=precision)
     out["dataset"] = spec

@@ -37,10 +37,13 @@ import pandas as pd
 from framing import config
 from framing.errors import DataError
 
-__all__ = ["VOICES", "VOICE_LEXICON", "VoiceCues", "add_voice", "load_voice_cues", "mention_voice"]
+__all__ = ["VOICES", "VOICE_FEATURES", "VOICE_LEXICON", "VoiceCues", "add_voice", "load_voice_cues",
+           "mention_voice", "voice_features"]
 
 #: The voices a mention can have, in this order.
 VOICES: tuple[str, ...] = ("author", "reported", "quoted", "speaker")
+#: Feature columns of :func:`voice_features` (one-hot; the author's voice is all zeros).
+VOICE_FEATURES: tuple[str, ...] = ("voice__reported", "voice__quoted", "voice__speaker")
 #: The default cue lexicon folder (under ``config.lexicons_dir()``).
 VOICE_LEXICON = "voice-v1"
 #: Kinds of rows in ``cues.tsv``.
@@ -227,6 +230,18 @@ def mention_voice(sentence: str, spans: Sequence[Sequence[int]], *, language: st
                 if after <= first and first - after <= SPEAKER_AFTER_PHRASE:
                     return "speaker"
     return "reported" if attributed else "author"
+
+
+def voice_features(voices) -> pd.DataFrame:
+    """One-hot voice columns (``VOICE_FEATURES``) for a classifier that weighs whose words it reads.
+
+    Examples
+    --------
+    >>> voice_features(["author", "speaker"]).to_numpy().tolist()
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    values = [str(v) for v in voices]
+    return pd.DataFrame({name: [float(v == name.split("__")[1]) for v in values] for name in VOICE_FEATURES})
 
 
 def add_voice(

@@ -205,3 +205,18 @@ def test_state_and_park_specs_are_checked():
     cfg = training.train_config_from_dict(
         {"name": "x", "seed": 1, "data": {"train": ["newsmtsc:train", "state:train"], "test": ["state:test-nl", "park:test"]}})
     assert cfg.train == "newsmtsc:train + state:train" and cfg.test == ("state:test-nl", "park:test")
+
+
+def test_voice_features_are_opt_in_and_mark_the_speaker():
+    table = pd.DataFrame({"sentence": ["China firmly opposes the US move.", "The EU signed the deal."],
+                          "target": ["China", "EU"], "span_start": [0, 4], "span_end": [5, 6],
+                          "label": ["neutral", "neutral"], "id": ["a", "b"], "language": ["en", "en"]})
+    plain, names = training.with_features(table, "framing-stance-v1")
+    assert not any(n.startswith("voice__") for n in names)
+    voiced, names = training.with_features(table, "framing-stance-v1", voice=True)
+    assert names[-3:] == ["voice__reported", "voice__quoted", "voice__speaker"]
+    assert voiced["voice__speaker"].tolist() == [1.0, 0.0]
+    cfg = training.train_config_from_dict({"name": "x", "seed": 1, "voice_features": True,
+                                           "data": {"train": "newsmtsc:train"}})
+    assert cfg.voice_features and cfg.to_dict()["voice_features"] is True
+    assert "voice_features" not in dataclasses.replace(cfg, voice_features=False).to_dict()
