@@ -25,6 +25,7 @@ from framing import config, runs, training
 from framing.classifier import StanceClassifier, TrainingArguments
 from framing.errors import ConfigError, FramingError
 from framing.evaluation import STANCE_LABELS, classification_report
+from framing.voice import VOICE_FEATURES
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("lexicon", "tfidf", "transformer", "hybrid")
@@ -74,7 +75,7 @@ def run_one(model: dict, seed: int, cfg: dict, data: dict, features: list[str], 
         return bm.result_rows(model["name"], seed, tests, bm.lexicon_rule, bm.lexicon_rule_info(dev))
     train = data[training.SPEC_JOIN.join(model["train"])]
     if kind == "tfidf":
-        fitted, info = bm.fit_select_linear("tfidf", train, dev, features, seed, cfg["linear"], cfg["tfidf"])
+        fitted, info = bm.fit_select_linear("tfidf", train, dev, [], seed, cfg["linear"], cfg["tfidf"])
         return bm.result_rows(model["name"], seed, tests,
                               lambda t: fitted.predict(bm.model_input("tfidf", t, features)), info)
     if reuse is not None and (reuse / "config.json").is_file():
@@ -86,6 +87,9 @@ def run_one(model: dict, seed: int, cfg: dict, data: dict, features: list[str], 
                 "dev_macro_f1": (clf.metrics_.get("dev") or {}).get("macro_f1", float("nan")),
                 "train_seconds": float("nan"), "epochs_run": None}
         return bm.result_rows(model["name"], seed, tests, clf.predict, info)
+    if kind == "hybrid":
+        features = [f for f in features if not f.startswith("voice__")] + (
+            list(VOICE_FEATURES) if model.get("voice") else [])
     knobs = {**cfg["training"], **model.get("training", {}), "seed": seed}
     knobs = {k: (None if k == "eval_every" and v == 0 else v) for k, v in knobs.items()}
     base = model.get("base")  # e.g. "newsmtsc-hybrid-seed{seed}": go on from that saved model's encoder
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in sorted(specs):
         table = training.load_dataset(spec)
         data[spec], features = training.with_features(table, cfg["lexicon"], target_set=cfg["target_set"],
-                                                      language=cfg["language"])
+                                                      language=cfg["language"], voice=True)
         print(f"{spec}: {len(table)} rows", flush=True)
     for model in cfg["run_models"]:
         for seed in cfg["run_seeds"]:

@@ -466,6 +466,13 @@ def train(
                              voice=cfg.voice_features)[0]
             for k, v in tests.items()
         }
+    if cfg.base_model and cfgmod.is_name(cfg.base_model) and not (cfgmod.models_dir() / cfg.base_model).is_dir():
+        # A base model that does not exist yet is trained first from the training config of the
+        # same name beside this one (state-hybrid.toml goes on from newsmtsc-hybrid.toml).
+        sibling = Path(cfg.source).parent / f"{cfg.base_model}.toml" if cfg.source not in ("", "<dict>") else None
+        if sibling is not None and sibling.is_file():
+            say(f"base model {cfg.base_model} is missing: training it first from {sibling}")
+            train(load_train_config(sibling), progress=progress)
     base = (
         cfgmod.resolve_model(cfg.base_model) if cfg.base_model and cfgmod.is_name(cfg.base_model)
         else (cfg.base_model or None)
