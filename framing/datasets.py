@@ -335,6 +335,20 @@ def _corpus_articles(spec: Mapping[str, object], ids: set[str], root: Path) -> p
     return corpus.articles_from_frame(frame, path, column_map=columns, near_duplicates=False)
 
 
+def _chosen_items(items: pd.DataFrame, unit: str, split: str | None, language: str | None) -> pd.DataFrame:
+    """The items of one unit, split and language (None: all), the arguments checked."""
+    if split is not None and split not in STATE_SPLITS:
+        raise ConfigError(f"unknown state split {split!r}; accepted: {list(STATE_SPLITS)}")
+    if unit not in STATE_UNITS:
+        raise ConfigError(f"unknown unit {unit!r}; accepted: {list(STATE_UNITS)}")
+    languages = sorted(set(items["language"]))
+    if language is not None and language not in languages:
+        raise ConfigError(f"unknown language {language!r} for the state set; accepted: {languages}")
+    return items.loc[(items["unit"] == unit)
+                     & (items["split"] == split if split else True)
+                     & (items["language"] == language if language else True)]
+
+
 def state_articles(
     *,
     split: str | None = None,
@@ -360,9 +374,7 @@ def state_articles(
         ``schema.ARTICLE_COLUMNS`` plus ``corpus`` (the corpus name of ``meta.toml``).
     """
     items, meta = read_state_items(folder)
-    chosen = items.loc[(items["unit"] == unit)
-                       & (items["split"] == split if split else True)
-                       & (items["language"] == language if language else True)]
+    chosen = _chosen_items(items, unit, split, language)
     root = Path(data_dir) if data_dir is not None else config.data_dir()
     parts = [_corpus_articles(meta["corpora"][name], set(part["article_id"]), root).assign(corpus=name)
              for name, part in chosen.groupby("corpus", sort=True)]
@@ -418,16 +430,7 @@ def load_state(
     from framing import preprocess
 
     items, meta = read_state_items(folder)
-    if split is not None and split not in STATE_SPLITS:
-        raise ConfigError(f"unknown state split {split!r}; accepted: {list(STATE_SPLITS)}")
-    if unit not in STATE_UNITS:
-        raise ConfigError(f"unknown unit {unit!r}; accepted: {list(STATE_UNITS)}")
-    languages = sorted(set(items["language"]))
-    if language is not None and language not in languages:
-        raise ConfigError(f"unknown language {language!r} for the state set; accepted: {languages}")
-    chosen = items.loc[(items["unit"] == unit)
-                       & (items["split"] == split if split else True)
-                       & (items["language"] == language if language else True)]
+    chosen = _chosen_items(items, unit, split, language)
     root = Path(data_dir) if data_dir is not None else config.data_dir()
     corpora = meta.get("corpora", {})
     texts: dict[tuple[str, str], str] = {}
