@@ -7,10 +7,7 @@ from pathlib import Path
 
 import click
 
-from framing.errors import FramingError
-
-#: Exit status for a user error (bad input, bad option): the message says what to change.
-EXIT_USAGE = 2
+from framing.cli_errors import EXIT_USAGE, ErrorGroup  # noqa: F401 - EXIT_USAGE is part of the CLI API
 
 
 def _parse_map(items: tuple[str, ...]) -> dict[str, str] | None:
@@ -52,24 +49,10 @@ def _print_mention_summary(mentions) -> None:
     _echo_table("mentions per target:", targets.mention_summary(mentions))
 
 
-class _Group(click.Group):
-    """Print toolkit errors as one clear line and exit 2, never a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except FramingError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(EXIT_USAGE)
-        except OSError as err:  # missing file, permission, full disk: one line, not a traceback
-            where = f": {err.filename}" if err.filename else ""
-            click.echo(f"error: {err.strerror or err}{where}", err=True)
-            sys.exit(EXIT_USAGE)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="framing")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="show the Python traceback of any error (also: FRAMING_DEBUG=1)")
+def main(debug: bool) -> None:
     """Stance toward target actors and frames in multi-outlet, multilingual news corpora."""
 
 

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from framing.cli_errors import ErrorGroup
 from framing.errors import FramingError
-
-#: Exit status for a user error, as in ``framing.cli``.
-EXIT_USAGE = 2
-
-
-class _Group(click.Group):
-    """Print toolkit errors as one clear line and exit 2, never a traceback.
-
-    The same pattern as ``framing.cli._Group``, copied rather than imported: ``framing.cli``
-    imports this module, and importing back from it would be circular.
-    """
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except FramingError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(EXIT_USAGE)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
-            click.echo(f"error: {err.strerror or err}: {err.filename}", err=True)
-            sys.exit(EXIT_USAGE)
-
 
 #: Longest table printed in full; longer ones are cut (the files hold them whole).
 MAX_ROWS = 30
@@ -46,7 +24,7 @@ def _split(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def annotate() -> None:
     """Manual coding: draw mentions to code, then import the codes (agreement, adjudication)."""
 

@@ -72,6 +72,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from framing import schema
 from framing.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -933,6 +934,10 @@ def _compare(table: dict[str, Any], ctx: _Context) -> CompareConfig:
         out["by"] = tuple(by)
     if "also_by" in table:
         out["also_by"] = tuple(_str_list(ctx, "compare.also_by", table["also_by"]))
+    for key in ("by", "also_by"):
+        problem = schema.group_column_problem(out.get(key, ()))
+        if problem:
+            raise ConfigError(f"compare.{key} in {ctx.file}: {problem}")
     for key in ("n_boot", "n_perm", "min_n"):
         if key in table:
             out[key] = _int(ctx, f"compare.{key}", table[key], 1)

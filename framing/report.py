@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 import framing
-from framing import compare, plots, runs
+from framing import compare, plots, runs, schema
 from framing.errors import ConfigError, DataError
 
 __all__ = [
@@ -627,6 +627,10 @@ def write_comparison(
     if not isinstance(scores, pd.DataFrame):
         raise ConfigError(f"scores must be a pandas DataFrame; received {type(scores).__name__}")
     by = _as_by(by)
+    for columns in (by, tuple(also_by)):
+        problem = schema.group_column_problem(columns)
+        if problem:
+            raise ConfigError(f"cannot compare by {list(columns)}: {problem}")
     unknown = [
         f for f in ([formats] if isinstance(formats, str) else formats) if f not in plots.FORMATS
     ]

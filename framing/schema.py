@@ -78,3 +78,31 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "n_cues",  # int: lexicon cues attributed to the target (0 for model-only)
     "evidence",  # list[dict]: top evidence, each {sent_id, sentence, score, terms: [{term, category, start, end}]}
 )
+
+#: Columns a comparison cannot group by: the keys and values of the score, sentence and frame
+#: tables (grouping by them would make every article its own group or collide with the result).
+RESERVED_GROUP_COLUMNS: tuple[str, ...] = (
+    "article_id", "target", "method", "score", "label", "confidence", "n_mentions", "n_cues",
+    "evidence", "sent_id", "section", "category", "count", "weight", "grouping", "group", "voice",
+)
+
+
+def group_column_problem(by: tuple[str, ...] | list[str]) -> str | None:
+    """Why ``by`` cannot be used as comparison groups, or None when it can.
+
+    >>> group_column_problem(["outlet", "leaning"]) is None
+    True
+    >>> group_column_problem(["article_id"])
+    "'article_id' is a key or value of the score tables, not a group of articles; group by a column of the articles such as outlet, leaning or language"
+    >>> group_column_problem(["outlet", "outlet"])
+    "'outlet' is listed twice"
+    """
+    for i, column in enumerate(by):
+        if column in RESERVED_GROUP_COLUMNS:
+            return (
+                f"{column!r} is a key or value of the score tables, not a group of articles; group by "
+                "a column of the articles such as outlet, leaning or language"
+            )
+        if column in by[:i]:
+            return f"{column!r} is listed twice"
+    return None

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from framing.cli import EXIT_USAGE, main
+from framing.cli_errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED
 
 
 def _write_csv(path, rows):
@@ -123,3 +124,80 @@ def test_run_with_a_misspelt_key_names_the_closest(tmp_path):
     assert res.exit_code == EXIT_USAGE
     assert "scoring.method" in res.output
     assert "Traceback" not in res.output
+
+
+# --- every command ends in one line, whatever goes wrong --------------------------------------
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("something inside broke\nsecond line")
+
+
+@pytest.mark.parametrize(
+    "target, args",
+    [
+        ("framing.corpus.load", ["ingest", "{src}", "-o", "{tmp}/a.parquet", "-j", "1"]),
+        ("framing.annotate.load_codebook", ["annotate", "sample", "{tmp}", "-o", "{tmp}/s", "-n", "5", "--seed", "1"]),
+        ("framing.lexicon.load_lexicon", ["lexicon", "stats", "framing-stance-v1"]),
+    ],
+)
+def test_unexpected_errors_are_one_line_with_a_pointer_to_debug(tmp_path, monkeypatch, target, args):
+    import importlib
+
+    module, _, name = target.rpartition(".")
+    if not hasattr(importlib.import_module(module), name):
+        pytest.skip(f"{target} not found")
+    monkeypatch.setattr(target, _boom)
+    monkeypatch.delenv("FRAMING_DEBUG", raising=False)
+    src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
+    argv = [a.format(src=src, tmp=tmp_path) for a in args]
+    res = CliRunner().invoke(main, argv)
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    if not any("unexpected RuntimeError" in line for line in lines):
+        pytest.skip(f"{target} is not reached by {argv[0]} here: {res.output}")
+    assert res.exit_code == EXIT_UNEXPECTED, res.output
+    assert "Traceback" not in res.output
+    assert lines[-1].startswith("error: unexpected RuntimeError: something inside broke second line")
+    assert "--debug" in lines[-1] and "FRAMING_DEBUG=1" in lines[-1]
+
+
+def test_debug_flag_and_variable_let_the_traceback_through(tmp_path, monkeypatch):
+    monkeypatch.setattr("framing.corpus.load", _boom)
+    src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
+    args = ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"]
+    res = CliRunner().invoke(main, ["--debug", *args])
+    assert isinstance(res.exception, RuntimeError)
+    monkeypatch.setenv("FRAMING_DEBUG", "1")
+    res = CliRunner().invoke(main, args)
+    assert isinstance(res.exception, RuntimeError)
+    monkeypatch.setenv("FRAMING_DEBUG", "0")
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == EXIT_UNEXPECTED and not isinstance(res.exception, RuntimeError)
+
+
+def test_ctrl_c_is_one_word(tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("framing.corpus.load", interrupt)
+    src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
+    res = CliRunner().invoke(main, ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"])
+    assert res.exit_code == EXIT_INTERRUPTED
+    assert res.stderr.strip() == "interrupted"
+
+
+def test_comparing_by_a_score_key_is_a_clear_error(tmp_path):
+    scores = pd.DataFrame({"article_id": ["a", "b"], "outlet": ["x", "y"], "target": ["US", "US"],
+                           "method": "lexicon", "score": [0.1, -0.2], "label": ["neutral", "neutral"],
+                           "confidence": [0.5, 0.5], "n_mentions": [1, 1], "n_cues": [0, 0]})
+    scores.to_parquet(tmp_path / "s.parquet")
+    res = CliRunner().invoke(main, ["compare", str(tmp_path / "s.parquet"), "-o", str(tmp_path / "out"),
+                                    "--by", "article_id", "--seed", "1"])
+    assert res.exit_code == EXIT_USAGE, res.output
+    assert res.stderr.strip().startswith("error: cannot compare by ['article_id']: 'article_id' is a key")
+    from framing.config import ExperimentConfig
+    from framing.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"compare.also_by in .*'outlet' is listed twice"):
+        ExperimentConfig.from_dict({"name": "x", "seed": 1, "corpus": {"inputs": ["a.csv"]},
+                                    "compare": {"also_by": ["outlet", "outlet"]}}, check_paths=False)
