@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from framing import annotate, config, datasets, plots, runs, training
+from framing import annotate, config, datasets, plots, runs, tableio, training
 from framing import benchmark as bm
 from framing.classifier import StanceClassifier, TrainingArguments
 from framing.errors import ConfigError, FramingError
@@ -146,7 +146,7 @@ def simulate(strategy, seed, opts, out, pool, test, args, clf_kwargs) -> None:
         last = r == opts.rounds
         if done.is_file() and (last or batch_file.is_file()):
             if not last:
-                batch = pd.read_csv(batch_file, dtype={"id": str})
+                batch = tableio.read_csv(batch_file, dtype={"id": str})
                 labelled, filled = labelled + batch["id"].tolist(), filled + int(batch["random_fill"].sum())
             continue
         need_pool = strategy != "random" and not last
@@ -161,13 +161,13 @@ def simulate(strategy, seed, opts, out, pool, test, args, clf_kwargs) -> None:
             preds = prediction_table(predictions, pool) if need_pool else None
             batch, n_fill = draw(items, opts.batch, seed=seed, strategy=strategy, predictions=preds,
                                  exclude=labelled)
-            runs.write_text(pd.DataFrame({"id": batch, "random_fill": [False] * (len(batch) - n_fill)
-                                          + [True] * n_fill}).to_csv(index=False), batch_file)
+            tableio.write_csv(pd.DataFrame({"id": batch, "random_fill": [False] * (len(batch) - n_fill)
+                                            + [True] * n_fill}), batch_file)
         counts = table["label"].value_counts()
         row = {"strategy": strategy, "seed": seed, "round": r, "n_labels": len(labelled), **metrics,
                **{f"n_{lab}": int(counts.get(lab, 0)) for lab in STANCE_LABELS},
                "n_random_fill": filled, "pool_size": len(pool), "epochs": opts.epochs}
-        runs.write_text(pd.DataFrame([row], columns=list(RESULT_COLUMNS)).to_csv(index=False), done)
+        tableio.write_csv(pd.DataFrame([row], columns=list(RESULT_COLUMNS)), done)
         print(f"{strategy} seed {seed} round {r}: {len(labelled)} labels, macro-F1 "
               f"{metrics['macro_f1']:.3f} (training {metrics['train_seconds']:.0f} s, prediction "
               f"{metrics['predict_seconds']:.0f} s{', once per seed' if r == 0 else ''})", flush=True)
@@ -262,13 +262,13 @@ def main(argv: list[str] | None = None) -> int:
             seeded = TrainingArguments.from_dict({**args.to_dict(), "seed": seed})
             simulate(strategy, seed, opts, out, pool.reset_index(drop=True), data[TEST_SPLIT], seeded,
                      clf_kwargs)
-    results = pd.concat([pd.read_csv(p) for p in sorted((out / "rounds").glob("*.csv"))], ignore_index=True)
+    results = pd.concat([tableio.read_csv(p) for p in sorted((out / "rounds").glob("*.csv"))], ignore_index=True)
     results = results[list(RESULT_COLUMNS)]
     results = results.sort_values(["strategy", "seed", "round"], key=lambda c: c.map(
         {s: k for k, s in enumerate(annotate.STRATEGIES)}) if c.name == "strategy" else c, ignore_index=True)
-    runs.write_text(results.to_csv(index=False), out / "results.csv")
+    tableio.write_csv(results, out / "results.csv")
     summary = summarise(results)
-    runs.write_text(summary.to_csv(index=False), out / "summary.csv")
+    tableio.write_csv(summary, out / "summary.csv")
     seeds = sorted(results["seed"].unique().tolist())
     about = (f"Seeds {', '.join(map(str, seeds))}; pool {POOL_SPLIT} ({int(results['pool_size'].max())} "
              f"items), start {opts.start}, batches of {opts.batch}, epochs per model {opts.epochs}.")

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from framing import benchmark as bm
-from framing import config, datasets, runs
+from framing import config, datasets, runs, tableio
 from framing.classifier import StanceClassifier, TrainingArguments
 from framing.errors import FramingError
 
@@ -114,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
                 runs.write_table(
                     table, out / "predictions" / f"{variant}-seed{seed}-{split}.parquet"
                 )
-            runs.write_text(result.to_csv(index=False), done)
+            tableio.write_csv(result, done)
             print(result.to_string(index=False), flush=True)
     results = bm.read_results(sorted((out / "results").glob("*.csv")))
-    runs.write_text(results.to_csv(index=False), out / "results.csv")
+    tableio.write_csv(results, out / "results.csv")
     summary = bm.summarise(results)
     runs.write_text(bm.markdown_table(summary, cfg.paper), out / "results.md")
     runs.write_json(

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from framing import benchmark as bm
-from framing import config, runs, training
+from framing import config, runs, tableio, training
 from framing.classifier import StanceClassifier, TrainingArguments
 from framing.errors import ConfigError, FramingError
 from framing.evaluation import STANCE_LABELS, classification_report
@@ -148,12 +148,12 @@ def main(argv: list[str] | None = None) -> int:
             for split, predicted in predictions.items():
                 table = data[cfg["tests"][split]][["id", "label"]].assign(predicted=predicted)
                 runs.write_table(table, out / "predictions" / f"{model['name']}-{model_id(model, cfg)}-seed{seed}-{split}.parquet")
-            runs.write_text(result.to_csv(index=False), done)
+            tableio.write_csv(result, done)
             print(result[["variant", "split", "n", "macro_f1", "dev_macro_f1"]].to_string(index=False), flush=True)
     current = [out / "results" / f"{m['name']}-{model_id(m, cfg)}-seed{seed}.csv" for m in cfg["models"]
                for seed in cfg["seeds"]]
-    results = pd.concat([pd.read_csv(p) for p in current if p.is_file()], ignore_index=True)
-    runs.write_text(results.to_csv(index=False), out / "results.csv")
+    results = pd.concat([tableio.read_csv(p) for p in current if p.is_file()], ignore_index=True)
+    tableio.write_csv(results, out / "results.csv")
     runs.write_text(markdown(results, [m["name"] for m in cfg["models"]], list(cfg["tests"])), out / "results.md")
     runs.write_json({"config": {k: v for k, v in cfg.items() if not k.startswith("run_")},
                      "command_line": sys.argv, "git": runs.git_state(), "versions": runs.package_versions(),

@@ -20,6 +20,7 @@ from pathlib import Path
 from framing import config, pipeline, training
 from framing.errors import FramingError
 from framing.runs import write_text
+from framing.tableio import write_csv
 
 ALLSIDES = {
     "path": "data/allsides_baly2020/articles.parquet",
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = weak["label"].value_counts().sort_index().to_dict()
     print(f"weak labels: {len(weak)} {counts}", flush=True)
     labels_path = opts.out / "weak_labels.csv"
-    write_text(weak.to_csv(index=False), labels_path)
+    write_csv(weak, labels_path)
     cfg = training.TrainConfig(
         name=opts.name,
         seed=opts.seed,

@@ -89,7 +89,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from framing import config, schema
+from framing import config, schema, tableio
 from framing.errors import ConfigError, DataError
 
 __all__ = [
@@ -1100,15 +1100,19 @@ def _with_holder(items: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 def _csv_text(header_comments: Sequence[str], table: pd.DataFrame) -> str:
-    """CSV text; each comment line is one quoted-if-needed cell, so spreadsheets keep it whole."""
+    """CSV text; each comment line is one quoted-if-needed cell, so spreadsheets keep it whole.
+
+    Formula cells are neutralised (:mod:`framing.tableio`); :func:`_read_csv` restores them.
+    """
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    cells = [*header_comments, *table.columns, *(v for row in table.itertuples(index=False) for v in row)]
+    writer = csv.writer(buf, lineterminator="\n", quoting=tableio.csv_quoting(cells))
     for line in header_comments:
         writer.writerow([line])
-    writer.writerow(list(table.columns))
+    writer.writerow([tableio.neutralise_cell(c) for c in table.columns])
     for row in table.itertuples(index=False):
         writer.writerow(["" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
-                         else v for v in row])
+                         else tableio.neutralise_cell(v) for v in row])
     return buf.getvalue()
 
 
@@ -1269,7 +1273,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[str], list[tuple[int, dict[st
     """(comment lines, header, [(line number, row dict)]) of a CSV with optional '#' lines first.
 
     The delimiter is the one of ``,``/``;``/tab whose header row has an ``id`` or ``item_id``
-    column (spreadsheets in some locales save with ``;``).
+    column (spreadsheets in some locales save with ``;``). Cells neutralised on writing
+    (:func:`framing.tableio.restore_cell`) get their original value back.
     """
     if not path.is_file():
         raise DataError(f"file not found: {path}")
@@ -1290,7 +1295,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[str], list[tuple[int, dict[st
                 if cells[0].lstrip().startswith("#"):
                     comments.append(cells[0].strip())
                     continue
-                header = [c.strip() for c in cells]
+                header = [tableio.restore_cell(c.strip()) for c in cells]
                 break
             if header is None or not {"id", "item_id"} & {h.lower() for h in header}:
                 continue
@@ -1303,7 +1308,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[str], list[tuple[int, dict[st
                         f"{path}, line {reader.line_num}: {len(cells)} cells but the header has "
                         f"{len(header)} columns"
                     )
-                rows.append((reader.line_num, dict(zip(header, [c for c in cells] + [""] *
+                rows.append((reader.line_num, dict(zip(header, [tableio.restore_cell(c) for c in cells] + [""] *
                                                        (len(header) - len(cells)), strict=False))))
         except csv.Error as err:
             raise DataError(f"{path}, line {reader.line_num}: not valid CSV ({err})") from err
@@ -2007,7 +2012,7 @@ def write_import(result: ImportResult, folder: str | Path) -> dict[str, Any]:
     paths = {k: folder / v for k, v in IMPORT_FILES.items()}
 
     def csv_out(table: pd.DataFrame, key: str) -> None:
-        write_text(table.to_csv(index=False, lineterminator="\n"), paths[key])
+        write_text(tableio.csv_text(table, lineterminator="\n"), paths[key])
 
     csv_out(result.agreement, "agreement")
     csv_out(result.pairs, "pairs")

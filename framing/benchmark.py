@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from framing import tableio
 from framing.errors import ConfigError
 from framing.evaluation import STANCE_LABELS, classification_report
 
@@ -458,7 +459,7 @@ def result_rows(
 def read_results(paths: Sequence[str | Path]) -> pd.DataFrame:
     """Concatenate per-(variant, seed) result CSVs into one tidy table, sorted, dtypes restored."""
     text = {"variant": str, "split": str, "selected": str, "lexicon_sha256": str}
-    frames = [pd.read_csv(p, dtype=text, keep_default_na=False, na_values=[""]) for p in paths]
+    frames = [tableio.read_csv(p, dtype=text, keep_default_na=False, na_values=[""]) for p in paths]
     if not frames:
         raise ConfigError("no result files to combine: run at least one variant and seed")
     out = pd.concat(frames, ignore_index=True).reindex(columns=list(RESULT_COLUMNS))

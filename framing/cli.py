@@ -305,7 +305,8 @@ def evaluate(model_name, datasets, maps, precision, output) -> None:
 def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_label, margin, jobs) -> None:
     """Label confident mentions of ARTICLES with the lexicon, for training without gold labels."""
     from framing import pipeline, training
-    from framing.runs import read_table, write_text
+    from framing.runs import read_table
+    from framing.tableio import write_csv
 
     articles = read_table(articles_path, kind="articles")
     sents, ments = pipeline.sentences_and_mentions(
@@ -314,7 +315,7 @@ def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_labe
     )
     table = training.weak_labels(articles, sents, ments, lexicon=lexicon_name, seed=seed,
                                  per_label=per_label, margin=margin)
-    write_text(table.to_csv(index=False), output)
+    write_csv(table, output)
     _echo_table("weak labels:", table.groupby(["language", "label"]).size().unstack(fill_value=0)
                 if len(table) else table)
     click.echo(f"wrote {output} (label_source {table['label_source'].iloc[0] if len(table) else '-'}; "

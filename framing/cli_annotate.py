@@ -75,11 +75,11 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
     click.echo(f"mentions: {len(mentions)}; codable items: {len(items)}"
                + ("" if keep_duplicates else " (duplicate articles and repeated sentences left out)"))
     if exclude_article_paths:
-        import pandas as pd
+        from framing import tableio
 
         blocked: set[str] = set()
         for path in exclude_article_paths:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+            table = tableio.read_csv(path, dtype=str, keep_default_na=False, comment="#")
             if "article_id" not in table.columns:
                 raise FramingError(f"{path}: no article_id column; it has {list(table.columns)}")
             blocked |= set(table["article_id"])

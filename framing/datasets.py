@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import config
+from framing import config, tableio
 from framing.errors import ConfigError, DataError
 from framing.evaluation import STANCE_LABELS
 
@@ -149,7 +149,7 @@ def load_labelled(path: str | Path, *, column_map: Mapping[str, str] | None = No
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+            raw = tableio.read_csv(path, dtype=str, keep_default_na=False)
         except Exception as err:  # pandas raises several parser errors; name the file
             raise DataError(f"cannot read CSV {path}: {err}") from err
         # Data row i (0-based) sits on line i + 2: the header is line 1.
@@ -306,7 +306,7 @@ def read_state_items(folder: str | Path | None = None) -> tuple[pd.DataFrame, di
         meta = tomllib.loads((folder / "meta.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise DataError(f"{folder / 'meta.toml'}: cannot read ({err})") from err
-    items = pd.read_csv(folder / "items.csv", dtype=str, keep_default_na=False)
+    items = tableio.read_csv(folder / "items.csv", dtype=str, keep_default_na=False)
     missing = [c for c in STATE_ITEM_COLUMNS if c not in items.columns]
     if missing:
         raise DataError(f"{folder / 'items.csv'}: missing columns {missing}; expected {list(STATE_ITEM_COLUMNS)}")

@@ -18,6 +18,7 @@ from pathlib import Path
 from framing import config, pipeline
 from framing.errors import ConfigError
 from framing.runs import read_table, write_text
+from framing.tableio import write_csv
 
 #: Comparison tables copied as CSV (those present in the run folder).
 PAPER_TABLES: tuple[str, ...] = (
@@ -83,7 +84,7 @@ def build_paper(
             path = run_dir / f"{name}.parquet"
             if path.is_file():
                 table = read_table(path)
-                write_text(table.to_csv(index=False, float_format="%.6g"), target / f"{name}.csv")
+                write_csv(table, target / f"{name}.csv", float_format="%.6g")
         shutil.copyfile(report, target / "report.html")
         say(f"   {sum(1 for _ in target.rglob('*') if _.is_file())} files in {target}")
     for path in sorted(out.rglob("*")):

@@ -346,7 +346,8 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     """
     from framing import config as cfgmod
     from framing import training
-    from framing.runs import table_sha256, write_text
+    from framing.runs import table_sha256
+    from framing.tableio import write_csv
 
     name = cfg.scoring.model
     if not cfg.training.labels:
@@ -380,7 +381,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
             "a model cannot be trained on them: lower training.margin, or use method 'lexicon'"
         )
     csv_path = run.path / "weak_labels.csv"
-    write_text(labels.to_csv(index=False), csv_path)
+    write_csv(labels, csv_path)
     method_lexicon = cfg.scoring.lexicon if cfg.scoring.method == "hybrid" else ""
     train_cfg = training.TrainConfig(
         name=folder.name, seed=cfg.seed, train=str(csv_path), base_model=tc.base_model,

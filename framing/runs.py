@@ -200,11 +200,16 @@ def write_json(data: Any, path: str | os.PathLike) -> Path:
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``table`` to ``path`` (.parquet or .csv) atomically: a temporary file, then a rename."""
+    """Write ``table`` to ``path`` (.parquet or .csv) atomically: a temporary file, then a rename.
+
+    CSV is for people: formula cells are neutralised (:mod:`framing.tableio`); Parquet keeps the
+    raw values.
+    """
+    from framing import tableio
 
     def write(tmp: str) -> None:
         if Path(path).suffix == ".csv":
-            table.to_csv(tmp, index=False)
+            Path(tmp).write_text(tableio.csv_text(table), encoding="utf-8", newline="")
         else:
             table.to_parquet(tmp, index=False)
 
@@ -213,9 +218,11 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
 
 def read_table(path: str | Path, *, kind: str | None = None) -> pd.DataFrame:
     """Read a table written by ``write_table``; with ``kind``, check its required columns."""
+    from framing import tableio
+
     path = Path(path)
     try:
-        table = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+        table = tableio.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
     except Exception as err:  # pyarrow raises many types; the user needs the file name
         raise DataError(f"cannot read table {path}: {err}") from err
     if kind is not None:

@@ -82,7 +82,7 @@ import numpy as np
 import pandas as pd
 
 from framing import config as cfgmod
-from framing import schema
+from framing import schema, tableio
 from framing.errors import ConfigError
 
 #: Prefix of a dataset spec naming a NewsMTSC split, e.g. "newsmtsc:train".
@@ -324,7 +324,7 @@ def load_dataset(spec: str, *, columns: Mapping[str, str] | None = None) -> pd.D
 
 def _extra_columns(path: Path, names: Sequence[str]) -> dict[str, list[str]]:
     if path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw = tableio.read_csv(path, dtype=str, keep_default_na=False)
     else:
         raw = pd.read_json(path, lines=True, dtype=False)
     return {n: raw[n].fillna("").astype(str).tolist() for n in names if n in raw.columns}

@@ -11,7 +11,9 @@ positive control, with a payload injected unescaped (which must run, or the chec
 from __future__ import annotations
 
 import ast
+import csv
 import functools
+import io
 import json
 import os
 import re
@@ -462,3 +464,168 @@ def test_a_failing_stage_records_nothing(tmp_path):
     assert not stages.exists() or "scores" not in json.loads(stages.read_text())
     table = run.stage("scores", {"table": pd.DataFrame({"x": [1]})}, lambda table: table)
     assert table["x"].tolist() == [1] and (run.path / "scores.parquet").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV formula injection: every CSV for people is neutralised, the tool's readers undo it
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Cells a spreadsheet would run as formulas, at the start of ids, outlets, titles and texts.
+FORMULAS = (
+    '=HYPERLINK("http://example.invalid","click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,1)",
+    "'=already quoted",
+    "=1+1",
+)
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+def _formula_articles() -> list[dict]:
+    """The demo corpus with a formula in front of every id, outlet, title and text."""
+    lines = (config.demo_corpus_path() / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()][:24]
+    outlets = sorted({r["outlet"] for r in rows})
+    for k, row in enumerate(rows):
+        payload = FORMULAS[k % len(FORMULAS)]
+        row["article_id"] = f"{payload}{row['article_id']}" if k % 4 else f"-{k}"
+        row["outlet"] = f"{FORMULAS[outlets.index(row['outlet']) % 4]} {row['outlet']}"
+        row["title"] = f"+{row['title']}"
+        row["text"] = f"@{row['text']}"
+    return rows
+
+
+def _cells(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [c for row in csv.reader(handle) for c in row]
+
+
+def _formula_cells(path: Path) -> list[str]:
+    """Cells of a CSV file that a spreadsheet would run as a formula (plain numbers are not)."""
+    return [c for c in _cells(path) if c.startswith(FORMULA_START) and not _NUMBER.fullmatch(c)]
+
+
+def _fill_codes(sample_csv: Path, out: Path, label_of) -> Path:
+    """A coder's copy of the sample CSV, saved as a spreadsheet would (comment lines kept)."""
+    rows = list(csv.reader(io.StringIO(sample_csv.read_text(encoding="utf-8"), newline="")))
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "id")
+    column = rows[head].index("label")
+    for k, row in enumerate(rows[head + 1:]):
+        row[column] = label_of(k)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    out.write_text(buf.getvalue(), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def formula_outputs(tmp_path_factory) -> dict:
+    """Every CSV writer run on a corpus whose ids, outlets, titles and texts start with formulas."""
+    from framing.paper import build_paper
+
+    base = tmp_path_factory.mktemp("formulas")
+    src = base / "formulas.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _formula_articles()), "utf-8")
+    runner = CliRunner()
+    out = {"base": base, "csv": base / "articles.csv", "parquet": base / "articles.parquet"}
+    for key in ("csv", "parquet"):
+        res = runner.invoke(main, ["ingest", str(src), "-o", str(out[key]), "-j", "1"])
+        assert res.exit_code == 0, res.output + res.stderr
+    for key, command in (("scores", "score"), ("weak", "weak-label")):
+        extra = ["--seed", "2", "--per-label", "10"] if command == "weak-label" else []
+        out[key] = base / f"{key}.csv"
+        res = runner.invoke(main, [command, str(out["csv"]), "-o", str(out[key]), "-j", "1", *extra])
+        assert res.exit_code == 0, res.output + res.stderr
+    (base / "formulas.toml").write_text(
+        'name = "formulas"\nseed = 5\n[corpus]\ninputs = ["formulas.jsonl"]\n[scoring]\nmethod = "lexicon"\n'
+        "[compare]\nn_boot = 50\nn_perm = 49\nmin_n = 2\n", "utf-8")
+    build_paper([base / "formulas.toml"], base / "paper", root=base / "runs", n_jobs=1, progress=False)
+    out["run"] = next((base / "runs").rglob("articles.parquet")).parent
+    res = runner.invoke(main, ["annotate", "sample", str(out["run"]), "-o", str(base / "sample"),
+                               "-n", "12", "--seed", "3"])
+    assert res.exit_code == 0, res.output + res.stderr
+    out["sample"] = base / "sample" / "sample.csv"
+    coders = [_fill_codes(out["sample"], base / "alice.csv", lambda k: ("against", "neutral", "favor")[k % 3]),
+              _fill_codes(out["sample"], base / "bob.csv", lambda k: "favor" if k < 2 else
+                          ("against", "neutral", "favor")[k % 3])]
+    res = runner.invoke(main, ["annotate", "import", str(out["sample"]), *map(str, coders),
+                               "-o", str(base / "coded")])
+    assert res.exit_code == 0, res.output + res.stderr
+    out["coded"] = base / "coded"
+    return out
+
+
+def test_no_csv_for_people_has_a_formula_cell(formula_outputs):
+    base = formula_outputs["base"]
+    written = sorted(p for p in base.rglob("*.csv") if p.name not in ("alice.csv", "bob.csv"))
+    names = {p.relative_to(base).as_posix() for p in written}
+    assert {"articles.csv", "scores.csv", "weak.csv", "sample/sample.csv", "sample/coder.csv",
+            "coded/labelled.csv", "coded/disagreements.csv", "coded/codes.csv",
+            "paper/formulas/outlet_table.csv"} <= names
+    assert {p.relative_to(base).as_posix(): _formula_cells(p) for p in written} == {
+        p.relative_to(base).as_posix(): [] for p in written}
+    # The payloads reached every file that carries ids, outlets or text, escaped.
+    quoted = FORMULAS[-2]
+    for name in ("articles.csv", "scores.csv", "weak.csv", "sample/sample.csv", "sample/coder.csv",
+                 "coded/labelled.csv", "coded/disagreements.csv", "paper/formulas/outlet_table.csv"):
+        assert any(c[:1] == "'" and c[1:].startswith(FORMULA_START) and not c.startswith(quoted)
+                   for c in _cells(base / name)), name
+
+
+def test_csv_written_by_the_tool_reads_back_the_original_values(formula_outputs):
+    from framing import annotate as an
+    from framing import tableio, training
+    from framing.datasets import load_labelled
+
+    raw = pd.read_parquet(formula_outputs["parquet"])
+    back = runs.read_table(formula_outputs["csv"], kind="articles")
+    for column in ("article_id", "outlet", "title", "text"):
+        assert back[column].astype(str).tolist() == raw[column].astype(str).tolist(), column
+    scores = runs.read_table(formula_outputs["scores"])
+    assert set(scores["article_id"].astype(str)) <= set(raw["article_id"])
+    assert set(scores["outlet"]) <= set(raw["outlet"]) and scores["outlet"].str.startswith(FORMULA_START).all()
+    weak = training.load_dataset(str(formula_outputs["weak"]))
+    texts = set(pd.read_parquet(formula_outputs["run"] / "mentions.sentences.parquet")["text"])
+    assert len(weak) and set(weak["sentence"]) <= texts
+    items = pd.read_parquet(formula_outputs["run"] / "articles.parquet")
+    sample = an.read_sample(formula_outputs["sample"])
+    assert set(sample["outlet"]) <= set(items["outlet"]) and set(sample["article_id"]) <= set(items["article_id"])
+    assert sample["id"].str.startswith(FORMULA_START).any()
+    coded = formula_outputs["coded"]
+    assert set(load_labelled(coded / "labelled.csv")["id"]) <= set(sample["id"])
+    labelled = tableio.read_csv(coded / "labelled.csv", dtype=str, keep_default_na=False)
+    assert len(labelled) and set(labelled["outlet"]) <= set(items["outlet"])
+    assert set(labelled["article_id"]) <= set(items["article_id"])
+    assert set(an.read_sample_ids(coded / "disagreements.csv")) <= set(sample["id"])
+    # An adjudicator fills disagreements.csv in a spreadsheet; the ids still match the sample.
+    codebook = an.load_codebook()
+    decided = pd.read_csv(coded / "disagreements.csv", dtype=str, keep_default_na=False)
+    decided["adjudicated"] = "neutral"
+    decided.to_csv(formula_outputs["base"] / "decided.csv", index=False)
+    decisions = an.read_decisions(formula_outputs["base"] / "decided.csv", sample, codebook)
+    assert set(decisions) == set(an.read_sample_ids(coded / "disagreements.csv")) != set()
+
+
+def test_parquet_outputs_keep_the_raw_values(formula_outputs):
+    given = pd.DataFrame(_formula_articles())
+    for table in (pd.read_parquet(formula_outputs["parquet"]),
+                  pd.read_parquet(formula_outputs["run"] / "articles.parquet")):
+        for column in ("article_id", "outlet", "title"):
+            assert table[column].tolist() == given[column].tolist(), column
+        assert table["text"].str.startswith("@").all()
+
+
+@PROPERTY
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=5))
+def test_neutralised_cells_round_trip_and_never_start_a_formula(values):
+    from framing import tableio
+
+    table = pd.DataFrame({"x": values, "n": [-0.3] * len(values)})
+    text = tableio.csv_text(table)
+    assert all(not str(c).startswith(FORMULA_START) for c in tableio.neutralise(table)["x"])
+    back = tableio.read_csv(io.StringIO(text), dtype={"x": str}, keep_default_na=False)
+    assert back["x"].tolist() == values
+    assert [tableio.restore_cell(tableio.neutralise_cell(v)) for v in values] == values
+    assert back["n"].tolist() == [-0.3] * len(values)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import config, datasets, model_scoring, preprocess, runs, scoring, targets
+from framing import config, datasets, model_scoring, preprocess, runs, scoring, tableio, targets
 from framing.errors import FramingError
 from framing.evaluation import score_agreement
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     dev = results[(results["split"] == "dev") & (results["language"] == "(all)")]
     best = dev.sort_values(["macro_f1", "spearman"], ascending=False, kind="stable").iloc[0]["rule"]
     opts.out.mkdir(parents=True, exist_ok=True)
-    runs.write_text(results.to_csv(index=False), opts.out / "results.csv")
+    tableio.write_csv(results, opts.out / "results.csv")
     runs.write_table(predictions, opts.out / "predictions.parquet")
     lines = ["| rule | split | language | n | macro-F1 | Spearman |", "|---|---|---|---|---|---|"]
     for r in results.sort_values(["split", "language", "rule"], kind="stable").itertuples():

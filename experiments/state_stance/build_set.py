@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from framing import annotate as an
+from framing import tableio
 
 #: Corpus name per language folder of the coding folder (as in meta.toml).
 CORPORA = {"en": "allsides", "nl": "dpgmedia"}
@@ -41,7 +42,7 @@ def _sample_with_offsets(path: Path, sentences: pd.DataFrame, leaning: pd.Series
 
 
 def _adjudicated(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(folder / an.IMPORT_FILES["adjudicated"], dtype=str, keep_default_na=False).assign(
+    return tableio.read_csv(folder / an.IMPORT_FILES["adjudicated"], dtype=str, keep_default_na=False).assign(
         n_codes=lambda t: pd.to_numeric(t["n_codes"]))
 
 
@@ -84,17 +85,17 @@ def main() -> None:
                                          extra_columns={"leaning": more["leaning"]}))
             folders += [("mention", "label", "train-import-label"), ("mention", "holder", "train-import-holder")]
         for unit, field, folder in folders:
-            raw = pd.read_csv(base / folder / an.IMPORT_FILES["codes"], dtype=str, keep_default_na=False)
+            raw = tableio.read_csv(base / folder / an.IMPORT_FILES["codes"], dtype=str, keep_default_na=False)
             decided = _adjudicated(base / folder)
             decided = decided.loc[decided["resolution"] == "adjudicated", ["id", "label"]].assign(coder="adjudicator")
             both = pd.concat([raw[["id", "coder", "label"]], decided[["id", "coder", "label"]]])
             codes.append(both.rename(columns={"label": "code"}).assign(field=field, unit=unit, language=lang))
     items = pd.concat(tables, ignore_index=True).sort_values(["unit", "language", "item_id"], kind="stable")
     args.out.mkdir(parents=True, exist_ok=True)
-    items.to_csv(args.out / "items.csv", index=False, lineterminator="\n")
+    tableio.write_csv(items, args.out / "items.csv", lineterminator="\n")
     all_codes = pd.concat(codes, ignore_index=True).sort_values(["unit", "field", "language", "id", "coder"],
                                                                 kind="stable")
-    all_codes.to_csv(args.out / "codes.csv", index=False, lineterminator="\n")
+    tableio.write_csv(all_codes, args.out / "codes.csv", lineterminator="\n")
     print(items.groupby(["unit", "language", "split"]).size().to_string())
     print(f"wrote {args.out / 'items.csv'} ({len(items)} items) and {args.out / 'codes.csv'} ({len(all_codes)} codes)")
 
