@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from framing import annotate as an
-from framing.cli_annotate import EXIT_USAGE, annotate
+from framing.cli_annotate import annotate
+from framing.cli_errors import EXIT_USAGE
 from framing.datasets import load_labelled
 from framing.errors import ConfigError, DataError
 
