@@ -524,18 +524,21 @@ def _read_terms(
     languages, categories = meta["languages"], meta["categories"]
     records: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
+    signed: dict[tuple[str, str], tuple[int, str, int]] = {}
     for line, row in rows:
         if row["language"] not in languages:
             raise _bad(path, line, "language", row["language"], ", ".join(languages))
         if row["category"] not in categories:
             raise _bad(path, line, "category", row["category"], ", ".join(categories))
         term = _check_term(row["term"], path, line, norms[row["language"]], seen, row["category"])
+        polarity = _parse_polarity(row["polarity"], path, line)
+        _check_polarity(term, polarity, row["category"], path, line, norms[row["language"]], signed)
         records.append(
             {
                 "term": term,
                 "language": row["language"],
                 "category": row["category"],
-                "polarity": _parse_polarity(row["polarity"], path, line),
+                "polarity": polarity,
                 "weight": _parse_weight(row["weight"], path, line),
                 "note": row.get("note", ""),
                 "source": f"{path.name}:{line}",
@@ -573,6 +576,31 @@ def _check_term(
     for variant in variants:
         seen[(norm.language, group, _variant_key(variant, norm))] = line
     return term
+
+
+def _check_polarity(
+    term: str,
+    polarity: int,
+    category: str,
+    path: Path,
+    line: int,
+    norm: _Normaliser,
+    signed: dict[tuple[str, str], tuple[int, str, int]],
+) -> None:
+    """A form may sit in several categories, but not with opposite polarities: the same words
+    would then count for and against the target at once."""
+    if not polarity:
+        return
+    for variant in _parse_term(term, norm):
+        key = (norm.language, _variant_key(variant, norm))
+        first = signed.setdefault(key, (polarity, category, line))
+        if first[0] != polarity:
+            form = "stemmed form" if norm.stem else "form"
+            raise DataError(
+                f"{path}:{line}: term {term!r} has polarity {polarity:+d} in category {category!r}, "
+                f"but line {first[2]} has the same {form} {key[1]!r} ({norm.language}) with "
+                f"polarity {first[0]:+d} in category {first[1]!r}; give them one polarity or drop one"
+            )
 
 
 def _terms_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -2,9 +2,11 @@
 
 A target set folder (``lexicons/targets-v1/``) holds ``meta.toml``, ``targets.csv``,
 ``aliases.csv`` and ``exclusions.csv``; its ``meta.toml`` documents the matching rules that
-:meth:`TargetSet.find` implements. In short: one Aho-Corasick pass over the lower-cased text finds
-every candidate, then word-boundary and case checks, exclusion phrases and "longest hit wins"
-decide which candidates count. Offsets always index the caller's original string.
+:meth:`TargetSet.find` implements. In short: one Aho-Corasick pass over the folded text (NFKC,
+a one-for-one character map, lookalike letters in mixed-script words, lower case) finds every
+candidate, then word-boundary and case checks (capitals count in all-caps headlines), exclusion
+phrases and "longest hit wins" decide which candidates count. Offsets always index the caller's
+original string: where NFKC changes lengths, they are mapped back.
 
 Examples
 --------
@@ -15,11 +17,13 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +72,33 @@ _CHAR_MAP: tuple[tuple[str, str], ...] = (
 )
 _SECTIONS: tuple[str, ...] = ("title", "body")
 
+#: ``Hit.flag`` and mention-table ``flag`` of a hit through a mixed-script lookalike word.
+MIXED_SCRIPT = "mixed-script"
+#: Column :func:`find_mentions` adds last: "" or :data:`MIXED_SCRIPT`.
+MENTION_FLAG = "flag"
+#: Words with letters an all-caps segment needs before case-sensitive aliases match in capitals.
+MIN_CAPS_WORDS = 2
+#: Cyrillic and Greek letters drawn like Latin ones (from Unicode's confusables.txt: the letters
+#: of those two scripts whose glyph is a Latin letter's), for :func:`_unconfuse`.
+_LOOKALIKES = str.maketrans({
+    # Cyrillic
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "Х": "X", "У": "Y", "Ѕ": "S", "І": "I", "Ј": "J", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y",
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s", "і": "i",
+    "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y",
+    # Greek
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v", "ι": "i", "α": "a",
+    "κ": "k", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
+})
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+_CYRILLIC_GREEK_RE = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_SEGMENT_END_RE = re.compile(r"[.!?\u2026](?![^\W_])|\n|\Z")
+#: A dotted initialism: two or more capital letters, each followed by a dot (U.S., E.U., U.S.A.).
+_DOTTED_RE = re.compile(r"(?:[A-Z]\.){2,}")
+
 
 class Target(NamedTuple):
     """One target actor (a row of ``targets.csv``)."""
@@ -107,6 +138,8 @@ class Hit(NamedTuple):
     end: int
     alias: str
     kind: str
+    #: "" or :data:`MIXED_SCRIPT`: the surface mixes Latin with Cyrillic or Greek lookalikes.
+    flag: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,9 +164,151 @@ def _lower_same_length(text: str) -> str:
 
 
 def _fold(text: str) -> tuple[str, str]:
-    """Return (normalised, normalised and lower-cased) ``text``, both as long as ``text``."""
-    normed = _normalise(text)
+    """Return (normalised, normalised and lower-cased) ``text``: NFKC, then the character map.
+
+    Used for aliases and exclusion patterns, and as the reference form in tests; a text to search
+    goes through :func:`_prepare`, which folds the same way but keeps its offsets.
+    """
+    normed = _normalise(unicodedata.normalize("NFKC", text))
     return normed, _lower_same_length(normed)
+
+
+class _Origin(NamedTuple):
+    """Where NFKC changed a text: per changed cluster, its folded and original start and length.
+
+    :meth:`at` maps a folded offset to the original one; between changed clusters the two texts
+    agree character for character, so only the changed clusters are stored.
+    """
+
+    folded_starts: list[int]
+    original_starts: list[int]
+    folded_lengths: list[int]
+    original_lengths: list[int]
+
+    def at(self, position: int) -> int | None:
+        """The original offset of folded ``position``, or None inside a cluster that grew."""
+        k = bisect.bisect_right(self.folded_starts, position) - 1
+        if k < 0:
+            return position
+        past = position - self.folded_starts[k] - self.folded_lengths[k]
+        if past >= 0:
+            return self.original_starts[k] + self.original_lengths[k] + past
+        return self.original_starts[k] if position == self.folded_starts[k] else None
+
+
+def _nfkc_with_origin(text: str) -> tuple[str, _Origin | None]:
+    """NFKC of ``text``, and where it changed (meta.toml rule 1); None: nothing changed.
+
+    NFKC is applied cluster by cluster (a character and the combining marks after it), so each
+    folded character comes from exactly one cluster and offsets can be mapped back
+    (:class:`_Origin`). Full-width letters fold one for one, a ligature ("ﬁ") or an ellipsis
+    grows, a letter with a combining accent shrinks. ASCII or already-NFKC text (the common
+    case) is returned as is.
+    """
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text, None
+    parts: list[str] = []
+    origin = _Origin([], [], [], [])
+    done = 0
+    shift = 0  # folded length minus original length so far
+    for match in _NON_ASCII_RE.finditer(text):
+        start = match.start()
+        if start and unicodedata.combining(text[start]):
+            start -= 1  # a combining mark after an ASCII letter belongs to that letter
+        piece = text[start:match.end()]
+        if unicodedata.is_normalized("NFKC", piece):
+            continue
+        parts.append(text[done:start])
+        cluster = 0
+        for i in range(1, len(piece) + 1):
+            if i == len(piece) or not unicodedata.combining(piece[i]):
+                original = piece[cluster:i]
+                folded = unicodedata.normalize("NFKC", original)
+                if folded != original:
+                    origin.folded_starts.append(start + cluster + shift)
+                    origin.original_starts.append(start + cluster)
+                    origin.folded_lengths.append(len(folded))
+                    origin.original_lengths.append(len(original))
+                    shift += len(folded) - len(original)
+                parts.append(folded)
+                cluster = i
+        done = match.end()
+    parts.append(text[done:])
+    return "".join(parts), origin
+
+
+def _unconfuse(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Map Cyrillic and Greek lookalikes to Latin inside mixed-script words (same length).
+
+    A mixed-script word has Latin letters and at least one letter of :data:`_LOOKALIKES`
+    ("Сhina" with a Cyrillic С). Words written wholly in Cyrillic or Greek are left alone: they
+    are words of those languages. Returns the mapped text and the spans of the words changed.
+    """
+    if text.isascii() or not _CYRILLIC_GREEK_RE.search(text):
+        return text, []
+    changed: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    done = 0
+    for match in _WORD_RE.finditer(text):
+        word = match.group()
+        if not _LATIN_RE.search(word) or not _CYRILLIC_GREEK_RE.search(word):
+            continue
+        mapped = word.translate(_LOOKALIKES)
+        if mapped != word:
+            pieces += [text[done:match.start()], mapped]
+            done = match.end()
+            changed.append(match.span())
+    if not changed:
+        return text, []
+    pieces.append(text[done:])
+    return "".join(pieces), changed
+
+
+def _all_caps_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the all-caps segments of ``text`` (a headline or a sentence in capitals).
+
+    Segments end at a line break and after ``. ! ? …`` not followed by a letter or digit (every
+    sentence break of :func:`framing.preprocess.split_sentences` is one, so a sentence alone and
+    the same sentence inside its article give the same segments). A segment is all caps when it
+    has no lower-case letter and at least :data:`MIN_CAPS_WORDS` words of two letters or more: a
+    lone capitalised word is usually a dateline ("BEIJING", "WASHINGTON, D.C.") or a label.
+    """
+    spans = []
+    start = 0
+    for match in _SEGMENT_END_RE.finditer(text):
+        end = match.end()
+        segment, start = text[start:end], end
+        if segment.upper() != segment:  # a lower-case letter
+            continue
+        # with no lower-case letter, a word that changes when lower-cased has capitals
+        if sum(len(w) > 1 and w.lower() != w for w in _WORD_RE.findall(segment)) >= MIN_CAPS_WORDS:
+            spans.append((end - len(segment), end))
+    return spans
+
+
+class _Prepared(NamedTuple):
+    """A text folded for matching (see :func:`_prepare`)."""
+
+    nfkc: str  # NFKC, with line breaks (segments of capitals are found here)
+    normed: str  # and the character map, lookalikes mapped in mixed-script words
+    folded: str  # and lower-cased
+    origin: _Origin | None  # folded offset -> original offset (None: the same)
+    confused: list[tuple[int, int]]  # spans of mixed-script words mapped to Latin
+
+
+def _prepare(text: str) -> _Prepared:
+    """Fold ``text`` as the aliases are folded (NFKC, character map, lookalikes, lower case)."""
+    nfkc, origin = _nfkc_with_origin(text)
+    normed, confused = _unconfuse(_normalise(nfkc))
+    return _Prepared(nfkc, normed, _lower_same_length(normed), origin, confused)
+
+
+def _dotted_variants(alias: str) -> list[str]:
+    """Spellings of a dotted initialism: "U.S." also as "U.S", "U. S." and "U. S" (rule 2)."""
+    if not _DOTTED_RE.fullmatch(alias):
+        return [alias]
+    spaced = alias.replace(".", ". ").rstrip()
+    return [alias, alias[:-1], spaced, spaced[:-1]]
 
 
 def _inside(hit: Hit, spans: list[tuple[int, int]]) -> bool:
@@ -178,24 +353,28 @@ def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def _build_automaton(aliases: Iterable[Alias], exclusions: Iterable[Exclusion]):
+def _build_automaton(aliases: Iterable[Alias], exclusions: Iterable[Exclusion],
+                     dateline_kinds: Iterable[str] = ()):
     """One automaton over folded aliases and exclusion patterns.
 
     Each key maps to ``(key length, alias entries, is an exclusion, check left, check right)``;
-    an entry is ``(target, alias, kind, exact form or None)``. The boundary checks are decided per
-    key (meta.toml rule 3): only an alias edge that is a letter or digit needs a boundary.
+    an entry is ``(target, alias, kind, exact form or None, capitals count anywhere)``. The
+    boundary checks are decided per key (meta.toml rule 3): only an alias edge that is a letter
+    or digit needs a boundary. Dotted initialisms get their variant spellings as further keys.
     """
-    entries: dict[str, list[tuple[str, str, str, str | None]]] = {}
+    dateline = frozenset(dateline_kinds)
+    entries: dict[str, list[tuple[str, str, str, str | None, bool]]] = {}
     excluded: set[str] = set()
     for row in aliases:
-        normed, key = _fold(row.alias)
-        exact = normed if row.case == "sensitive" else None
-        bucket = entries.setdefault(key, [])
-        # The same form from several languages ("Chinese" en/nl/de) is one entry.
-        if not any(t == row.target and e == exact for t, _, _, e in bucket):
-            bucket.append((row.target, row.alias, row.kind, exact))
+        for form in _dotted_variants(row.alias):
+            normed, key = _fold(form)
+            exact = normed if row.case == "sensitive" else None
+            bucket = entries.setdefault(key, [])
+            # The same form from several languages ("Chinese" en/nl/de) is one entry.
+            if not any(t == row.target and e == exact for t, _, _, e, _ in bucket):
+                bucket.append((row.target, row.alias, row.kind, exact, row.kind not in dateline))
     for row in exclusions:
-        excluded.add(_fold(row.pattern)[1])
+        excluded.update(_fold(form)[1] for form in _dotted_variants(row.pattern))
     keys = sorted(set(entries) | excluded)
     if not keys:
         return None
@@ -208,14 +387,36 @@ def _build_automaton(aliases: Iterable[Alias], exclusions: Iterable[Exclusion]):
     return automaton
 
 
+def _to_original(hits: list[Hit], prepared: _Prepared) -> list[Hit]:
+    """Flag hits on mixed-script words; map folded offsets back to the original text.
+
+    A hit that begins or ends inside a folded cluster (a part of a ligature) is dropped: it
+    names no whole original characters.
+    """
+    out = []
+    origin = prepared.origin
+    for hit in hits:
+        if any(s < hit.end and hit.start < e for s, e in prepared.confused):
+            hit = hit._replace(flag=MIXED_SCRIPT)
+        if origin is not None:
+            start, end = origin.at(hit.start), origin.at(hit.end)
+            if start is None or end is None:
+                continue
+            hit = hit._replace(start=start, end=end)
+        out.append(hit)
+    return out
+
+
 def _find(automaton, text: str) -> list[Hit]:
     """All counted hits of ``automaton`` in ``text`` (see :meth:`TargetSet.find`)."""
     if automaton is None or not text:
         return []
-    normed, folded = _fold(text)
+    prepared = _prepare(text)
+    normed, folded = prepared.normed, prepared.folded
     size = len(folded)
     hits: list[Hit] = []
     excluded: list[tuple[int, int]] = []
+    caps: list[tuple[int, int]] | None = None  # all-caps segments, found when first needed
     for last, (length, entries, is_exclusion, left, right) in automaton.iter(folded):
         start = last - length + 1
         # Most candidates are substrings of longer words ("us" in "because"); reject them first.
@@ -226,12 +427,23 @@ def _find(automaton, text: str) -> list[Hit]:
             continue
         if is_exclusion:
             excluded.append((start, end))
-        for target, alias, kind, exact in entries:
-            if exact is None or normed[start:end] == exact:
-                hits.append(Hit(target, start, end, alias, kind))
+        for target, alias, kind, exact, caps_anywhere in entries:
+            if exact is not None and normed[start:end] != exact:
+                if normed[start:end].upper() != normed[start:end]:  # "us", "china", "Us"
+                    continue
+                if not caps_anywhere:  # WASHINGTON: a dateline unless in an all-caps headline
+                    if caps is None:
+                        caps = _all_caps_spans(prepared.nfkc)
+                    if not any(s <= start and end <= e for s, e in caps):
+                        continue
+            hits.append(Hit(target, start, end, alias, kind))
     if excluded and hits:
         hits = [hit for hit in hits if not _inside(hit, excluded)]
-    return _resolve_overlaps(hits) if len(hits) > 1 else hits
+    if len(hits) > 1:
+        hits = _resolve_overlaps(hits)
+    if hits and (prepared.origin is not None or prepared.confused):
+        hits = _to_original(hits, prepared)
+    return hits
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,6 +511,7 @@ class TargetSet:
             self._automata[key] = _build_automaton(
                 (a for a in self.aliases if a.kind in self.kinds and wanted(a.language)),
                 (x for x in self.exclusions if wanted(x.language)),
+                self.meta.get("matching", {}).get("dateline_kinds", ()),
             )
         return self._automata[key]
 
@@ -316,15 +529,26 @@ class TargetSet:
         Returns
         -------
         list of Hit
-            ``Hit(target, start, end, alias, kind)`` sorted by start, where ``alias`` is the lexicon
-            form that matched (``text[start:end]`` is the surface form). Word-boundary and case
-            rules, exclusions and "longest wins" are applied (meta.toml ``[matching]``).
+            ``Hit(target, start, end, alias, kind, flag)`` sorted by start, where ``alias`` is the
+            lexicon form that matched (``text[start:end]`` is the surface form). Word-boundary and
+            case rules, exclusions and "longest wins" are applied (meta.toml ``[matching]``).
+
+        Notes
+        -----
+        The text is folded before matching (meta.toml rules 1 and 2): compatibility forms by NFKC
+        (full-width ＣＨＩＮＡ, ligatures; offsets are mapped back to ``text``), a case-sensitive
+        alias also matches in capitals (CHINA, WHITE HOUSE; kinds in ``dateline_kinds``, such as
+        WASHINGTON, only inside an all-caps headline, since alone they are datelines), and dotted
+        initialisms also without the final dot or with spaces (U.S, U. S.). "us" never matches
+        "US"; in an all-caps headline "US" may be the pronoun and still counts, as it always did.
+        A word mixing Latin with Cyrillic or Greek lookalikes ("Сhina") counts, with
+        ``flag="mixed-script"``, so that a spoofed or garbled name is neither lost nor hidden.
 
         Examples
         --------
         >>> targets = load_targets()
         >>> targets.find("De VS en Peking praten met Brussel.", language="nl")[0]
-        Hit(target='US', start=3, end=5, alias='VS', kind='short_name')
+        Hit(target='US', start=3, end=5, alias='VS', kind='short_name', flag='')
         """
         if not isinstance(text, str):
             return []
@@ -375,11 +599,19 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     kinds = meta["kinds"]
     if not isinstance(kinds, dict) or not kinds:
         raise DataError(f"{path}: [kinds] must be a table of kind = description; got {kinds!r}")
-    off = meta.get("matching", {}).get("off_by_default", [])
-    unknown = [k for k in off if k not in kinds]
-    if unknown:
-        raise DataError(f"{path}: [matching] off_by_default names unknown kinds {unknown}; "
-                        f"accepted: {', '.join(kinds)}")
+    matching = meta.get("matching", {})
+    for key in ("off_by_default", "dateline_kinds"):
+        listed = matching.get(key, [])
+        if not isinstance(listed, list):
+            raise DataError(f"{path}: [matching] {key} must be a list of kinds; got {listed!r}")
+        unknown = [k for k in listed if k not in kinds]
+        if unknown:
+            raise DataError(f"{path}: [matching] {key} names unknown kinds {unknown}; "
+                            f"accepted: {', '.join(kinds)}")
+    shared = matching.get("shared_aliases", [])
+    if not isinstance(shared, list) or not all(isinstance(a, str) and a.strip() for a in shared):
+        raise DataError(f"{path}: [matching] shared_aliases must be a list of aliases that may "
+                        f"name two targets; got {shared!r}")
     return meta
 
 
@@ -453,9 +685,27 @@ def _targets_from(path: Path, known: dict[str, Target], errors: list[str]) -> No
             known[tid] = Target(tid, label, row["description"], where)
 
 
+def _check_shared(row: dict[str, str], key: str, where: str, owners: dict[str, tuple[str, str]],
+                  shared: frozenset[str], errors: list[str]) -> bool:
+    """An alias names one target unless meta.toml ``[matching] shared_aliases`` lists it.
+
+    Languages do not matter: a text of undetermined language is matched with every alias.
+    """
+    owner = owners.setdefault(key, (row["target"], where))
+    if owner[0] == row["target"] or key in shared:
+        return True
+    errors.append(f"{where}: alias {row['alias']!r} is listed for {row['target']} here and for "
+                  f"{owner[0]} at {owner[1]}; an alias names one target (list it in {META_FILE} "
+                  f"[matching] shared_aliases if it must name both)")
+    return False
+
+
 def _aliases_from(path: Path, targets: dict[str, Target], languages: tuple[str, ...],
                   kinds: tuple[str, ...], seen: dict[tuple[str, str, str], str],
-                  out: list[Alias], errors: list[str]) -> None:
+                  out: list[Alias], errors: list[str],
+                  owners: dict[str, tuple[str, str]] | None = None,
+                  shared: frozenset[str] = frozenset()) -> None:
+    owners = {} if owners is None else owners
     for where, row in _rows(path, ALIAS_FIELDS, errors):
         ok = True
         if row["target"] not in targets:
@@ -492,6 +742,7 @@ def _aliases_from(path: Path, targets: dict[str, Target], languages: tuple[str, 
                 errors.append(f"{where}: duplicate alias {row['alias']!r} for {row['target']}: listed "
                               f"for all languages here and for one language at {clash[0]}")
                 ok = False
+        ok = ok and _check_shared(row, key, where, owners, shared, errors)
         if ok:
             seen[(row["target"], row["language"], key)] = where
             out.append(Alias(row["target"], row["language"], row["alias"], row["kind"],
@@ -600,7 +851,8 @@ def load_targets(
         The name is not a folder or lexicon, or ``kinds`` names an unknown kind.
     DataError
         A file is missing or malformed. Every bad row is reported (file:line, the bad value and
-        the accepted values): unknown target, bad language, kind or case, empty or duplicate alias.
+        the accepted values): unknown target, bad language, kind or case, empty or duplicate alias,
+        an alias listed for two targets (unless meta.toml ``[matching] shared_aliases`` lists it).
 
     Examples
     --------
@@ -639,10 +891,13 @@ def load_targets(
     aliases: list[Alias] = []
     exclusions: list[Exclusion] = []
     seen_alias: dict[tuple[str, str, str], str] = {}
+    owners: dict[str, tuple[str, str]] = {}
+    shared = frozenset(_fold(a)[1] for a in meta.get("matching", {}).get("shared_aliases", []))
     seen_exclusion: dict[tuple[str, str], str] = {}
     for path, kind in tables:
         if kind == "aliases":
-            _aliases_from(path, targets, languages, all_kinds, seen_alias, aliases, errors)
+            _aliases_from(path, targets, languages, all_kinds, seen_alias, aliases, errors,
+                          owners, shared)
         elif kind == "exclusions":
             _exclusions_from(path, languages, seen_exclusion, exclusions, errors)
     if not targets and not errors:
@@ -698,8 +953,8 @@ def _check_sentences(sentences: pd.DataFrame) -> None:
 
 
 def _hits_by_sentence(sentences: pd.DataFrame, rows: np.ndarray, lang_of: Mapping[str, str],
-                      targets: TargetSet) -> list[tuple[int, str, int, int, str]]:
-    """(row, target, start, end, surface) for the sentences at positions ``rows``."""
+                      targets: TargetSet) -> list[tuple[int, str, int, int, str, str]]:
+    """(row, target, start, end, surface, flag) for the sentences at positions ``rows``."""
     out = []
     # take + tolist: converting a whole Arrow-backed column to an object array is 4x slower.
     texts = sentences["text"].take(rows).tolist()
@@ -709,12 +964,13 @@ def _hits_by_sentence(sentences: pd.DataFrame, rows: np.ndarray, lang_of: Mappin
         if not isinstance(text, str):
             continue
         for hit in targets.find(text, language=lang_of.get(str(aid), UNDETERMINED)):
-            out.append((row, hit.target, offset + hit.start, offset + hit.end, text[hit.start:hit.end]))
+            out.append((row, hit.target, offset + hit.start, offset + hit.end,
+                        text[hit.start:hit.end], hit.flag))
     return out
 
 
 def _hits_by_article(sentences: pd.DataFrame, articles: pd.DataFrame, lang_of: Mapping[str, str],
-                     targets: TargetSet) -> list[tuple[int, str, int, int, str]]:
+                     targets: TargetSet) -> list[tuple[int, str, int, int, str, str]]:
     """Run the matcher once per article section and map the hits to sentences by offset.
 
     Sentences whose section string is not in ``articles``, or whose text is not as long as its
@@ -758,7 +1014,7 @@ def _hits_by_article(sentences: pd.DataFrame, articles: pd.DataFrame, lang_of: M
     sorted_key = sorted_group * (1 << 32) + starts[order]
     sorted_end = ends[order]
 
-    hit_group, hit_start, hit_end, hit_target, hit_surface = [], [], [], [], []
+    hit_group, hit_start, hit_end, hit_target, hit_surface, hit_flag = [], [], [], [], [], []
     for g, string in strings.items():
         if g in bad_groups:
             continue
@@ -769,7 +1025,8 @@ def _hits_by_article(sentences: pd.DataFrame, articles: pd.DataFrame, lang_of: M
             hit_end.append(hit.end)
             hit_target.append(hit.target)
             hit_surface.append(string[hit.start:hit.end])
-    out: list[tuple[int, str, int, int, str]] = []
+            hit_flag.append(hit.flag)
+    out: list[tuple[int, str, int, int, str, str]] = []
     if hit_group:
         hg = np.asarray(hit_group, dtype=np.int64)
         pos = np.searchsorted(sorted_key, hg * (1 << 32) + np.asarray(hit_start), side="right") - 1
@@ -783,7 +1040,7 @@ def _hits_by_article(sentences: pd.DataFrame, articles: pd.DataFrame, lang_of: M
             if text[local:local + hit_end[i] - hit_start[i]] != hit_surface[i]:
                 bad_groups.add(hit_group[i])  # the sentence is not section[start:end]
                 continue
-            out.append((row, hit_target[i], hit_start[i], hit_end[i], hit_surface[i]))
+            out.append((row, hit_target[i], hit_start[i], hit_end[i], hit_surface[i], hit_flag[i]))
         if bad_groups:
             out = [o for o in out if int(group[o[0]]) not in bad_groups]
     if bad_groups:
@@ -792,21 +1049,27 @@ def _hits_by_article(sentences: pd.DataFrame, articles: pd.DataFrame, lang_of: M
     return out
 
 
-def _mention_table(hits: list[tuple[int, str, int, int, str]], sentences: pd.DataFrame,
-                   targets: TargetSet) -> pd.DataFrame:
-    """Group (row, target, start, end, surface) hits into one row per (sentence, target)."""
+def _mention_table(hits: list[tuple[int, str, int, int, str, str]], sentences: pd.DataFrame,
+                   targets: TargetSet) -> tuple[pd.DataFrame, list[str]]:
+    """Group (row, target, start, end, surface, flag) hits into one row per (sentence, target).
+
+    Returns the table and each row's flag (:data:`MIXED_SCRIPT` when any of its hits has it).
+    """
     rank = {t: i for i, t in enumerate(targets.targets)}
     hits.sort(key=lambda h: (h[0], rank.get(h[1], len(rank)), h[1], h[2]))
     keys: list[tuple[int, str]] = []
     spans: list[list[list[int]]] = []
     surfaces: list[list[str]] = []
-    for row, target, start, end, surface in hits:
+    flags: list[str] = []
+    for row, target, start, end, surface, flag in hits:
         if not keys or keys[-1] != (row, target):
             keys.append((row, target))
             spans.append([])
             surfaces.append([])
+            flags.append("")
         spans[-1].append([start, end])
         surfaces[-1].append(surface)
+        flags[-1] = flags[-1] or flag
     rows = np.asarray([k[0] for k in keys], dtype=np.int64)
     table = pd.DataFrame({
         "article_id": sentences["article_id"].take(rows).to_numpy(),
@@ -818,7 +1081,7 @@ def _mention_table(hits: list[tuple[int, str, int, int, str]], sentences: pd.Dat
         "aliases": surfaces,
         "sentence": sentences["text"].take(rows).to_numpy(),
     }, columns=list(schema.MENTION_COLUMNS))
-    return table
+    return table, flags
 
 
 def find_mentions(
@@ -859,7 +1122,11 @@ def find_mentions(
     DataFrame
         Columns ``schema.MENTION_COLUMNS``, ordered as the sentence table, then by target order:
         ``spans`` are ``[start, end]`` offsets in the section string (title or body, i.e. sentence
-        start + offset within the sentence), ``aliases`` the surface forms, in span order.
+        start + offset within the sentence), ``aliases`` the surface forms, in span order;
+        then ``voice`` and ``flag``: "" or ``"mixed-script"`` when a hit of the row is a word
+        mixing Latin with Cyrillic or Greek lookalikes ("Сhina" with a Cyrillic С). Such a hit
+        counts (its writer named the target) but is flagged, never silent: filter on ``flag``
+        to leave it out.
     """
     accepted = ("auto", "article", "sentence")
     if by not in accepted:
@@ -874,11 +1141,12 @@ def find_mentions(
         hits = _hits_by_article(sentences, languages, lang_of, targets)
     else:
         hits = _hits_by_sentence(sentences, np.arange(len(sentences)), lang_of, targets)
-    table = _mention_table(hits, sentences, targets)
+    table, flags = _mention_table(hits, sentences, targets)
     if voice is not None:
         from framing.voice import add_voice, load_voice_cues
 
         table = add_voice(table, sentences, lang_of, cues=load_voice_cues(voice))
+    table[MENTION_FLAG] = pd.Series(flags, index=table.index, dtype=object)
     return table
 
 

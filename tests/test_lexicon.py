@@ -368,12 +368,25 @@ def test_unknown_language_and_bad_text(tiny):
             r"terms\.csv:3: term '\.\.\. war': '\.\.\.' must stand between",
         ),
         ("war,en,negative,-1", r"terms\.csv:3: 4 fields, the header has 6"),
+        (
+            "threats,en,containment,1,1,",
+            r"terms\.csv:3: term 'threats' has polarity \+1 in category 'containment', but line 2 "
+            r"has the same stemmed form 'threat' \(en\) with polarity -1 in category 'negative'",
+        ),
     ],
 )
 def test_bad_term_rows_name_file_and_line(tmp_path, line, message):
     terms = "term,language,category,polarity,weight,note\nthreat,en,negative,-1,1,\n" + line + "\n"
     with pytest.raises(DataError, match=message):
         load_lexicon(write_lexicon(tmp_path, terms=terms))
+
+
+@pytest.mark.parametrize("polarity", ["-1", "0"])
+def test_a_term_in_two_categories_with_one_polarity_is_accepted(tmp_path, polarity):
+    terms = ("term,language,category,polarity,weight,note\nthreat,en,negative,-1,1,\n"
+             f"threat,en,containment,{polarity},1,\n")
+    loaded = load_lexicon(write_lexicon(tmp_path, terms=terms))
+    assert loaded.terms["category"].tolist() == ["negative", "containment"]
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ def test_sentences_and_mentions_same_for_one_and_two_jobs(demo_articles):
     s1, m1 = pipeline.sentences_and_mentions(demo_articles, n_jobs=1, chunk_size=7)
     s2, m2 = pipeline.sentences_and_mentions(demo_articles, n_jobs=2, chunk_size=7)
     assert list(s1.columns) == list(SENTENCE_COLUMNS)
-    assert list(m1.columns) == [*MENTION_COLUMNS, MENTION_VOICE]
+    assert list(m1.columns) == [*MENTION_COLUMNS, MENTION_VOICE, "flag"]
     pd.testing.assert_frame_equal(s1, s2)
     pd.testing.assert_frame_equal(m1, m2)
     assert {"US", "CN", "EU"} <= set(m1["target"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,8 @@ from framing import config, schema
 from framing.errors import ConfigError, DataError
 from framing.targets import (
     ALIAS_FIELDS,
+    MENTION_FLAG,
+    MIXED_SCRIPT,
     Hit,
     TargetSet,
     find_mentions,
@@ -241,6 +244,63 @@ def test_spans_index_original_text_even_when_lowercasing_changes_length(targets)
     ]
 
 
+def wide(text: str) -> str:
+    """``text`` in full-width forms (one character for one; NFKC folds them back)."""
+    return text.translate({i: i + 0xFEE0 for i in range(0x21, 0x7F)})
+
+
+CYRILLIC_ES, CYRILLIC_A, CYRILLIC_IE = "\u0421", "\u0430", "\u0415"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # compatibility forms are folded (NFKC); offsets index the original characters
+        (f"{wide('China')} and the {wide('EU')} met.", [("CN", wide("China")), ("EU", wide("EU"))]),
+        ("\ufb01ne words\u2026 China\u2026 the U.S.", [("CN", "China"), ("US", "U.S.")]),
+        # capitals: an all-caps headline, a name in capitals, never the pronoun in lower case
+        ("CHINA ACCUSES WASHINGTON OF COERCION", [("CN", "CHINA"), ("US", "WASHINGTON")]),
+        (wide("CHINA SLAMS THE WHITE HOUSE"), [("CN", wide("CHINA")), ("US", wide("WHITE HOUSE"))]),
+        ("They said CHINA and the WHITE HOUSE disagreed.", [("CN", "CHINA"), ("US", "WHITE HOUSE")]),
+        ("BEIJING (Xinhua) -- Talks resumed.", []),  # a dateline, not the actor
+        ("BEIJING\n\nTalks resumed.", []),  # a lone capitalised word is a dateline
+        ("WASHINGTON, D.C. -- Talks resumed.", []),  # D and C are no words of a headline
+        ("Let us know; Us too.", []),
+        # dotted initialisms without the final dot or with spaces
+        ("The U.S said so, and the U. S. agreed with the U. S",
+         [("US", "U.S"), ("US", "U. S."), ("US", "U. S")]),
+        ("The U.S.S.R. and U.S.S.R fell.", []),
+    ],
+)
+def test_folded_capital_and_dotted_forms(targets, text, expected):
+    assert found(targets, text) == expected
+    assert all(h.flag == "" for h in targets.find(text, language="en"))
+
+
+def test_mixed_script_lookalikes_are_counted_and_flagged(targets):
+    es, a, ie = CYRILLIC_ES, CYRILLIC_A, CYRILLIC_IE
+    text = f"{es}hina and Chin{a} met the {ie}U; \u041a\u0438\u0442\u0430\u0439 is Russian."
+    hits = targets.find(text, language="und")
+    assert [(h.target, text[h.start:h.end], h.flag) for h in hits] == [
+        ("CN", f"{es}hina", MIXED_SCRIPT), ("CN", f"Chin{a}", MIXED_SCRIPT), ("EU", f"{ie}U", MIXED_SCRIPT),
+    ]
+    # words wholly in Cyrillic are Russian words, not lookalikes
+    assert targets.find(f"{es}\u0428\u0410 and {ie}{es}", language="und") == []
+
+
+def test_find_mentions_flags_mixed_script_rows(targets):
+    spoof = f"{CYRILLIC_ES}hina"
+    articles = pd.DataFrame({"article_id": ["m1"], "language": ["en"], "title": [""],
+                             "text": [f"{spoof} spoke. China and {spoof} spoke again. The EU listened."]})
+    mentions = find_mentions(sentence_table(articles), articles, targets)
+    got = [(r.sent_id, r.target, r.aliases, getattr(r, MENTION_FLAG)) for r in mentions.itertuples()]
+    assert got == [
+        (1, "CN", [spoof], MIXED_SCRIPT),
+        (2, "CN", ["China", spoof], MIXED_SCRIPT),
+        (3, "EU", ["EU"], ""),
+    ]
+
+
 def test_find_tolerates_non_text(targets):
     assert targets.find("", language="en") == []
     assert targets.find(None, language="en") == []  # type: ignore[arg-type]
@@ -308,6 +368,10 @@ GOOD_ROW = "US,en,Stateside,name,insensitive,"
         ("US,en,AMERICA,name,insensitive,", r"duplicate alias 'AMERICA' for US .*already listed at .*aliases.csv:\d+"),
         ("US,*,America,name,insensitive,", r"duplicate alias 'America' for US.*aliases.csv:\d+"),
         ("US,en,Stateside,name,insensitive,note,surplus", r"fields but the header has 6"),
+        ("CN,en,STATESIDE,name,insensitive,",
+         r"alias 'STATESIDE' is listed for CN here and for US at .*aliases.csv:\d+; an alias names "
+         r"one target \(list it in meta.toml \[matching\] shared_aliases"),
+        ("EU,de,Stateside,name,sensitive,", r"alias 'Stateside' is listed for EU here and for US at"),
     ],
 )
 def test_bad_alias_rows_name_file_line_value_and_accepted(folder, row, message):
@@ -328,6 +392,24 @@ def test_all_bad_rows_are_reported_at_once(folder):
     with path.open("a", encoding="utf-8") as fh:
         fh.write("XX,en,a,name,insensitive,\nUS,zz,b,name,insensitive,\n")
     with pytest.raises(DataError, match=r"2 problem\(s\)(.|\n)*unknown target 'XX'(.|\n)*language 'zz'"):
+        load_targets(folder)
+
+
+def test_an_alias_for_two_targets_names_both_files_and_lines(folder, japan):
+    japan[1].write_text(japan[1].read_text(encoding="utf-8") + "JP,en,Beijing,name,sensitive,\n",
+                        encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_targets(folder, extra=japan)
+    assert re.search(r"japan-aliases.csv:6: alias 'Beijing' is listed for JP here and for CN at "
+                     r".*targets-v1/aliases.csv:\d+", str(err.value)), err.value
+    # allowed when meta.toml lists it: then both targets are named by the same span
+    meta = folder / "meta.toml"
+    listed = meta.read_text(encoding="utf-8").replace("shared_aliases = []", 'shared_aliases = ["Beijing"]')
+    meta.write_text(listed, encoding="utf-8")
+    both = load_targets(folder, extra=japan)
+    assert found(both, "Beijing said no.") == [("CN", "Beijing"), ("JP", "Beijing")]
+    meta.write_text(meta.read_text(encoding="utf-8").replace('["Beijing"]', "true"), encoding="utf-8")
+    with pytest.raises(DataError, match=r"shared_aliases must be a list of aliases"):
         load_targets(folder)
 
 
@@ -448,7 +530,8 @@ def articles() -> pd.DataFrame:
 def test_find_mentions_rows_spans_and_aliases(articles, targets):
     sentences = sentence_table(articles)
     mentions = find_mentions(sentences, articles, targets)
-    assert tuple(mentions.columns) == (*schema.MENTION_COLUMNS, schema.MENTION_VOICE)
+    assert tuple(mentions.columns) == (*schema.MENTION_COLUMNS, schema.MENTION_VOICE, MENTION_FLAG)
+    assert mentions[MENTION_FLAG].eq("").all()
     got = [(r.article_id, r.sent_id, r.section, r.target, r.n, r.aliases) for r in mentions.itertuples()]
     assert got == [
         ("a1", 0, "title", "US", 1, ["US"]),
@@ -500,7 +583,8 @@ def test_article_path_with_a_section_missing_from_the_sentences(articles, target
 def test_find_mentions_empty_and_bad_input(articles, targets):
     sentences = sentence_table(articles).iloc[0:0]
     empty = find_mentions(sentences, articles, targets)
-    assert empty.empty and tuple(empty.columns) == (*schema.MENTION_COLUMNS, schema.MENTION_VOICE)
+    assert empty.empty
+    assert tuple(empty.columns) == (*schema.MENTION_COLUMNS, schema.MENTION_VOICE, MENTION_FLAG)
     with pytest.raises(DataError, match=r"sentence table lacks column\(s\) section"):
         find_mentions(sentence_table(articles).drop(columns="section"), articles, targets)
     with pytest.raises(ConfigError, match=r"by='fast' is not accepted; accepted: auto, article, sentence"):
@@ -562,12 +646,17 @@ def test_allsides_hits_obey_the_rules(data_dir, targets):
             counts[hit.target] += 1
             surface = text[hit.start:hit.end]
             assert surface != "us" and surface.lower() != "eur"
-            if (hit.target, hit.alias) in exact:
-                assert surface.replace("\u2019", "'") == hit.alias
+            if (hit.target, hit.alias) in exact and not hit.flag:
+                # as listed, in capitals (all-caps text), or a dotted initialism's variant
+                form = unicodedata.normalize("NFKC", surface).replace("\u2019", "'")
+                assert form in (hit.alias, hit.alias.upper()) or (
+                    "." in hit.alias and form.replace(" ", "").rstrip(".") == hit.alias.rstrip(".")
+                ), (surface, hit)
     # all three actors are named often in a US news corpus; US most
     assert counts["US"] > counts["CN"] > counts["EU"] > 1000
 
 
 def test_hit_is_a_named_tuple():
     hit = Hit("US", 0, 2, "US", "short_name")
-    assert hit._asdict() == {"target": "US", "start": 0, "end": 2, "alias": "US", "kind": "short_name"}
+    assert hit._asdict() == {"target": "US", "start": 0, "end": 2, "alias": "US", "kind": "short_name",
+                             "flag": ""}
