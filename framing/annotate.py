@@ -77,6 +77,7 @@ import hashlib
 import io
 import json
 import math
+import sys
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -1421,10 +1422,16 @@ def _ls_choice(results: Any, labels: Sequence[str], at: str) -> tuple[str, str]:
 
 def _read_label_studio(path: Path, labels: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
     """(item ids present, code rows {id, annotator, label, note, where}) of a Label Studio export."""
+    limit = sys.get_int_max_str_digits()  # an integer longer than this stays text (no int())
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8-sig"))
+        tasks = json.loads(
+            path.read_text(encoding="utf-8-sig"),
+            parse_int=lambda digits: digits if limit and len(digits) > limit else int(digits),
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataError(f"{path}: not a Label Studio JSON export ({err})") from err
+    except RecursionError as err:
+        raise DataError(f"{path}: not a Label Studio JSON export (nested too deeply)") from err
     if not isinstance(tasks, list):
         raise DataError(f"{path}: expected a JSON list of tasks (Label Studio 'JSON' or 'JSON-MIN' export)")
     present, codes = [], []

@@ -15,7 +15,8 @@ Decisions worth knowing:
   line, UTF-8 or Windows-1252, and the reason says how many lines were not UTF-8.
 - Binary files (a known binary signature, or more than 5% NUL bytes or control characters, without
   a UTF-16/32 mark) are "unreadable" with reason "binary file"; a few stray NUL bytes in a text file
-  are removed by cleaning instead.
+  are removed by cleaning instead. UTF-16 without a mark is recognised by its NUL bytes, all on
+  odd (little-endian) or all on even (big-endian) positions, and noted in ``reason``.
 - Missing values in the string columns are NA (pandas' missing marker): test with ``pd.isna``.
 - ``published_raw`` (extra column) keeps the date as the input stated it; ``published`` is its
   "YYYY-MM-DD" form, NA when it cannot be parsed or is incomplete (a year or month alone).
@@ -37,6 +38,8 @@ import json
 import logging
 import os
 import re
+import sys
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
@@ -145,6 +148,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _MAX_CONTROL_SHARE = 0.05
+# UTF-16 without a byte-order mark: at least this share of the NUL bytes on one side (odd or even).
+_UTF16_NUL_SHARE = 0.9
 _CONTROL_SAMPLE = 65_536
 _PREFERRED_LEGACY = "cp1252"
 # Encoding label of a file decoded line by line (UTF-8 and cp1252), followed by the cp1252 lines.
@@ -634,22 +639,53 @@ def _decode(data: bytes) -> tuple[str | None, str | None, str | None, str]:
                     f"{err.reason} at byte {err.start}"
                 )
                 return None, None, "undecodable", reason
+    if data.startswith(_BINARY_SIGNATURES):
+        return None, None, "unreadable", "binary file"
     # A few stray NUL bytes in a long text (scraped data) do not make it binary: the share decides,
     # so one NUL cell no longer turns a whole CSV into a single "unreadable" row.
-    if data.startswith(_BINARY_SIGNATURES) or data.count(b"\x00") > _MAX_CONTROL_SHARE * len(data):
-        return None, None, "unreadable", "binary file"
-    try:
-        text, encoding = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = _mixed_decode(data)
+    if data.count(b"\x00") > _MAX_CONTROL_SHARE * len(data):
+        text, encoding = _bomless_utf16(data)
         if text is None:
-            text, encoding = _guess_decode(data)
+            return None, None, "unreadable", "binary file"
+    else:
+        text, encoding = _decode_text(data)
         if text is None:
             return None, None, "undecodable", "not UTF-8, and no known encoding fits the bytes"
     sample = text[:_CONTROL_SAMPLE]
     if sample and len(_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
         return None, None, "unreadable", "binary file"
     return text, encoding, None, ""
+
+
+def _decode_text(data: bytes) -> tuple[str | None, str | None]:
+    """(text, encoding) of bytes without a byte-order mark: UTF-8, else line by line, else a guess."""
+    try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _mixed_decode(data)
+        if text is None:
+            text, encoding = _guess_decode(data)
+    return text, encoding
+
+
+def _bomless_utf16(data: bytes) -> tuple[str | None, str | None]:
+    """(text, "utf-16-le" or "utf-16-be") of UTF-16 text without a byte-order mark, else (None, None).
+
+    In UTF-16 the spaces, digits and punctuation of any script (and every Latin letter) have a
+    NUL high byte, so the NULs of such a text sit on every other byte, all odd (little-endian) or
+    all even (big-endian); binary data has NULs on both. The bytes must also decode strictly.
+    """
+    if len(data) % 2:
+        return None, None
+    sample = data[: _CONTROL_SAMPLE * 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(even, odd) < _UTF16_NUL_SHARE * (even + odd):
+        return None, None
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return None, None
 
 
 def _guess_decode(data: bytes) -> tuple[str | None, str | None]:
@@ -701,6 +737,8 @@ def _read_bytes(path: Path) -> tuple[bytes | None, str]:
 def _encoding_note(encoding: str | None) -> str:
     if encoding in (None, "utf-8", "utf-8-sig", "utf-16", "utf-32"):
         return ""
+    if encoding in ("utf-16-le", "utf-16-be"):
+        return f"decoded as {encoding} (no byte-order mark; guessed from the NUL bytes)"
     if encoding.startswith(_MIXED_PREFIX):
         n = int(encoding[len(_MIXED_PREFIX) :])
         return f"mixed encodings: {n} line(s) decoded as {_PREFERRED_LEGACY}, the others as UTF-8"
@@ -808,11 +846,13 @@ def _read_sidecar(metadata: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
             raise DataError(f"cannot read metadata file {path}: {reason or status}")
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             try:
-                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+                records = [_json_loads(line) for line in text.splitlines() if line.strip()]
             except json.JSONDecodeError as err:
                 raise DataError(
                     f"metadata file {path}: invalid JSON on line {err.lineno}: {err.msg}"
                 ) from err
+            except RecursionError as err:
+                raise DataError(f"metadata file {path}: a line is nested too deeply") from err
             table = pd.DataFrame.from_records(records)
         elif path.suffix.lower() in (".csv", ".tsv"):
             table = pd.read_csv(
@@ -914,14 +954,20 @@ def _read_csv(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFrame
     try:
         header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0).columns.tolist()
         resolved = _resolve_columns(header, column_map, path)
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype={column: str for column in resolved.values()},
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except pd.errors.ParserError:
+        with warnings.catch_warnings():
+            # Without index_col=False, a first record with more fields than the header silently
+            # turns its first column into the index (ids become outlets, texts shift); with it,
+            # pandas drops the extra fields with a ParserWarning. Either way the record is broken.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype={column: str for column in resolved.values()},
+                keep_default_na=False,
+                na_values=[""],
+                index_col=False,
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
         # The fast parser stops at a malformed record; the csv module names each one instead.
         return _read_csv_leniently(text, path, sep, column_map)
     return _from_table(frame, path, "row", range(1, len(frame) + 1), column_map)
@@ -975,21 +1021,38 @@ def _read_jsonl(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFra
 def _json_record(line: str, number: int) -> tuple[dict, str | None, str | None]:
     """(record, status, reason) of one JSONL line: status None when it holds a JSON object."""
     try:
-        record = json.loads(line)
+        record = _json_loads(line)
     except json.JSONDecodeError as err:
         return {}, "unreadable", f"line {number} is not valid JSON: {err.msg} (column {err.colno})"
+    except RecursionError:
+        return {}, "unreadable", f"line {number} is nested too deeply to read as JSON"
     if not isinstance(record, dict):
         return {}, "unreadable", f"line {number} is a JSON {_json_type(record)}, not an object"
     return record, None, None
 
 
+def _json_loads(text: str) -> Any:
+    """``json.loads``, with integers too long for ``int`` (Python's digit limit) kept as their text.
+
+    Raises ``json.JSONDecodeError``, and ``RecursionError`` for values nested too deeply.
+    """
+    return json.loads(text, parse_int=_json_int)
+
+
+def _json_int(digits: str) -> int | str:
+    limit = sys.get_int_max_str_digits()  # 0: no limit
+    return digits if limit and len(digits.lstrip("-")) > limit else int(digits)
+
+
 def _read_json(text: str, path: Path, column_map: dict[str, str]) -> pd.DataFrame:
     try:
-        value = json.loads(text)
+        value = _json_loads(text)
     except json.JSONDecodeError as err:
         return _file_problem(
             path, "unreadable", f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         )
+    except RecursionError:
+        return _file_problem(path, "unreadable", "JSON nested too deeply to read")
     if isinstance(value, dict):
         frame = pd.DataFrame.from_records([value])
         table = _from_table(frame, path, "row", [1], column_map)
@@ -1080,6 +1143,7 @@ def _from_table(
     if statuses is not None:
         raw["status"] = list(statuses)
         raw["reason"] = list(reasons)
+    _decode_binary_cells(raw, frame, resolved)
     if "text" in resolved:  # say which column was empty, rather than a bare "no text" later
         blank = f"column {resolved['text']!r} is empty"
         for i, text in enumerate(raw["text"]):
@@ -1098,6 +1162,48 @@ def _from_table(
     extras = frame[[column for column in frame.columns if column not in used]]
     out = pd.DataFrame(raw)
     return pd.concat([out, extras], axis=1) if extras.shape[1] else out
+
+
+def _decode_binary_cells(
+    raw: dict[str, list[Any]], frame: pd.DataFrame, resolved: dict[str, str]
+) -> None:
+    """Decode the bytes cells of the canonical fields (Parquet binary columns) as text, in place.
+
+    The rules are those for files (:func:`_decode`), and a guessed encoding is noted in
+    ``reason``. Bytes that are no text make the row "undecodable" (or "unreadable" when they look
+    binary), except in the id column: the id is then their hex form, and the reason says so.
+    """
+    dtypes = {str(column): dtype for column, dtype in frame.dtypes.items()}
+    for field, column in resolved.items():
+        if not pd.api.types.is_object_dtype(dtypes[column]):  # str and numbers hold no bytes
+            continue
+        values = raw[PUBLISHED_RAW if field == "published" else field]
+        for i, value in enumerate(values):
+            if not isinstance(value, bytes | bytearray | memoryview):
+                continue
+            data = bytes(value)
+            text, encoding, status, reason = _decode(data)
+            if status is None:
+                values[i] = text
+                note = _encoding_note(encoding)
+                if note:
+                    raw["reason"][i] = _join(raw["reason"][i] or "", f"column {column!r} {note}")
+            elif field == "article_id":
+                values[i] = data.hex()
+                raw["reason"][i] = _join(
+                    raw["reason"][i] or "",
+                    f"column {column!r} holds bytes that are not text ({reason}); the id is "
+                    "their hex form",
+                )
+            else:
+                values[i] = None
+                if raw["status"][i] is None:
+                    raw["status"][i], raw["reason"][i] = status, f"column {column!r}: {reason}"
+
+
+def _problem_row(path: Path, status: str, reason: str) -> dict[str, Any]:
+    """The raw row of a file that was not read."""
+    return {**dict.fromkeys(_RAW_COLUMNS), "source": str(path), "status": status, "reason": reason}
 
 
 def _file_problem(path: Path, status: str, reason: str) -> pd.DataFrame:

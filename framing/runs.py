@@ -216,13 +216,52 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     return _atomic(path, write)
 
 
+#: Columns of the tool's tables that hold ids, names or text: a CSV gives them back as written
+#: ("007", "1e3", "NA"), never as numbers or missing values. So does every other "..._id" column.
+_CSV_TEXT_COLUMNS = frozenset(
+    {
+        *(c for c in ARTICLE_COLUMNS if c != "language_score"),
+        "published_raw",
+        "id",
+        "section",
+        "target",
+        "sentence",
+        "voice",
+        "method",
+        "label",
+    }
+)
+#: "..._id" columns that are numbers.
+_CSV_NUMERIC_IDS = frozenset({"sent_id"})
+
+
+def _csv_text_columns(path: Path) -> dict[str, type]:
+    """``dtype`` for ``read_csv``: str for the id, name and text columns of the CSV at ``path``.
+
+    Missing cells are the empty ones only (``keep_default_na=False``): ``write_table`` writes a
+    missing value as an empty cell, and an outlet or id "NA" is text.
+    """
+    header = pd.read_csv(path, nrows=0).columns
+    return {
+        column: str
+        for column in map(str, header)
+        if column in _CSV_TEXT_COLUMNS
+        or (column.endswith("_id") and column not in _CSV_NUMERIC_IDS)
+    }
+
+
 def read_table(path: str | Path, *, kind: str | None = None) -> pd.DataFrame:
     """Read a table written by ``write_table``; with ``kind``, check its required columns."""
     from framing import tableio
 
     path = Path(path)
     try:
-        table = tableio.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+        if path.suffix == ".csv":
+            table = tableio.read_csv(
+                path, dtype=_csv_text_columns(path), keep_default_na=False, na_values=[""]
+            )
+        else:
+            table = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises many types; the user needs the file name
         raise DataError(f"cannot read table {path}: {err}") from err
     if kind is not None:

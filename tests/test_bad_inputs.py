@@ -33,7 +33,7 @@ from click.testing import CliRunner
 from framing import config, lexicon, pipeline, schema, scoring
 from framing.cli import EXIT_USAGE, main
 from framing.errors import FramingError
-from framing.runs import write_table
+from framing.runs import read_table, write_table
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "robustness.md"
 ROWS_BEGIN, ROWS_END = "<!-- inputs: begin (generated) -->", "<!-- inputs: end -->"
@@ -215,27 +215,6 @@ def _invisible_removed(obs: Observed) -> None:
     assert {"China", "EU", "Beijing", "Washington"} <= surfaces
 
 
-#: A headline in capitals, full-width letters, dotted initialisms without the final dot or with
-#: spaces, and a word mixing a Cyrillic С into "China" (written for these tests).
-TARGET_FORMS = (
-    "CHINA ACCUSES THE U.S OF COERCION\n\n"
-    "\uff23\uff48\uff49\uff4e\uff41 rejected the claim. The U. S. envoy disagreed. "
-    "Officials in \u0421hina declined to comment."
-)
-
-
-def _target_forms(obs: Observed) -> None:
-    rows = obs.mentions
-    got = [(r.section, r.target, r.aliases, r.flag) for r in rows.itertuples()]
-    assert got == [
-        ("title", "US", ["U.S"], ""),
-        ("title", "CN", ["CHINA"], ""),
-        ("body", "CN", ["\uff23\uff48\uff49\uff4e\uff41"], ""),
-        ("body", "US", ["U. S."], ""),
-        ("body", "CN", ["\u0421hina"], "mixed-script"),
-    ], got
-
-
 def _title_mentions(obs: Observed) -> None:
     for article_id in obs.articles["article_id"]:
         mentions = obs.mentions.loc[obs.mentions["article_id"] == article_id]
@@ -247,6 +226,58 @@ def _title_mentions(obs: Observed) -> None:
 def _swallowed(obs: Observed) -> None:
     # CSV quoting rules cannot tell an unclosed quote from a quoted line break.
     assert f"\n\n2,{EN1}" in text_of(obs)
+
+
+def _first_record_comma(obs: Observed) -> None:
+    # Never shifted: the broken record has no id or outlet taken from its neighbours' columns.
+    assert obs.articles["outlet"].tolist()[1:] == ["Daily B", "Daily C"]
+    assert obs.articles["article_id"].tolist()[1:] == ["2", "3"]
+    assert obs.articles["text"].tolist()[1:] == [EN2, NL]
+
+
+def _binary_decoded(obs: Observed) -> None:
+    assert obs.articles["article_id"].tolist() == ["p1", "p2"]
+    assert obs.articles["outlet"].tolist() == ["Het Dagblad", "Le Quotidien"]
+    assert text_of(obs, 0).startswith("België:") and "“café summit”" in text_of(obs, 1)
+
+
+def _long_id_kept(obs: Observed) -> None:
+    assert obs.articles["article_id"].tolist() == ["7" * 5_000, "8"]
+
+
+def _utf16_no_bom_decoded(obs: Observed) -> None:
+    assert text_of(obs, 0) == f"Zürich: {EN}" and obs.articles["article_id"].tolist()[1] == "w1"
+
+
+def _binary_parquet(folder: Path) -> list[Path]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"België: {NL}".encode(), f"The EU’s “café summit”. {EN}".encode("cp1252")]
+    table = pa.table(
+        {
+            "id": pa.array([b"p1", b"p2"], pa.binary()),
+            "outlet": pa.array([b"Het Dagblad", b"Le Quotidien"], pa.large_binary()),
+            "text": pa.array(texts, pa.binary()),
+        }
+    )
+    pq.write_table(table, folder / "binary.parquet")
+    return [folder / "binary.parquet"]
+
+
+def _utf16_no_bom(folder: Path) -> list[Path]:
+    return [
+        put(folder, "a.txt", f"Zürich: {EN}".encode("utf-16-le")),
+        put(folder, "b.csv", f"id,text\nw1,{NL}\n".encode("utf-16-be")),
+    ]
+
+
+DEEP = "[" * 200_000 + "]" * 200_000  # deeper than Python's recursion limit
+
+
+def _deep_json(folder: Path) -> list[Path]:
+    lines = jsonl({"id": "d1", "text": EN}, f'{{"id": "d2", "text": {DEEP}}}', {"id": "d3", "text": NL})
+    return [put(folder, "a.jsonl", lines), put(folder, "b.json", DEEP)]
 
 
 def _big(folder: Path) -> list[Path]:
@@ -382,6 +413,25 @@ CASES: tuple[Case, ...] = (
         (("ok", ""), ("ok", "decoded as cp1252 (not UTF-8)"), ("ok", "")),
         check=_mixed_files_decoded,
     ),
+    Case(
+        "utf-16-no-bom",
+        "encoding",
+        "UTF-16 LE `.txt` and UTF-16 BE CSV, both without byte-order mark",
+        _utf16_no_bom,
+        (
+            ("ok", "decoded as utf-16-le (no byte-order mark"),
+            ("ok", "decoded as utf-16-be (no byte-order mark"),
+        ),
+        check=_utf16_no_bom_decoded,
+    ),
+    Case(
+        "parquet-binary",
+        "encoding",
+        "Parquet with binary (bytes) id, outlet and text columns: UTF-8 and Windows-1252",
+        _binary_parquet,
+        (("ok", ""), ("ok", "column 'text' decoded as cp1252 (not UTF-8)")),
+        check=_binary_decoded,
+    ),
     # empty
     Case("empty-file", "empty", "0-byte `.txt`", one("a.txt", b""), (("empty", "file is empty"),)),
     Case(
@@ -488,6 +538,22 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "csv-first-record-comma",
+        "CSV",
+        "unquoted comma in the text of the first record (one field too many)",
+        one(
+            "a.csv",
+            f"id,outlet,text\n1,Daily A,China accused the United States, of coercion.\n"
+            f"2,Daily B,{EN2}\n3,Daily C,{NL}\n",
+        ),
+        (
+            ("unreadable", "CSV record 1 (ending on line 2) has 4 fields; the header has 3"),
+            ("ok", ""),
+            ("ok", ""),
+        ),
+        check=_first_record_comma,
+    ),
+    Case(
         "csv-unclosed-quote",
         "CSV",
         "4 records, the first with an unclosed quote",
@@ -517,6 +583,14 @@ CASES: tuple[Case, ...] = (
         _two_csvs,
         (("ok", ""), ("ok", "renamed '1~2'")),
         check=_ids_across_files,
+    ),
+    Case(
+        "jsonl-long-id",
+        "ids",
+        "JSON Lines id that is a 5,000-digit number",
+        one("a.jsonl", jsonl('{"id": ' + "7" * 5_000 + f', "text": {json.dumps(EN)}}}', {"id": 8, "text": NL})),
+        (("ok", ""), ("ok", "")),
+        check=_long_id_kept,
     ),
     # JSON
     Case(
@@ -558,6 +632,18 @@ CASES: tuple[Case, ...] = (
         "JSON array of an object, a string and an object",
         one("a.json", json.dumps([{"id": "a1", "text": EN}, "stray", {"id": "a3", "text": NL}])),
         (("ok", ""), ("unreadable", "record 2 is not a JSON object"), ("ok", "")),
+    ),
+    Case(
+        "json-deep",
+        "JSON",
+        "JSON Lines line and JSON file nested 200,000 deep",
+        _deep_json,
+        (
+            ("ok", ""),
+            ("unreadable", "line 2 is nested too deeply to read as JSON"),
+            ("ok", ""),
+            ("unreadable", "JSON nested too deeply to read"),
+        ),
     ),
     # HTML
     Case(
@@ -652,16 +738,6 @@ CASES: tuple[Case, ...] = (
         ],
         (("ok", ""), ("ok", "")),
         check=_title_mentions,
-    ),
-    Case(
-        "target-forms",
-        "targets",
-        "all-caps headline, full-width `\uff23\uff48\uff49\uff4e\uff41`, `U.S` and `U. S.`, "
-        "`\u0421hina` with a Cyrillic \u0421",
-        one("a.txt", TARGET_FORMS),
-        (("ok", ""),),
-        check=_target_forms,
-        note="mixed-script words count, with flag `mixed-script` in the mention table",
     ),
 )
 
@@ -797,37 +873,6 @@ def _err_extra_aliases(f: Path):
     )
 
 
-def _err_lexicon_polarity(f: Path):
-    lex = _tiny_lexicon(f)
-    (lex / "terms.csv").write_text(
-        "term,language,category,polarity,weight,note\nbullying,en,conflict,-1,1,\n"
-        "bullies,en,praise,1,1,\n",
-        encoding="utf-8",
-    )
-    meta = lex / "meta.toml"
-    meta.write_text(
-        meta.read_text(encoding="utf-8")
-        + '\n[categories.praise]\nkind = "evaluative"\ndefinition = "Words of praise."\n',
-        encoding="utf-8",
-    )
-    return ["lexicon", "validate", str(lex)], lambda: lexicon.load_lexicon(lex)
-
-
-def _err_alias_two_targets(f: Path):
-    extra = put(
-        f,
-        "extra.csv",
-        "target,language,alias,kind,case,note\nEU,en,Atlantis,name,sensitive,\n"
-        "CN,*,Atlantis,name,sensitive,\n",
-    )
-    from framing import targets
-
-    return (
-        ["mentions", str(_articles_table(f)), "--extra-aliases", str(extra)],
-        lambda: targets.load_targets("targets-v1", extra=[extra]),
-    )
-
-
 def _err_model_folder(f: Path):
     return (
         ["score", str(_articles_table(f)), "--method", "model", "--model", str(f / "no-model")],
@@ -940,20 +985,6 @@ ERROR_CASES: tuple[ErrorCase, ...] = (
         "extra aliases file naming an unknown target",
         _err_extra_aliases,
         "extra.csv:2: unknown target 'XX'; accepted: US, CN, EU",
-    ),
-    ErrorCase(
-        "lexicon-opposite-polarity",
-        "lexicon",
-        "terms.csv with one stem at -1 in one category and +1 in another",
-        _err_lexicon_polarity,
-        "terms.csv:3: term 'bullies' has polarity +1 in category 'praise', but line 2",
-    ),
-    ErrorCase(
-        "aliases-two-targets",
-        "lexicon",
-        "extra aliases file listing one alias for the EU and for China",
-        _err_alias_two_targets,
-        "extra.csv:3: alias 'Atlantis' is listed for CN here and for EU at",
     ),
     ErrorCase(
         "model-missing",
@@ -1147,6 +1178,54 @@ def test_user_errors_are_one_clear_line(case, observed_errors, tmp_path):
     assert case.message in shown, shown
     if message is not None:
         assert shown == "error: " + " ".join(line.strip() for line in message.splitlines())
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs outside the case table: CSV round trips, streaming, coder files, sidecars
+
+
+def test_csv_article_table_keeps_ids_and_names_as_written(tmp_path):
+    ids = ["007", "0070", "1e3", "NaN"]
+    rows = "".join(f"{i},NA,{text}\n" for i, text in zip(ids, [EN, NL, EN1, EN2], strict=True))
+    source = put(tmp_path, "x.csv", f"id,outlet,text\n{rows}")
+    assert pipeline.ingest([source])["article_id"].tolist() == ids
+    result = invoke(["ingest", str(source), "-o", str(tmp_path / "a.csv"), "-j", "1"])
+    assert result.exit_code == 0, result.output + result.stderr
+    articles = read_table(tmp_path / "a.csv", kind="articles")
+    assert articles["article_id"].tolist() == ids and articles["outlet"].tolist() == ["NA"] * 4
+    result = invoke(["score", str(tmp_path / "a.csv"), "-o", str(tmp_path / "s.csv"), "-j", "1"])
+    assert result.exit_code == 0, result.output + result.stderr
+    scores = read_table(tmp_path / "s.csv")
+    assert set(scores["article_id"]) == {"007", "0070", "1e3", "NaN"}
+    assert scores["score"].dtype == float and scores["outlet"].eq("NA").all()
+
+
+def test_stream_keeps_the_lines_around_a_deeply_nested_one(tmp_path):
+    lines = jsonl({"id": "s1", "text": EN}, f'{{"id": "s2", "text": {DEEP}}}', {"id": "s3", "text": NL})
+    result = invoke(["stream", str(put(tmp_path, "a.jsonl", lines)), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output + result.stderr
+    articles = pd.read_parquet(tmp_path / "out" / "articles.parquet")
+    assert articles["status"].tolist() == ["ok", "unreadable", "ok"]
+    assert articles["reason"][1] == "line 2 is nested too deeply to read as JSON"
+
+
+def test_coder_file_nested_too_deeply_or_with_a_huge_id_is_one_clear_error(tmp_path):
+    from framing import annotate
+
+    sample, codebook = pd.DataFrame({"id": ["m1", "m2"]}), annotate.load_codebook()
+    deep = put(tmp_path, "deep.json", f'[{{"item_id": "m1", "label": "favor"}}, {DEEP}]')
+    with pytest.raises(FramingError, match="deep.json: not a Label Studio JSON export"):
+        annotate.read_codes(deep, sample, codebook)
+    huge = put(tmp_path, "huge.json", '[{"item_id": ' + "7" * 5_000 + ', "label": "favor"}]')
+    with pytest.raises(FramingError, match="is not in the sample"):
+        annotate.read_codes(huge, sample, codebook)
+
+
+def test_sidecar_nested_too_deeply_is_one_clear_error(tmp_path):
+    put(tmp_path, "corpus/a.txt", EN)
+    put(tmp_path, "corpus/metadata.jsonl", f'{{"file": "a.txt", "outlet": {DEEP}}}\n')
+    with pytest.raises(FramingError, match="metadata.jsonl: a line is nested too deeply"):
+        pipeline.ingest([tmp_path / "corpus"])
 
 
 # ---------------------------------------------------------------------------------------------
