@@ -215,6 +215,27 @@ def _invisible_removed(obs: Observed) -> None:
     assert {"China", "EU", "Beijing", "Washington"} <= surfaces
 
 
+#: A headline in capitals, full-width letters, dotted initialisms without the final dot or with
+#: spaces, and a word mixing a Cyrillic С into "China" (written for these tests).
+TARGET_FORMS = (
+    "CHINA ACCUSES THE U.S OF COERCION\n\n"
+    "\uff23\uff48\uff49\uff4e\uff41 rejected the claim. The U. S. envoy disagreed. "
+    "Officials in \u0421hina declined to comment."
+)
+
+
+def _target_forms(obs: Observed) -> None:
+    rows = obs.mentions
+    got = [(r.section, r.target, r.aliases, r.flag) for r in rows.itertuples()]
+    assert got == [
+        ("title", "US", ["U.S"], ""),
+        ("title", "CN", ["CHINA"], ""),
+        ("body", "CN", ["\uff23\uff48\uff49\uff4e\uff41"], ""),
+        ("body", "US", ["U. S."], ""),
+        ("body", "CN", ["\u0421hina"], "mixed-script"),
+    ], got
+
+
 def _title_mentions(obs: Observed) -> None:
     for article_id in obs.articles["article_id"]:
         mentions = obs.mentions.loc[obs.mentions["article_id"] == article_id]
@@ -739,6 +760,16 @@ CASES: tuple[Case, ...] = (
         (("ok", ""), ("ok", "")),
         check=_title_mentions,
     ),
+    Case(
+        "target-forms",
+        "targets",
+        "all-caps headline, full-width `\uff23\uff48\uff49\uff4e\uff41`, `U.S` and `U. S.`, "
+        "`\u0421hina` with a Cyrillic \u0421",
+        one("a.txt", TARGET_FORMS),
+        (("ok", ""),),
+        check=_target_forms,
+        note="mixed-script words count, with flag `mixed-script` in the mention table",
+    ),
 )
 
 
@@ -873,6 +904,37 @@ def _err_extra_aliases(f: Path):
     )
 
 
+def _err_lexicon_polarity(f: Path):
+    lex = _tiny_lexicon(f)
+    (lex / "terms.csv").write_text(
+        "term,language,category,polarity,weight,note\nbullying,en,conflict,-1,1,\n"
+        "bullies,en,praise,1,1,\n",
+        encoding="utf-8",
+    )
+    meta = lex / "meta.toml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8")
+        + '\n[categories.praise]\nkind = "evaluative"\ndefinition = "Words of praise."\n',
+        encoding="utf-8",
+    )
+    return ["lexicon", "validate", str(lex)], lambda: lexicon.load_lexicon(lex)
+
+
+def _err_alias_two_targets(f: Path):
+    extra = put(
+        f,
+        "extra.csv",
+        "target,language,alias,kind,case,note\nEU,en,Atlantis,name,sensitive,\n"
+        "CN,*,Atlantis,name,sensitive,\n",
+    )
+    from framing import targets
+
+    return (
+        ["mentions", str(_articles_table(f)), "--extra-aliases", str(extra)],
+        lambda: targets.load_targets("targets-v1", extra=[extra]),
+    )
+
+
 def _err_model_folder(f: Path):
     return (
         ["score", str(_articles_table(f)), "--method", "model", "--model", str(f / "no-model")],
@@ -985,6 +1047,20 @@ ERROR_CASES: tuple[ErrorCase, ...] = (
         "extra aliases file naming an unknown target",
         _err_extra_aliases,
         "extra.csv:2: unknown target 'XX'; accepted: US, CN, EU",
+    ),
+    ErrorCase(
+        "lexicon-opposite-polarity",
+        "lexicon",
+        "terms.csv with one stem at -1 in one category and +1 in another",
+        _err_lexicon_polarity,
+        "terms.csv:3: term 'bullies' has polarity +1 in category 'praise', but line 2",
+    ),
+    ErrorCase(
+        "aliases-two-targets",
+        "lexicon",
+        "extra aliases file listing one alias for the EU and for China",
+        _err_alias_two_targets,
+        "extra.csv:3: alias 'Atlantis' is listed for CN here and for EU at",
     ),
     ErrorCase(
         "model-missing",
