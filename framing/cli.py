@@ -20,8 +20,36 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str] | None:
                 f"got {item!r}; expected CANONICAL=COLUMN, e.g. --map text=content_original",
                 param_hint="--map",
             )
+        if key.strip() in mapping:
+            raise click.BadParameter(
+                f"{key.strip()} is mapped twice ({key.strip()}={mapping[key.strip()]} and "
+                f"{item}); map each field once",
+                param_hint="--map",
+            )
         mapping[key.strip()] = value.strip()
     return mapping or None
+
+
+def _dayfirst(flag: bool, outlets: tuple[str, ...]) -> bool | tuple[str, ...]:
+    """``--dayfirst`` (every outlet) or ``--dayfirst-outlet NAME`` (those outlets), not both."""
+    if flag and outlets:
+        raise click.BadParameter(
+            "give --dayfirst (every outlet) or --dayfirst-outlet (some outlets), not both",
+            param_hint="--dayfirst",
+        )
+    return tuple(outlets) if outlets else flag
+
+
+def _dayfirst_options(command):
+    """The date-order options of ``ingest`` and ``stream``."""
+    command = click.option(
+        "--dayfirst-outlet", "dayfirst_outlets", multiple=True, metavar="OUTLET",
+        help="read ambiguous dates day first for this outlet only (repeatable)",
+    )(command)
+    return click.option(
+        "--dayfirst", is_flag=True,
+        help="read dates valid both ways (05/07/2023) day first (5 July); default: month first",
+    )(command)
 
 
 def _echo_table(title: str, table) -> None:
@@ -64,7 +92,8 @@ def main(debug: bool) -> None:
 @click.option("--metadata", type=click.Path(exists=True, path_type=Path), help="sidecar CSV/JSONL with per-file outlet, published, title")
 @click.option("--languages", default="en,nl", show_default=True, help="languages to process; others get status unsupported_language")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def ingest(inputs, output, fmt, maps, metadata, languages, jobs) -> None:
+@_dayfirst_options
+def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfirst_outlets) -> None:
     """Read INPUT files or folders into one article table (cleaned, language identified)."""
     from framing import pipeline
     from framing.runs import write_table
@@ -77,6 +106,7 @@ def ingest(inputs, output, fmt, maps, metadata, languages, jobs) -> None:
         languages=[x.strip() for x in languages.split(",") if x.strip()],
         n_jobs=jobs or pipeline.default_jobs(),
         progress=True,
+        dayfirst=_dayfirst(dayfirst, dayfirst_outlets),
     )
     write_table(articles, output)
     _print_article_summary(articles)
@@ -215,8 +245,10 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
 @click.option("--restart", is_flag=True, help="discard an earlier run in the output folder")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for 2 local workers")
 @click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: aggregation rule (framing.scoring.AGGREGATIONS)")
+@_dayfirst_options
 def stream(input_path, output, method, model_name, lexicon_name, targets_name, fmt, maps, languages,
-           chunk_size, precision, threads, no_frames, restart, dask_address, aggregation) -> None:
+           chunk_size, precision, threads, no_frames, restart, dask_address, aggregation,
+           dayfirst, dayfirst_outlets) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
     from framing import stream as streaming
 
@@ -225,6 +257,7 @@ def stream(input_path, output, method, model_name, lexicon_name, targets_name, f
         languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
         column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size, precision=precision,
         article_frames=not no_frames, num_threads=threads, aggregation=aggregation,
+        dayfirst=_dayfirst(dayfirst, dayfirst_outlets),
     )
     if dask_address:
         from framing import dask_scoring

@@ -19,6 +19,7 @@ file states only what differs. Example (every key but ``seed`` and ``corpus.inpu
     format = ""                     # "" guesses from the file ending; or txt/csv/jsonl/json/parquet/html
     metadata = "eu_japan_2023.metadata.csv"
     languages = ["en", "nl"]
+    dayfirst = false                # "05/07/2023": true reads day first; or a list of outlets
     [corpus.columns]                # canonical field -> input column
     outlet = "source"
     [corpus.extra]                  # new column -> input column, kept for grouping
@@ -295,6 +296,9 @@ class CorpusConfig:
     columns: FrozenDict = field(default_factory=FrozenDict)
     #: New column name -> input column, kept for grouping (e.g. ``leaning = "bias_text"``).
     extra: FrozenDict = field(default_factory=FrozenDict)
+    #: Dates valid in both orders ("05/07/2023"): true reads them day first, false month first;
+    #: a list of outlet names reads day first for those outlets only (``corpus.load(dayfirst=)``).
+    dayfirst: bool | tuple[str, ...] = False
 
 
 @dataclass(frozen=True)
@@ -804,6 +808,14 @@ def _corpus(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) -
                     f"({', '.join(_article_columns())})"
                 )
         out["extra"] = FrozenDict(extra)
+    if "dayfirst" in table:
+        value = table["dayfirst"]
+        if isinstance(value, bool):
+            out["dayfirst"] = value
+        elif isinstance(value, list) and value:
+            out["dayfirst"] = tuple(dict.fromkeys(_str_list(ctx, "corpus.dayfirst", value)))
+        else:
+            raise _bad(ctx, "corpus.dayfirst", 'true, false or a list of outlet names', value)
     return CorpusConfig(**out)
 
 

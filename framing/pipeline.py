@@ -199,6 +199,7 @@ def ingest(
     languages: Sequence[str] | None = None,
     n_jobs: int = 1,
     progress: bool = False,
+    dayfirst: bool | Sequence[str] = False,
 ) -> pd.DataFrame:
     """Read, clean and identify the language of every input article (see ``corpus.load``)."""
     tables = [p for p in inputs if Path(p).is_file() and _is_table(Path(p), fmt)]
@@ -209,6 +210,8 @@ def ingest(
         kwargs["supported_languages"] = tuple(languages)
     if n_jobs > 1:
         kwargs["n_jobs"] = n_jobs
+    if dayfirst:
+        kwargs["dayfirst"] = dayfirst
     articles = corpus.load([str(p) for p in inputs], **kwargs)
     return join_metadata(articles, metadata) if by_id else articles
 
@@ -275,9 +278,10 @@ def _sentences_and_mentions_stage(articles: pd.DataFrame, target_set, *, name_or
     return {"sentences": sents, "mentions": ments}
 
 
-def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n_jobs) -> pd.DataFrame:
+def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n_jobs,
+                dayfirst=False) -> pd.DataFrame:
     articles = ingest(inputs, fmt=fmt, column_map=column_map or None, metadata=metadata,
-                      languages=languages, n_jobs=n_jobs)
+                      languages=languages, n_jobs=n_jobs, dayfirst=dayfirst)
     missing = [col for col in rename.values() if col not in articles.columns]
     if missing:
         raise ConfigError(
@@ -285,6 +289,10 @@ def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n
             f"it has {list(articles.columns)}"
         )
     return articles.rename(columns={old: new for new, old in rename.items()})
+
+
+def _plain_dayfirst(dayfirst: bool | tuple[str, ...]) -> bool | list[str]:
+    return dayfirst if isinstance(dayfirst, bool) else list(dayfirst)
 
 
 def _score_stage(articles, sentences, mentions, lexicon, *, neutral_band: float, n_jobs: int):
@@ -487,6 +495,8 @@ def run_experiment(
             languages=list(corpus_cfg.languages),
             rename=dict(corpus_cfg.extra),
             n_jobs=jobs,
+            # Only when set: the cache key of runs without it stays as it was.
+            **({"dayfirst": _plain_dayfirst(corpus_cfg.dayfirst)} if corpus_cfg.dayfirst else {}),
         ),
         force=force,
     )

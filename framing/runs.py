@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import errno
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -163,9 +164,25 @@ def safe_name(name: str) -> str:
     return text
 
 
+def write_error(path: str | os.PathLike, err: OSError) -> DataError:
+    """A one-line error naming the file that could not be written and why (full disk...)."""
+    reason = err.strerror or str(err) or type(err).__name__
+    hint = "; free some disk space or write elsewhere" if err.errno == errno.ENOSPC else ""
+    return DataError(f"cannot write {path}: {reason}{hint}")
+
+
 def _atomic(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``."""
-    path = Path(path)
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``.
+
+    Raises ``DataError`` naming ``path`` when the OS refuses (full disk, no permission).
+    """
+    try:
+        return _atomic_write(Path(path), write)
+    except OSError as err:  # pyarrow's write errors are OSErrors too
+        raise write_error(path, err) from err
+
+
+def _atomic_write(path: Path, write: Callable[[str], None]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -41,7 +41,7 @@ import pandas as pd
 
 from framing import corpus, pipeline, scoring
 from framing.errors import ConfigError, DataError
-from framing.runs import write_json, write_table
+from framing.runs import write_error, write_json, write_table
 
 METHODS: tuple[str, ...] = ("lexicon", "model", "hybrid")
 #: The per-chunk tables of each method (besides ``articles``).
@@ -90,6 +90,8 @@ class StreamSettings:
     num_threads : int, optional
         torch threads for the model (default: the cores available). Not part of :meth:`key`: a
         run may be resumed with another value (float rounding may differ in the last digits).
+    dayfirst : bool or tuple of str
+        Order of dates valid both ways ("05/07/2023"), as for :func:`framing.corpus.load`.
     """
 
     method: str = "lexicon"
@@ -106,6 +108,7 @@ class StreamSettings:
     chunk_size: int = 1000
     num_threads: int | None = None
     aggregation: str = "smoothed-v1"
+    dayfirst: bool | tuple[str, ...] = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -119,6 +122,8 @@ class StreamSettings:
             raise ConfigError(f"num_threads must be a positive integer; received {self.num_threads!r}")
         object.__setattr__(self, "languages", tuple(self.languages))
         object.__setattr__(self, "column_map", dict(self.column_map))
+        if not isinstance(self.dayfirst, bool):
+            object.__setattr__(self, "dayfirst", tuple(self.dayfirst))
 
     def to_dict(self) -> dict:
         """JSON-ready settings."""
@@ -126,7 +131,9 @@ class StreamSettings:
 
     def key(self) -> str:
         """12 hex chars identifying the settings that change the output (not ``num_threads``)."""
-        text = json.dumps({k: v for k, v in self.to_dict().items() if k != "num_threads"},
+        # dayfirst only when set: runs from before the setting existed keep their key.
+        text = json.dumps({k: v for k, v in self.to_dict().items()
+                           if k != "num_threads" and not (k == "dayfirst" and v is False)},
                           sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
@@ -241,6 +248,7 @@ def score_stream(
         path, chunk_size=settings.chunk_size, fmt=settings.fmt, column_map=settings.column_map,
         supported_languages=settings.languages, max_chars=settings.max_chars,
         near_duplicates=settings.near_duplicates, skip=done, taken_ids=taken,
+        dayfirst=settings.dayfirst,
     )
     bar = tqdm(disable=not progress, desc="scoring", unit="article", initial=0)
     number = done
@@ -408,5 +416,8 @@ def _write_arrow(table, path: Path) -> None:
     import pyarrow.parquet as pq
 
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise write_error(path, err) from err

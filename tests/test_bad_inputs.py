@@ -16,7 +16,9 @@ The tables in ``docs/robustness.md`` are what this suite observes; a test checks
 from __future__ import annotations
 
 import codecs
+import errno
 import json
+import os
 import re
 import sys
 import tempfile
@@ -299,6 +301,53 @@ DEEP = "[" * 200_000 + "]" * 200_000  # deeper than Python's recursion limit
 def _deep_json(folder: Path) -> list[Path]:
     lines = jsonl({"id": "d1", "text": EN}, f'{{"id": "d2", "text": {DEEP}}}', {"id": "d3", "text": NL})
     return [put(folder, "a.jsonl", lines), put(folder, "b.json", DEEP)]
+
+
+def _own_output(folder: Path) -> list[Path]:
+    source = put(
+        folder,
+        "a.csv",
+        f"id,outlet,date,text\nr1,Daily A,5 March 2024,{EN}\nr2,Daily B,,{NL}\nr3,Daily C,soon,\n",
+    )
+    return [write_table(pipeline.ingest([source]), folder / "articles.parquet")]
+
+
+def _own_output_read_again(obs: Observed) -> None:
+    articles = obs.articles
+    assert articles["article_id"].tolist() == ["r1", "r2", "r3"]
+    assert articles["outlet"].tolist() == ["Daily A", "Daily B", "Daily C"]
+    assert articles["published"].fillna("-").tolist() == ["2024-03-05", "-", "-"]
+    assert articles["published_raw"].fillna("-").tolist() == ["5 March 2024", "-", "soon"]
+    assert articles["input_status"].tolist() == ["ok", "ok", "empty"]  # the earlier run's record
+    assert articles["input_source"].iloc[0].endswith("a.csv#row=1")
+    assert "input_language_score" not in articles.columns  # recomputed, not carried along
+
+
+DATES = ("05/07/2023", "13/07/2023", "last Tuesday", "2023-02-30", "2023")
+
+
+def _dates_read(obs: Observed) -> None:
+    published = obs.articles["published"].fillna("-").tolist()
+    assert published == ["2023-05-07", "2023-07-13", "-", "-", "-"]
+    assert obs.articles["published_raw"].tolist() == list(DATES)
+
+
+def _labels_cleaned(obs: Observed) -> None:
+    assert obs.articles["outlet"].tolist() == ["yliaD ehT", "Daily Ledger"]
+    assert obs.articles["article_id"].tolist() == ["n1", "n2"]
+
+
+def _special_files(folder: Path) -> list[Path]:
+    corpus = folder / "corpus"
+    put(corpus, "a.txt", EN)
+    os.mkfifo(corpus / "b-pipe.txt")  # reading it would wait for a writer forever
+    (corpus / "c-gone.txt").symlink_to(folder / "nowhere.txt")
+    (corpus / "d-link.txt").symlink_to(put(folder, "outside/secret.txt", NL))
+    return [corpus]
+
+
+def _outside_not_read(obs: Observed) -> None:
+    assert not obs.articles["text"].str.contains("Verenigde").any()
 
 
 def _big(folder: Path) -> list[Path]:
@@ -738,6 +787,71 @@ CASES: tuple[Case, ...] = (
         (("ok", ""),),
         check=_invisible_removed,
     ),
+    # labels: outlet names and ids
+    Case(
+        "outlet-controls",
+        "characters",
+        "outlet names with a right-to-left override, a pop and NUL; id with NUL (JSON escapes)",
+        one(
+            "a.jsonl",
+            jsonl(
+                {"id": "n\u00001", "outlet": "\u202eyliaD ehT\u202c", "text": EN},
+                {"id": "n2", "outlet": "Daily\u0000 Ledger\u2066", "text": NL},
+            ),
+        ),
+        (
+            ("ok", "outlet name and article id held control or bidirectional formatting"),
+            ("ok", "outlet name held control or bidirectional formatting characters (removed)"),
+        ),
+        check=_labels_cleaned,
+    ),
+    # dates
+    Case(
+        "dates",
+        "dates",
+        "dates " + ", ".join(f"`{d}`" for d in DATES) + " (no `dayfirst` setting)",
+        one(
+            "a.csv",
+            "id,date,text\n"
+            + "".join(
+                f"d{i},{d},{t}\n"
+                for i, (d, t) in enumerate(
+                    zip(DATES, [EN, NL, EN1, EN2, f"{EN2} {EN1}"], strict=True)
+                )
+            ),
+        ),
+        (
+            ("ok", "date '05/07/2023' is ambiguous: read month first as 2023-05-07 (day first "
+             "would give 2023-07-05"),
+            ("ok", ""),
+            ("ok", "date 'last Tuesday' could not be read as a date; published left empty"),
+            ("ok", "date '2023-02-30' does not exist; published left empty"),
+            ("ok", "date '2023' is not a complete date"),
+        ),
+        check=_dates_read,
+    ),
+    # folders and tables written by framing
+    Case(
+        "folder-special-files",
+        "folders",
+        "folder with a named pipe, a broken symbolic link and a link to a file outside it",
+        _special_files,
+        (
+            ("ok", ""),
+            ("unreadable", "not a regular file: a named pipe (FIFO); not read"),
+            ("unreadable", "broken symbolic link: its target does not exist"),
+            ("unreadable", "symbolic link to a file outside the input folder"),
+        ),
+        check=_outside_not_read,
+    ),
+    Case(
+        "own-articles-table",
+        "folders",
+        "`articles.parquet` written by `framing ingest`, ingested again",
+        _own_output,
+        (("ok", ""), ("ok", ""), ("empty", "column 'text' is empty")),
+        check=_own_output_read_again,
+    ),
     # title only
     Case(
         "title-only",
@@ -843,6 +957,14 @@ def _err_map_key(f: Path):
     return (
         ["ingest", str(p), "--map", "body=text"],
         lambda: pipeline.ingest([p], column_map={"body": "text"}),
+    )
+
+
+def _err_map_twice(f: Path):
+    p = put(f, "a.csv", f"id,text\n1,{EN}\n")
+    return (
+        ["ingest", str(p), "--map", "text=text", "--map", "outlet=text"],
+        lambda: pipeline.ingest([p], column_map={"text": "text", "outlet": "text"}),
     )
 
 
@@ -983,6 +1105,13 @@ ERROR_CASES: tuple[ErrorCase, ...] = (
         "`--map body=text` (not a field)",
         _err_map_key,
         "unknown column_map key 'body'; accepted keys: article_id, outlet",
+    ),
+    ErrorCase(
+        "map-one-column-twice",
+        "input",
+        "`--map text=text --map outlet=text` (one column for two fields)",
+        _err_map_twice,
+        "column_map maps input column 'text' to two fields, text and outlet",
     ),
     ErrorCase(
         "unknown-ending",
@@ -1302,6 +1431,91 @@ def test_sidecar_nested_too_deeply_is_one_clear_error(tmp_path):
     put(tmp_path, "corpus/metadata.jsonl", f'{{"file": "a.txt", "outlet": {DEEP}}}\n')
     with pytest.raises(FramingError, match="metadata.jsonl: a line is nested too deeply"):
         pipeline.ingest([tmp_path / "corpus"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Outside the case table: date order, earlier outputs, special files, full disk
+
+
+def _ambiguous_dates(folder: Path) -> Path:
+    rows = f"a1,Le Quotidien,05/07/2023,{EN}\na2,Daily A,05/07/2023,{NL}\n"
+    return put(folder, "a.csv", f"id,outlet,date,text\n{rows}")
+
+
+def test_dayfirst_reads_dates_day_first_for_every_outlet_or_some(tmp_path):
+    path = _ambiguous_dates(tmp_path)
+    assert pipeline.ingest([path])["published"].tolist() == ["2023-05-07"] * 2
+    both = pipeline.ingest([path], dayfirst=True)
+    assert both["published"].tolist() == ["2023-07-05"] * 2
+    assert "read day first as 2023-07-05 (month first would give 2023-05-07" in both["reason"][0]
+    some = pipeline.ingest([path], dayfirst=["Le Quotidien"])
+    assert some["published"].tolist() == ["2023-07-05", "2023-05-07"]
+    with pytest.raises(FramingError, match="dayfirst must be true, false or a list"):
+        pipeline.ingest([path], dayfirst="yes")
+    for flags, want in (
+        (["--dayfirst"], ["2023-07-05"] * 2),
+        (["--dayfirst-outlet", "Le Quotidien"], ["2023-07-05", "2023-05-07"]),
+    ):
+        out = tmp_path / "out.parquet"
+        result = invoke(["ingest", str(path), "-o", str(out), "-j", "1", *flags])
+        assert result.exit_code == 0, result.output + result.stderr
+        assert pd.read_parquet(out)["published"].tolist() == want
+    both_flags = ["--dayfirst", "--dayfirst-outlet", "Daily A"]
+    assert invoke(["ingest", str(path), "-o", str(out), *both_flags]).exit_code == EXIT_USAGE
+    jsonl_path = put(tmp_path, "a.jsonl", jsonl({"id": "s1", "date": "05/07/2023", "text": EN}))
+    result = invoke(["stream", str(jsonl_path), "-o", str(tmp_path / "stream"), "--dayfirst"])
+    assert result.exit_code == 0, result.output + result.stderr
+    streamed = pd.read_parquet(tmp_path / "stream" / "articles.parquet")
+    assert streamed["published"].tolist() == ["2023-07-05"]
+
+
+def test_dayfirst_corpus_config_key(tmp_path):
+    put(tmp_path, "a.jsonl", jsonl({"id": "c1", "text": EN}))
+    head = 'name = "dates"\nseed = 1\n[corpus]\ninputs = ["a.jsonl"]\n'
+    cfg = config.load_config(put(tmp_path, "a.toml", head + 'dayfirst = ["Le Quotidien"]\n'))
+    assert cfg.corpus.dayfirst == ("Le Quotidien",)
+    assert config.load_config(put(tmp_path, "b.toml", head + "dayfirst = true\n")).corpus.dayfirst
+    with pytest.raises(FramingError, match="corpus.dayfirst in .*c.toml: expected true, false or"):
+        config.load_config(put(tmp_path, "c.toml", head + 'dayfirst = "yes"\n'))
+
+
+def test_folder_holding_an_earlier_output_is_read_again(tmp_path):
+    corpus = tmp_path / "corpus"
+    put(corpus, "a.csv", f"id,outlet,text\n1,Daily A,{EN}\n2,Daily B,{NL}\n")
+    write_table(pipeline.ingest([corpus]), corpus / "articles.parquet")
+    again = pipeline.ingest([corpus])  # the CSV's rows, then the earlier table's (ids renamed)
+    assert again["article_id"].tolist() == ["1", "2", "1~2", "2~2"]
+    assert again["status"].tolist() == ["ok"] * 4
+    result = invoke(["ingest", str(corpus), "-o", str(corpus / "articles.parquet"), "-j", "1"])
+    assert result.exit_code in (0, EXIT_USAGE), result.output + result.stderr
+
+
+def test_named_pipe_given_by_name_is_refused_without_opening_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    with pytest.raises(FramingError, match="pipe.jsonl cannot be read: not a regular file: a named"):
+        pipeline.ingest([tmp_path / "pipe.jsonl"])
+
+
+def test_same_field_mapped_twice_is_refused(tmp_path):
+    path = put(tmp_path, "a.csv", f"id,body,text\n1,{EN},{NL}\n")
+    result = invoke(["ingest", str(path), "-o", str(tmp_path / "o.parquet"),
+                     "--map", "text=text", "--map", "text=body"])
+    assert result.exit_code == EXIT_USAGE and "text is mapped twice" in result.stderr
+
+
+def test_full_disk_names_the_file_it_could_not_write(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    path = put(tmp_path, "a.csv", f"id,text\n1,{EN}\n")
+    out = tmp_path / "out" / "articles.parquet"
+    with pytest.raises(FramingError, match=f"cannot write {re.escape(str(out))}: No space left"):
+        write_table(pd.DataFrame({"a": [1]}), out)
+    result = invoke(["ingest", str(path), "-o", str(out), "-j", "1"])
+    assert result.exit_code == EXIT_USAGE
+    assert f"error: cannot write {out}: No space left on device" in result.stderr
+    assert not list(out.parent.iterdir())  # no temporary file left behind
 
 
 # ---------------------------------------------------------------------------------------------
