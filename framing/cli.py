@@ -96,7 +96,11 @@ def main(debug: bool) -> None:
 def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfirst_outlets) -> None:
     """Read INPUT files or folders into one article table (cleaned, language identified)."""
     from framing import pipeline
-    from framing.runs import write_table
+    from framing.runs import check_outputs, write_table
+
+    files = [p for p in inputs if not p.is_dir()]
+    check_outputs({"-o": output}, {"INPUT": files, "--metadata": metadata},
+                  folders={"INPUT": [p for p in inputs if p.is_dir()]})
 
     articles = pipeline.ingest(
         inputs,
@@ -123,7 +127,10 @@ def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfi
 def mentions(articles_path, output, sentences_out, targets_name, extra_aliases, jobs) -> None:
     """Split ARTICLES into sentences and find every mention of each target."""
     from framing import pipeline
-    from framing.runs import read_table, write_table
+    from framing.runs import check_outputs, read_table, write_table
+
+    check_outputs({"-o": output, "--sentences": sentences_out},
+                  {"ARTICLES": articles_path, "--extra-aliases": extra_aliases})
 
     articles = read_table(articles_path, kind="articles")
     spec = pipeline.TargetSpec(str(targets_name), tuple(str(p) for p in extra_aliases))
@@ -187,8 +194,10 @@ def score(articles_path, output, method, model_name, lexicon_name, targets_name,
     """Score stance per (article, target) for ARTICLES (an article table from `framing ingest`)."""
     from framing import model_scoring, pipeline, scoring
     from framing.errors import ConfigError
-    from framing.runs import read_table, write_table
+    from framing.runs import check_outputs, read_table, write_table
 
+    check_outputs({"-o": output, "--frames": frames_out, "--predictions": predictions_out},
+                  {"ARTICLES": articles_path})
     if method != "lexicon" and not model_name:
         raise ConfigError(f"--method {method} needs --model NAME_OR_FOLDER (see `framing train`)")
     # Resolve the model and lexicon before the (long) sentence and mention pass.
@@ -251,7 +260,11 @@ def stream(input_path, output, method, model_name, lexicon_name, targets_name, f
            dayfirst, dayfirst_outlets) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
     from framing import stream as streaming
+    from framing.runs import check_outputs
 
+    written = ("articles", *streaming.TABLES[method])
+    files = [output / f"{name}.parquet" for name in written] + [output / streaming.STATE_FILE]
+    check_outputs({"-o": files}, {"INPUT": input_path})
     settings = streaming.StreamSettings(
         method=method, model=model_name, lexicon=lexicon_name, target_set=str(targets_name),
         languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
@@ -338,9 +351,10 @@ def evaluate(model_name, datasets, maps, precision, output) -> None:
 def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_label, margin, jobs) -> None:
     """Label confident mentions of ARTICLES with the lexicon, for training without gold labels."""
     from framing import pipeline, training
-    from framing.runs import read_table
+    from framing.runs import check_outputs, read_table
     from framing.tableio import write_csv
 
+    check_outputs({"-o": output}, {"ARTICLES": articles_path})
     articles = read_table(articles_path, kind="articles")
     sents, ments = pipeline.sentences_and_mentions(
         articles, target_spec=pipeline.TargetSpec(targets_name),
@@ -367,8 +381,13 @@ def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_labe
 def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boot, min_n) -> None:
     """Compare outlets (or other groups) on SCORES: tables and figures into OUTPUT_DIR."""
     from framing import report
-    from framing.runs import read_table
+    from framing.runs import check_outputs, read_table
 
+    names = [*report.TABLE_FILES.values(), report.COMPARISON_FILE]
+    if (output_dir / report.TABLE_FILES["scores"]).resolve() == scores_path.resolve():
+        names.remove(report.TABLE_FILES["scores"])  # rewritten only when it holds another table
+    check_outputs({"-o": [output_dir / name for name in names]},
+                  {"SCORES": scores_path, "--articles": articles_path, "--frames": frames_path})
     written = report.write_comparison(
         read_table(scores_path),
         output_dir,
@@ -456,8 +475,12 @@ def stats(name) -> None:
 def coverage(articles_path, lexicon_name, top, output_dir, jobs) -> None:
     """Share of target sentences with a cue, per language and frame, and the top terms per frame."""
     from framing import pipeline, scoring
-    from framing.runs import read_table, write_table
+    from framing.runs import check_outputs, read_table, write_table
 
+    if output_dir:  # the tables of scoring.coverage
+        names = ("by_language", "by_target", "top_terms")
+        check_outputs({"-o": [Path(output_dir) / f"coverage-{key}.csv" for key in names]},
+                      {"ARTICLES": articles_path})
     articles = read_table(articles_path, kind="articles")
     n_jobs = jobs or pipeline.default_jobs()
     sents, ments = pipeline.sentences_and_mentions(articles, n_jobs=n_jobs, progress=True)

@@ -24,6 +24,11 @@ def _split(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
 
 
+def _file(value: str | None) -> Path | None:
+    """``value`` as a path when it names an existing file (a codebook may also be a bundled name)."""
+    return Path(value) if value and Path(value).is_file() else None
+
+
 @click.group(cls=ErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def annotate() -> None:
     """Manual coding: draw mentions to code, then import the codes (agreement, adjudication)."""
@@ -60,8 +65,11 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
     label-studio-tasks.json with label-studio-config.xml, and sample.json (settings, counts).
     """
     from framing import annotate as an
-    from framing.runs import file_sha256, read_table
+    from framing.runs import check_outputs, file_sha256, read_table
 
+    check_outputs({"-o": [output_dir / name for name in an.SAMPLE_FILES.values()]},
+                  {"--predictions": predictions_path, "--exclude": exclude_paths,
+                   "--exclude-articles": exclude_article_paths, "--codebook": _file(codebook_path)})
     codebook = an.load_codebook(codebook_path)
     articles, sentences, mentions = an.read_run(run_dir)
     strata_columns = _split(strata)
@@ -135,7 +143,11 @@ def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_
     CODED: a filled-in copy of sample.csv per coder, or Label Studio exports (JSON/JSON-MIN).
     """
     from framing import annotate as an
+    from framing.runs import check_outputs
 
+    check_outputs({"-o": [output_dir / name for name in an.IMPORT_FILES.values()]},
+                  {"SAMPLE": sample_path, "CODED": coded, "--adjudication": decisions_path,
+                   "--codebook": _file(codebook_path)})
     result = an.import_codes(
         sample_path, coded, codebook=an.load_codebook(codebook_path),
         coders=_split(coders) if coders is not None else None, allow_missing=allow_missing,

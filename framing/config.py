@@ -68,6 +68,7 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,8 @@ REPORT_FIGURES: tuple[str, ...] = (
 
 #: Largest seed numpy accepts.
 MAX_SEED = 2**32 - 1
+#: Longest experiment name (it names folders; ``framing.runs.MAX_NAME`` is the same length).
+MAX_NAME_LENGTH = 100
 
 # ``${NAME}`` (environment variable) or ``{name}`` (folder placeholder), in one pass so that an
 # expanded value is never expanded again.
@@ -729,9 +732,9 @@ def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
     if "name" in data or default_name is None:
         if "name" not in data:
             raise ConfigError(f'name is missing in {ctx.file}: add name = "my_experiment"')
-        top["name"] = _str(ctx, "name", data["name"], empty=False)
+        top["name"] = _experiment_name(ctx, _str(ctx, "name", data["name"], empty=False))
     else:
-        top["name"] = default_name
+        top["name"] = _experiment_name(ctx, default_name, from_file=True)
     if "description" in data:
         top["description"] = _str(ctx, "description", data["description"])
     folders = {"config_dir": ctx.base, "project_dir": PROJECT_DIR}
@@ -749,6 +752,32 @@ def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
         compare=_compare(_section(data, "compare", ctx), ctx),
         report=_report(_section(data, "report", ctx), ctx, top["name"]),
         source=ctx.source.expanduser().resolve() if ctx.source is not None else None,
+    )
+
+
+def _experiment_name(ctx: _Context, name: str, *, from_file: bool = False) -> str:
+    """The experiment name, refused unless it is one plain file name (it names output folders).
+
+    A name is joined to output folders (run folders, ``framing paper``): ``"../x"`` or ``"/x"``
+    would put (and delete) files outside them, so separators, ``.``/``..``, a leading dot or
+    ``~``, control and format characters (NUL, right-to-left override) and overlong names are
+    refused here, before anything runs.
+    """
+    problem = ""
+    if "/" in name or "\\" in name:
+        problem = "it holds a path separator (/ or \\)"
+    elif name.strip() in (".", "..") or name.startswith((".", "~")):
+        problem = "it starts with '.' or '~'"
+    elif any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        problem = "it holds a control character"
+    elif len(name) > MAX_NAME_LENGTH:
+        problem = f"it is longer than {MAX_NAME_LENGTH} characters"
+    if not problem:
+        return name
+    where = f"the file name of {ctx.file} (the default name)" if from_file else f"name in {ctx.file}"
+    raise ConfigError(
+        f"{where}: {problem}; the experiment name becomes a folder name, so it must be one plain "
+        f"name such as \"eu_japan_2023\"; received {name!r}"
     )
 
 

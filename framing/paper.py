@@ -1,7 +1,9 @@
 """Regenerate every figure and table of the studies from their configs: what ``make paper`` runs.
 
 Each experiment config is run (``pipeline.run_experiment``; cached stages are reused), then its
-figures and comparison tables are copied into ``<out>/<experiment>/``: figures under the names that
+figures and comparison tables are copied into ``<out>/<experiment>/`` (the experiment name made a
+safe folder name, :func:`framing.runs.safe_name`; checked to lie inside ``<out>``, and emptied
+only when an earlier ``framing paper`` wrote it): figures under the names that
 say what they show (``stance-by-outlet-heatmap.pdf``, ``stance-interval-us.svg``, ...), tables as
 CSV (text, so a diff shows what changed). ``<out>/SHA256SUMS`` lists the sha256 of every file: two
 runs of the same configs on the same data and code give the same list (figures are saved
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from framing import config, pipeline
 from framing.errors import ConfigError
-from framing.runs import read_table, write_text
+from framing.runs import inside, read_table, safe_name, write_text
 from framing.tableio import write_csv
 
 #: Comparison tables copied as CSV (those present in the run folder).
@@ -65,21 +67,18 @@ def build_paper(
     if not configs:
         raise ConfigError("no experiment configs given; e.g. framing paper experiments/*.toml")
     loaded = [config.load_config(path) for path in configs]
-    names = [cfg.name for cfg in loaded]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"two configs have the same experiment name: {sorted(names)}")
+    folders = _experiment_folders(loaded, out)
     sums: dict[str, str] = {}
     for cfg in loaded:
         say(f"== {cfg.name} ({cfg.source})")
         report = pipeline.run_experiment(cfg, root=root, force=force, n_jobs=n_jobs, progress=progress)
         run_dir = report.parent
-        target = out / cfg.name
-        if target.exists():
-            shutil.rmtree(target)
+        target = folders[cfg.name]
+        _clear(target, out)
         (target / "figures").mkdir(parents=True)
         for figure in sorted((run_dir / "figures").glob("*")):
             if figure.is_file():
-                shutil.copyfile(figure, target / "figures" / figure.name)
+                shutil.copyfile(figure, inside(target / "figures", safe_name(figure.name)))
         for name in PAPER_TABLES:
             path = run_dir / f"{name}.parquet"
             if path.is_file():
@@ -93,3 +92,43 @@ def build_paper(
     write_text("".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items())), out / SUMS_FILE)
     say(f"wrote {out / SUMS_FILE} ({len(sums)} files)")
     return sums
+
+
+def _experiment_folders(loaded: Sequence[config.ExperimentConfig], out: Path) -> dict[str, Path]:
+    """Experiment name -> its folder under ``out``: a safe name, inside ``out``, one per name."""
+    folders: dict[str, Path] = {}
+    for cfg in loaded:
+        folder = inside(out, safe_name(cfg.name))
+        # Case too: on macOS and Windows "Daily" and "daily" are one folder.
+        clash = [n for n, other in folders.items() if other.name.casefold() == folder.name.casefold()]
+        if clash:
+            raise ConfigError(
+                f"experiments {clash[0]!r} and {cfg.name!r} would share the folder {folder}: "
+                "give them names that differ in letters or digits"
+            )
+        folders[cfg.name] = folder
+    return folders
+
+
+def _clear(target: Path, out: Path) -> None:
+    """Delete ``target`` (an experiment folder under ``out``) when an earlier paper wrote it.
+
+    A folder ``framing paper`` did not write (no report.html and nothing of it in the old
+    SHA256SUMS) is left alone and refused: deleting it could lose someone's files.
+    """
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise ConfigError(f"{target} exists and is not a folder framing paper wrote; move it away")
+    sums = out / SUMS_FILE
+    listed = sums.is_file() and any(
+        line.split("  ", 1)[-1].startswith(f"{target.name}/")
+        for line in sums.read_text(encoding="utf-8", errors="replace").splitlines()
+    )
+    if listed or (target / "report.html").is_file() or not any(target.iterdir()):
+        shutil.rmtree(target)
+        return
+    raise ConfigError(
+        f"{target} exists and was not written by framing paper (no report.html, not in "
+        f"{SUMS_FILE}); move it away or choose another output folder (-o)"
+    )

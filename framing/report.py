@@ -204,6 +204,20 @@ def _slug(*parts: Any) -> str:
         return f"x{zlib.crc32(text.encode('utf-8')):08x}"
 
 
+#: Longest figure stem: long names are cut and given a hash of the whole stem (file systems
+#: refuse names over 255 bytes; the format, a de-duplication suffix and a temporary prefix
+#: are added to it).
+MAX_STEM = 80
+
+
+def _short(stem: str) -> str:
+    """``stem``, or when longer than ``MAX_STEM`` its start plus a short hash of all of it."""
+    if len(stem) <= MAX_STEM:
+        return stem
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+    return f"{stem[: MAX_STEM - 9].rstrip('-')}-{digest}"
+
+
 def figure_stem(
     kind: str,
     *,
@@ -236,15 +250,17 @@ def figure_stem(
     ('frames-article-level', 'distinguishing-terms-cn-daily-planet')
     """
     if kind == "heatmap":
-        return _slug("stance by", *by, "heatmap")
+        return _short(_slug("stance by", *by, "heatmap"))
     if kind in ("interval", "distribution", "difference"):
-        return _slug("stance", kind, _slug(target))
+        return _short(_slug("stance", kind, _slug(target)))
     if kind == "frames":
-        return _slug("frames", _slug(target) if target else "article level")
+        return _short(_slug("frames", _slug(target) if target else "article level"))
     if kind == "over_time":
-        return _slug("stance over time", _slug(target))
+        return _short(_slug("stance over time", _slug(target)))
     if kind == "terms":
-        return _slug("distinguishing terms", _slug(target) if target else "all", _slug(group))
+        return _short(
+            _slug("distinguishing terms", _slug(target) if target else "all", _slug(group))
+        )
     raise ConfigError(
         f"figure kind {kind!r} is not known; accepted: heatmap, interval, distribution, "
         "difference, frames, terms"
@@ -542,10 +558,27 @@ class _Writer:
         self.files[name] = path
 
     def figure(self, ax: Any, stem: str, **record: Any) -> None:
-        paths = plots.save_figure(ax, self.run_dir / FIGURES_DIR / stem, self.formats)
+        """Save a figure under ``stem`` (made unique, see :meth:`unique`) and record it."""
+        unique = self.unique(stem, record)
+        folder = self.run_dir / FIGURES_DIR
+        paths = plots.save_figure(ax, runs.inside(folder, unique), self.formats)
         for path in paths:
             self.files[f"{FIGURES_DIR}/{path.name}"] = path
-        self.figures.append({"stem": stem, **record})
+        self.figures.append({"stem": unique, "base": stem, **record})
+
+    def unique(self, stem: str, record: Mapping[str, Any]) -> str:
+        """``stem``, or ``stem`` plus a short hash of what the figure shows when an earlier figure
+        of this call has that stem ("Daily A" and "daily-a", "Le Monde" and "Le Mondé" slug
+        alike): no figure overwrites another. The same inputs give the same names."""
+        taken = {f["stem"] for f in self.figures}
+        if stem not in taken:
+            return stem
+        shows = [stem, *(record.get(k) for k in ("kind", "target", "group"))]
+        digest = hashlib.sha256(json.dumps(shows, ensure_ascii=False).encode("utf-8")).hexdigest()
+        candidate, number = f"{stem}-{digest[:8]}", 2
+        while candidate in taken:
+            candidate, number = f"{stem}-{digest[:8]}-{number}", number + 1
+        return candidate
 
 
 def write_comparison(
@@ -1145,6 +1178,20 @@ def _figure(ctx: _Context, stem: str, caption: str) -> list[_Figure]:
     return [_Figure(stem, caption, tuple(sorted(files.items())))]
 
 
+def _stem(
+    ctx: _Context, base: str, kind: str, target: str | None = None, group: str | None = None
+) -> str:
+    """The stem write_comparison gave the figure of ``kind``/``target``/``group`` (named ``base``
+    by :func:`figure_stem`, with a suffix when another figure's name slugged alike)."""
+    for record in _get(ctx.comparison, "figures", default=[]) or []:
+        if not isinstance(record, Mapping) or not isinstance(record.get("stem"), str):
+            continue
+        shows = (record.get("kind"), record.get("target"), record.get("group"))
+        if record.get("base", record["stem"]) == base and shows == (kind, target, group):
+            return record["stem"]
+    return base
+
+
 def _caption(ctx: _Context, stem: str, default: str) -> str:
     for record in _get(ctx.comparison, "figures", default=[]) or []:
         if isinstance(record, Mapping) and record.get("stem") == stem and record.get("caption"):
@@ -1213,7 +1260,7 @@ def _overview(ctx: _Context) -> list[Any]:
                 "Coverage per target",
             )
         )
-    stem = figure_stem("heatmap", by=ctx.by)
+    stem = _stem(ctx, figure_stem("heatmap", by=ctx.by), "heatmap")
     blocks += _figure(ctx, stem, _caption(ctx, stem, "Mean stance per group and target"))
     if outlet is None:
         blocks.append(_absent(ctx, "outlet_table", "means per group and target"))
@@ -1397,7 +1444,7 @@ def _outlet_block(ctx: _Context, target: str, anchor: str) -> list[Any]:
         )
     )
     for kind in ("interval", "distribution"):
-        stem = figure_stem(kind, target=target)
+        stem = _stem(ctx, figure_stem(kind, target=target), kind, target)
         blocks += _figure(ctx, stem, _caption(ctx, stem, f"{kind} of stance toward {target}"))
     return blocks
 
@@ -1449,9 +1496,9 @@ def _contrast_block(ctx: _Context, target: str, anchor: str) -> list[Any]:
             note,
         )
     )
-    stem = figure_stem("difference", target=target)
+    stem = _stem(ctx, figure_stem("difference", target=target), "difference", target)
     blocks += _figure(ctx, stem, _caption(ctx, stem, f"Differences of stance toward {target}"))
-    stem = figure_stem("over_time", target=target)
+    stem = _stem(ctx, figure_stem("over_time", target=target), "over_time", target)
     if stem in ctx.figures:
         blocks += _figure(ctx, stem, _caption(ctx, stem, f"Stance toward {target} over time"))
     return blocks
@@ -1477,7 +1524,7 @@ def _frames_block(ctx: _Context, part: pd.DataFrame, target: str) -> list[Any]:
             f"Share of articles with at least one cue of each frame ({shown})",
         )
     ]
-    stem = figure_stem("frames", target=target)
+    stem = _stem(ctx, figure_stem("frames", target=target), "frames", target)
     return blocks + _figure(ctx, stem, _caption(ctx, stem, f"Frame shares ({shown})"))
 
 
@@ -1504,7 +1551,7 @@ def _terms_block(ctx: _Context, target: str, anchor: str) -> list[Any]:
     )
     figures: list[_Figure] = []
     for label in listed:
-        stem = figure_stem("terms", target=target, group=label)
+        stem = _stem(ctx, figure_stem("terms", target=target, group=label), "terms", target, label)
         figures += _figure(ctx, stem, _caption(ctx, stem, f"Terms that distinguish {label}"))
     if figures:
         blocks.append(
@@ -1571,7 +1618,7 @@ def _also_by_section(ctx: _Context) -> list[Any]:
     for grouping, part in table.groupby("grouping", sort=False):
         anchor = _slug("also by", str(grouping))
         blocks.append(_Heading(2, f"Stance by {grouping}", anchor))
-        stem = figure_stem("heatmap", by=(str(grouping),))
+        stem = _stem(ctx, figure_stem("heatmap", by=(str(grouping),)), "heatmap", None, str(grouping))
         if stem in ctx.figures:
             ctx.used_figures.add(stem)
             blocks += _figure(ctx, stem, _caption(ctx, stem, f"Mean stance per {grouping} and target"))
@@ -1604,7 +1651,8 @@ def _by_voice_section(ctx: _Context) -> list[Any]:
         "which the target itself speaks are left out of both."
     )]
     for voice, part in table.groupby("voice", sort=True):
-        stem = figure_stem("heatmap", by=(group, _slug("voice", str(voice))))
+        base = figure_stem("heatmap", by=(group, _slug("voice", str(voice))))
+        stem = _stem(ctx, base, "heatmap", None, str(voice))
         if stem in ctx.figures:
             ctx.used_figures.add(stem)
             blocks += _figure(ctx, stem, _caption(ctx, stem, f"Mean stance per {group} and target, {voice}"))

@@ -62,8 +62,10 @@ __all__ = [
     "config_id",
     "file_sha256",
     "folder_sha256",
+    "check_outputs",
     "git_state",
     "input_sha256",
+    "inside",
     "package_versions",
     "read_table",
     "safe_name",
@@ -162,6 +164,109 @@ def safe_name(name: str) -> str:
     if text.split(".")[0].upper() in _RESERVED:
         text = f"_{text}"[:MAX_NAME]
     return text
+
+
+def inside(folder: str | os.PathLike, *parts: str | os.PathLike) -> Path:
+    """Return ``folder / parts``, refusing a result that is not strictly inside ``folder``.
+
+    Every writer that joins a name from a config or from data to its output folder goes
+    through this check (after :func:`safe_name`, where the name is data): ``".."``, an absolute
+    name, a NUL byte or a symbolic link leading out of the folder raise instead of writing (or
+    deleting) elsewhere.
+
+    Raises
+    ------
+    ConfigError
+        The joined path is the folder itself or lies outside it.
+
+    Examples
+    --------
+    >>> inside("out", "demo", "figures").as_posix()
+    'out/demo/figures'
+    >>> inside("out", "../victim")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    framing.errors.ConfigError: 'out/../victim' would lie outside the output folder out; ...
+    """
+    path = Path(folder).joinpath(*parts)
+    shown = "/".join(os.fspath(p) for p in (folder, *parts))
+    try:
+        base, real = Path(folder).resolve(), path.resolve()
+    except (ValueError, OSError) as err:  # a NUL byte, a symlink loop
+        raise ConfigError(f"{shown!r} is not a usable path inside {folder}: {err}") from None
+    if real == base or not real.is_relative_to(base):
+        raise ConfigError(
+            f"{shown!r} would lie outside the output folder {folder}; names from configs and "
+            "data must be plain file names"
+        )
+    return path
+
+
+def _file_key(path: Path) -> tuple[Any, ...]:
+    """Identity of a file: device and inode when it exists (hard links, case-insensitive file
+    systems), else its absolute resolved path."""
+    try:
+        stat = path.stat()
+    except (OSError, ValueError):
+        return ("path", str(path.resolve()))
+    return ("inode", stat.st_dev, stat.st_ino)
+
+
+def check_outputs(
+    outputs: Mapping[str, str | os.PathLike | Iterable[str | os.PathLike] | None],
+    inputs: Mapping[str, str | os.PathLike | Iterable[str | os.PathLike] | None] | None = None,
+    *,
+    folders: Mapping[str, str | os.PathLike | Iterable[str | os.PathLike] | None] | None = None,
+) -> None:
+    """Refuse an output file that is the same file as an input or as another output.
+
+    Call it before a command reads or writes anything. Keys are what the user typed (``"-o"``,
+    ``"--frames"``, ``"ARTICLES"``), values a path, several paths or None (option not given).
+    ``folders``: input folders whose every file is read (``framing ingest``): an output inside
+    one would be read back as input by the next run, and is refused too.
+
+    Raises
+    ------
+    ConfigError
+        ``-o a.parquet is the same file as ARTICLES (a.parquet)``: one line naming both.
+
+    Examples
+    --------
+    >>> check_outputs({"-o": "s.parquet", "--frames": "f.parquet"}, {"ARTICLES": "a.parquet"})
+    >>> check_outputs({"-o": "a.parquet"}, {"ARTICLES": "a.parquet"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    framing.errors.ConfigError: -o a.parquet is the same file as ARTICLES (a.parquet); ...
+    """
+
+    def pairs(table: Mapping[str, Any] | None) -> list[tuple[str, Path]]:
+        """(label, path) for every path of ``table``."""
+        found = []
+        for label, value in (table or {}).items():
+            if value is None:
+                continue
+            many = not isinstance(value, str | os.PathLike)
+            found.extend((label, Path(v)) for v in (value if many else [value]))
+        return found
+
+    seen: dict[tuple[Any, ...], tuple[str, Path]] = {}
+    for label, path in pairs(inputs):
+        seen.setdefault(_file_key(path), (label, path))
+    for label, path in pairs(outputs):
+        key = _file_key(path)
+        if key in seen:
+            other, where = seen[key]
+            raise ConfigError(
+                f"{label} {path} is the same file as {other} ({where}); write the output to "
+                "another file"
+            )
+        seen[key] = (label, path)
+        for other, folder in pairs(folders):
+            if path.resolve().is_relative_to(folder.resolve()):
+                raise ConfigError(
+                    f"{label} {path} lies inside the input folder {other} ({folder}): it would be "
+                    "read back as input; write the output outside that folder"
+                )
 
 
 def write_error(path: str | os.PathLike, err: OSError) -> DataError:
@@ -679,10 +784,8 @@ class Run:
         """
         base = Path(root).expanduser().resolve()
         rid = safe_name(run_id) if run_id is not None else config_id(config)
-        path = base / safe_name(config.name) / rid
-        # safe_name already rules this out; checked again because escaping root would be bad.
-        if not path.resolve().is_relative_to(base):  # pragma: no cover
-            raise ConfigError(f"run folder {path} would lie outside {base}")
+        # safe_name already rules escaping out; checked again because escaping root would be bad.
+        path = inside(base, safe_name(config.name), rid)
         path.mkdir(parents=True, exist_ok=True)
         run = cls(
             config, path, rid, command_line=None if command_line is None else list(command_line)
@@ -702,7 +805,7 @@ class Run:
         """
         if not parts:
             raise ValueError("give at least one path part")
-        path = self.path.joinpath(*(safe_name(p) for p in parts))
+        path = inside(self.path, *(safe_name(p) for p in parts))
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -2,7 +2,7 @@
 from data never leave the run folder, and writes are atomic.
 
 The report test runs a whole experiment (``framing run``) on articles we wrote whose text, outlet
-names and ids carry HTML payloads, under an experiment named ``../../escape``; it then checks the
+names and ids carry HTML payloads, under an experiment whose name is no file name; it then checks the
 page's markup, and opens it in headless Chromium three ways: as written, with its
 Content-Security-Policy removed (so that escaping alone must stop the payloads), and, as a
 positive control, with a payload injected unescaped (which must run, or the check proves nothing).
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import functools
 import io
 import json
 import os
 import re
 import subprocess
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -35,6 +37,8 @@ from framing.errors import DataError, FramingError
 SCRIPT = "<script>document.title='PWNED'</script>"
 IMG = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
 TITLE = f"Hostile run {SCRIPT}"
+#: Accepted as an experiment name (no separator, no leading dot) but no safe file name.
+HOSTILE_NAME = "CON <b>escape<b> 中国.."
 OUTLETS = ("Daily Planet", f"Planet {SCRIPT}", f"Harbour {IMG} Times")
 IDS = ("../../x", "/etc/passwd", "<b>bold</b>", "CON", "a/b\\c", "..")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -84,7 +88,7 @@ def hostile_run(tmp_path_factory) -> dict:
     )
     assert '"' not in TITLE and "\\" not in TITLE  # written as a TOML basic string below
     (base / "exp.toml").write_text(
-        'name = "../../escape"\nseed = 3\n[corpus]\ninputs = ["hostile.jsonl"]\n'
+        f'name = "{HOSTILE_NAME}"\nseed = 3\n[corpus]\ninputs = ["hostile.jsonl"]\n'
         "[compare]\nn_boot = 50\nn_perm = 49\nmin_n = 2\n"
         f'[report]\ntitle = "{TITLE}"\n',
         "utf-8",
@@ -129,7 +133,7 @@ def _parse(text: str) -> _Tags:
 
 def test_hostile_run_writes_only_inside_its_run_folder(hostile_run):
     root, run = hostile_run["root"].resolve(), hostile_run["run"].resolve()
-    assert run.relative_to(root).parts[0] == runs.safe_name("../../escape") == "_.._escape"
+    assert run.relative_to(root).parts[0] == runs.safe_name(HOSTILE_NAME) == "CON_b_escape_b_"
     created = {p for p in hostile_run["base"].rglob("*")} - hostile_run["before"]
     outside = [p for p in created if p.is_file() and not p.resolve().is_relative_to(run)]
     assert not outside, outside
@@ -364,13 +368,346 @@ def test_figure_names_from_targets_and_outlets_are_slugs(parts, group):
 def test_run_files_stay_inside_the_run_folder(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"text": "x"}\n')
     cfg = config.ExperimentConfig.from_dict(
-        {"name": "../../up", "seed": 1, "corpus": {"inputs": ["a.jsonl"]}}, base_dir=tmp_path
+        {"name": "up", "seed": 1, "corpus": {"inputs": ["a.jsonl"]}}, base_dir=tmp_path
     )
+    # A name load_config refuses, set behind its back: the run folder still stays inside root.
+    cfg = dataclasses.replace(cfg, name="../../up")
     run = runs.Run.open(cfg, root=tmp_path / "root", run_id="../../../id")
     inside = run.path.resolve()
     assert inside.is_relative_to((tmp_path / "root").resolve())
     for parts in (("..", "..", "x.txt"), ("/etc", "passwd"), ("figures", "../../../y.pdf")):
         assert run.file(*parts).resolve().is_relative_to(inside), parts
+
+
+# ---------------------------------------------------------------------------------------------
+# Names from configs never leave the output folder: runs, paper, figures, annotate
+
+#: Hostile names: traversal, absolute, empty, dot names, NUL, overlong, CJK only, names that
+#: differ only by case or accents or that slug alike, a right-to-left override, a device name.
+HOSTILE_NAMES = (
+    "..", "../x", "/abs", "a/../../b", "", ".", "a\x00b", "n" * 300, "中国日报", "人民 Daily",
+    "环球 Daily", "Daily", "daily", "Daily A", "daily-a", "Le Monde", "Le Mondé", "a\\b", "~",
+    "CON", " ", "\u202eevil", "a/b", "a_b",
+)
+HOSTILE = st.one_of(st.sampled_from(HOSTILE_NAMES), st.text(max_size=30))
+FEW_EXAMPLES = settings(derandomize=True, database=None, deadline=None, max_examples=40)
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _created_outside(base: Path, before: dict[Path, bytes], *allowed: Path) -> list[Path]:
+    """Files created or changed under ``base`` that lie in none of the ``allowed`` folders."""
+    return [
+        p for p, data in _files(base).items()
+        if before.get(p) != data and not any(p.resolve().is_relative_to(a.resolve()) for a in allowed)
+    ]
+
+
+def _experiment_toml(name: str) -> str:
+    # JSON string escapes are TOML basic-string escapes (a name TOML cannot hold is refused).
+    return (f"name = {json.dumps(name, ensure_ascii=False)}\nseed = 1\n[corpus]\n"
+            'inputs = ["a.jsonl"]\n[scoring]\nmethod = "lexicon"\n')
+
+
+@pytest.mark.parametrize("name", ["{victim}", "../victim", "{victim}/../victim"])
+def test_paper_never_deletes_a_folder_named_by_a_config(tmp_path, name):
+    """Issue 16, defect 1: ``name = "/elsewhere"`` reached shutil.rmtree(out / name)."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a.jsonl").write_text('{"text": "Washington met Beijing."}\n', encoding="utf-8")
+    cfg = work / "exp.toml"
+    cfg.write_text(_experiment_toml(name.format(victim=victim.as_posix())), encoding="utf-8")
+    result = CliRunner().invoke(main, ["paper", str(cfg), "-o", str(tmp_path / "out"),
+                                       "--root", str(tmp_path / "runs"), "-j", "1"])
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "the experiment name becomes a folder name" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert _files(victim) == {victim / "precious.txt": b"keep"}
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [("eu_japan_2023", True), ("EU Japan 2023", True), ("中国日报", True), ("../x", False),
+     ("/abs", False), ("a\\b", False), ("..", False), (".hidden", False), ("~", False),
+     ("a\x00b", False), ("\u202eevil", False), ("n" * 101, False)],
+)
+def test_experiment_names_are_one_plain_file_name(tmp_path, name, accepted):
+    (tmp_path / "a.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
+    data = {"name": name, "seed": 1, "corpus": {"inputs": ["a.jsonl"]}}
+    if accepted:
+        assert config.ExperimentConfig.from_dict(data, base_dir=tmp_path).name == name
+    else:
+        with pytest.raises(FramingError, match="the experiment name becomes a folder name"):
+            config.ExperimentConfig.from_dict(data, base_dir=tmp_path)
+
+
+def test_inside_refuses_every_way_out(tmp_path):
+    out = tmp_path / "out"
+    (tmp_path / "elsewhere").mkdir()
+    out.mkdir()
+    (out / "link").symlink_to(tmp_path / "elsewhere")
+    assert runs.inside(out, "a", "b.txt") == out / "a" / "b.txt"
+    for parts in (("..",), ("../x",), ("/abs",), ("a/../../b",), ("",), (".",), ("a\x00b",),
+                  ("link", "x.txt")):
+        with pytest.raises(FramingError):
+            runs.inside(out, *parts)
+
+
+@PROPERTY
+@given(st.lists(HOSTILE, min_size=2, max_size=4, unique=True), HOSTILE)
+def test_run_folders_stay_inside_root_and_differ_by_name(names, part):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = base / "deep" / "root"
+        cfg = config.ExperimentConfig("x", 1, config.CorpusConfig(inputs=(base / "a.jsonl",)))
+        written = []
+        for name in names:
+            run = runs.Run.open(dataclasses.replace(cfg, name=name), root=root)
+            path = runs.write_text(name.replace("\x00", ""), run.file(part, part))
+            written.append(path.resolve())
+            other = runs.Run.open(dataclasses.replace(cfg, name=name), root=root, run_id=part)
+            runs.write_text("x", other.file("figures", part))
+        assert len(set(written)) == len(names)  # distinct names, distinct files
+        assert _created_outside(base, {}, root) == []
+
+
+def _fake_experiment(run_root: Path):
+    """Stands in for pipeline.run_experiment: a run folder with one figure and a report."""
+
+    def run_experiment(cfg, **kwargs):
+        folder = run_root / runs.config_id(cfg)
+        (folder / "figures").mkdir(parents=True, exist_ok=True)
+        (folder / "figures" / "stance-by-outlet-heatmap.svg").write_text("<svg/>", "utf-8")
+        (folder / "report.html").write_text(json.dumps(cfg.name), encoding="utf-8")
+        return folder / "report.html"
+
+    return run_experiment
+
+
+@FEW_EXAMPLES
+@given(st.lists(HOSTILE, min_size=1, max_size=4, unique=True), st.booleans())
+def test_paper_writes_only_inside_its_output_folder(names, validated):
+    """Every file framing paper writes lies inside -o, one folder per experiment; hostile names
+    are refused at load, and (set behind load_config's back) still never leave -o."""
+    import tempfile
+
+    from framing.paper import build_paper
+
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
+        base = Path(tmp)
+        out, run_root = base / "deep" / "out", base / "runs"
+        (base / "deep" / "x").mkdir(parents=True)
+        (base / "deep" / "x" / "keep.txt").write_text("keep", encoding="utf-8")
+        (base / "a.jsonl").write_text('{"text": "x"}\n', encoding="utf-8")
+        paths = []
+        for i, name in enumerate(names):
+            paths.append(base / f"exp{i}.toml")
+            paths[-1].write_text(_experiment_toml(name if validated else "plain"), "utf-8")
+        patch.setattr("framing.pipeline.run_experiment", _fake_experiment(run_root))
+        if not validated:
+            loaded = iter(names)
+            real = config.load_config
+            patch.setattr(config, "load_config",
+                          lambda p: dataclasses.replace(real(p), name=next(loaded)))
+        before = _files(base)
+        try:
+            sums = build_paper(paths, out, root=run_root, progress=False)
+        except FramingError:
+            sums = None  # refused: a hostile name, or two names sharing one folder
+        assert _created_outside(base, before, out, run_root) == []
+        if sums is not None:  # one folder per experiment, holding that experiment's report
+            reports = {p.parent.name: p.read_text("utf-8") for p in out.glob("*/report.html")}
+            assert sorted(json.loads(r) for r in reports.values()) == sorted(names)
+            assert all((out / name).is_file() for name in sums)
+
+
+@FEW_EXAMPLES
+@given(st.lists(HOSTILE, min_size=1, max_size=4, unique=True), HOSTILE)
+def test_figures_named_from_data_stay_inside_and_never_overwrite(groups, target):
+    """Issue 16, defect 4: outlets that slug alike ("Daily A", "daily-a") got one file."""
+    import tempfile
+
+    from matplotlib.figure import Figure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        writer = report._Writer(run, ("svg",))
+        figure = Figure(figsize=(1, 1))
+        figure.add_subplot()
+        for group in groups:
+            for kind in ("terms", "heatmap"):
+                stem = report.figure_stem(kind, target=target, group=group, by=(group or "x",))
+                writer.figure(figure, stem, kind=kind, target=target, group=group, caption=group)
+        files = list(Path(tmp).rglob("*.svg"))
+        assert len(files) == 2 * len(groups)  # nothing overwritten
+        assert all(p.resolve().is_relative_to((run / report.FIGURES_DIR).resolve()) for p in files)
+        assert len({f["stem"] for f in writer.figures}) == len(writer.figures)
+
+
+def test_report_links_each_outlet_to_its_own_figure(tmp_path):
+    """Outlets whose names slug alike each get their distinguishing-terms figures, and the
+    report shows each under its own caption (issue 16, defect 4)."""
+    outlets = ["Daily A", "daily-a", "Le Monde", "Le Mondé", "人民 Daily", "环球 Daily"]
+    words = ["tariffs", "soybeans", "warships", "vineyards", "satellites", "harbours"]
+    rows = [
+        {"id": f"{i}-{j}", "outlet": outlet, "text": (
+            f"Washington accused Beijing of bullying over {w}. The EU praised China on {w} and "
+            f"{w}. China condemned the hegemony of the United States on {w}. The US criticised "
+            f"China over {w}.")}
+        for i, (outlet, w) in enumerate(zip(outlets, words, strict=True)) for j in range(4)
+    ]
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    (tmp_path / "exp.toml").write_text(
+        'name = "alike"\nseed = 1\n[corpus]\ninputs = ["a.jsonl"]\n'
+        "[compare]\nn_boot = 20\nn_perm = 19\nmin_n = 1\n", "utf-8")
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "exp.toml"),
+                                       "--root", str(tmp_path / "runs"), "-j", "1"])
+    assert result.exit_code == 0, result.output + result.stderr
+    page = next((tmp_path / "runs").rglob(report.REPORT_HTML))
+    terms = sorted(p.name for p in (page.parent / "figures").glob("distinguishing-terms-*.svg"))
+    for target in ("cn", "eu", "us"):
+        assert len([t for t in terms if t.startswith(f"distinguishing-terms-{target}-")]) == 6
+    shown = re.findall(r'<figcaption>Terms that distinguish ([^<]*?) \((\w+)\) · '
+                       r'<a href="(figures/[^"]+)\.pdf"', page.read_text(encoding="utf-8"))
+    assert len(shown) == 18 and len({link for _, _, link in shown}) == 18
+    record = json.loads((page.parent / report.COMPARISON_FILE).read_text(encoding="utf-8"))
+    stems = {(f["target"], f["group"]): f["stem"] for f in record["figures"] if f["kind"] == "terms"}
+    for outlet, target, link in shown:  # each caption sits on the figure drawn for its outlet
+        assert link == f"figures/{stems[(target, unescape(outlet))]}"
+
+
+def _annotation_tables(outlets: list[str], ids: list[str]) -> tuple[pd.DataFrame, ...]:
+    """Article, sentence and mention tables (framing.schema shapes) with the given names."""
+    sentence = "Washington met Beijing."
+    articles = pd.DataFrame([
+        {"article_id": aid, "outlet": outlet, "published": "2024-05-01", "language": "en",
+         "language_score": 1.0, "title": "", "text": sentence, "source": f"t#{aid}",
+         "status": "ok", "reason": "", "duplicate_of": None, "near_duplicate_of": None}
+        for aid, outlet in zip(ids, outlets, strict=True)
+    ])
+    sentences = pd.DataFrame([
+        {"article_id": aid, "sent_id": 1, "section": "body", "start": 0, "end": len(sentence),
+         "text": sentence} for aid in ids
+    ])
+    mentions = pd.DataFrame([
+        {"article_id": aid, "sent_id": 1, "section": "body", "target": "US", "n": 1,
+         "spans": [[0, 10]], "aliases": ["Washington"], "sentence": sentence} for aid in ids
+    ])
+    return articles, sentences, mentions
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=15)
+@given(st.lists(HOSTILE, min_size=2, max_size=3, unique=True),
+       st.lists(st.sampled_from(HOSTILE_NAMES[:10]), min_size=2, max_size=2, unique=True))
+def test_annotation_files_stay_inside_their_folder(names, coders):
+    """Outlet names, ids and coder names never name a file: sample and import write their fixed
+    files inside -o, whatever the data holds."""
+    import csv
+    import io
+    import tempfile
+
+    from framing import annotate as an
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        out, imported = base / "deep" / "sample", base / "deep" / "import"
+        try:
+            items = an.mention_items(*_annotation_tables(names, [f"{n}{i}" for i, n in enumerate(names)]))
+            drawn = an.sample_items(items, len(names), seed=1, strata=[])
+            paths = an.write_sample(drawn, out, codebook=an.load_codebook())
+        except FramingError:
+            paths = None
+        assert _created_outside(base, {}, out) == []
+        if paths is None:
+            return
+        assert sorted(p.name for p in out.iterdir()) == sorted(an.SAMPLE_FILES.values())
+        rows = list(csv.reader(io.StringIO(paths["sample"].read_text(encoding="utf-8"))))
+        head = next(i for i, r in enumerate(rows) if r and r[0] == "id")
+        coded = []
+        for k in range(2):
+            for row in rows[head + 1:]:
+                row[rows[head].index("label")] = ("against", "favor")[k]
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(rows)
+            coded.append(base / f"coded{k}.csv")
+            coded[-1].write_text(buf.getvalue(), encoding="utf-8")
+        before = _files(base)
+        try:
+            result = an.import_codes(paths["sample"], coded, codebook=an.load_codebook(),
+                                     coders=coders)
+            an.write_import(result, imported)
+        except FramingError:
+            return  # a coder name refused: nothing written
+        finally:
+            assert _created_outside(base, before, imported) == []
+        assert sorted(p.name for p in imported.iterdir()) == sorted(an.IMPORT_FILES.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# An output that is also an input (or another output) is refused
+
+
+@pytest.fixture(scope="module")
+def cli_inputs(tmp_path_factory) -> Path:
+    """A folder with an article table (Parquet and CSV) made by framing ingest."""
+    base = tmp_path_factory.mktemp("overwrite")
+    (base / "in.csv").write_text(
+        "id,outlet,text\n1,Daily A,Washington accused Beijing of bullying.\n"
+        "2,Daily B,The EU praised China.\n", encoding="utf-8")
+    for out in ("a.parquet", "cov/coverage-by_language.csv"):
+        result = CliRunner().invoke(main, ["ingest", str(base / "in.csv"), "-o", str(base / out),
+                                           "-j", "1"])
+        assert result.exit_code == 0, result.output + result.stderr
+    (base / "folder").mkdir()
+    (base / "folder" / "in.csv").write_bytes((base / "in.csv").read_bytes())
+    for name in ("run/articles.parquet", "out/outlet_table.parquet", "s.parquet",
+                 "stream/articles.parquet", "smp/sample.csv", "imp/disagreements.csv"):
+        (base / name).parent.mkdir(exist_ok=True)
+        (base / name).write_bytes(b"an input the command must not replace")
+    os.link(base / "a.parquet", base / "hard-link.parquet")
+    return base
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "a.parquet", "-o", "a.parquet"],
+        ["score", "a.parquet", "-o", "hard-link.parquet"],
+        ["score", "a.parquet", "-o", "s2.parquet", "--frames", "s2.parquet"],
+        ["score", "a.parquet", "-o", "s2.parquet", "--frames", "./a.parquet"],
+        ["mentions", "a.parquet", "-o", "m.parquet", "--sentences", "m.parquet"],
+        ["mentions", "a.parquet", "-o", "m.parquet", "--sentences", "a.parquet"],
+        ["weak-label", "a.parquet", "-o", "a.parquet", "--seed", "1"],
+        ["ingest", "in.csv", "-o", "in.csv"],
+        ["ingest", "folder", "-o", "folder/articles.parquet"],
+        ["compare", "s.parquet", "-o", "out", "--frames", "out/outlet_table.parquet",
+         "--seed", "1"],
+        ["stream", "stream/articles.parquet", "-o", "stream"],
+        ["lexicon", "coverage", "cov/coverage-by_language.csv", "-o", "cov", "-j", "1"],
+        ["annotate", "sample", "run", "-o", "smp", "-n", "2", "--seed", "1",
+         "--exclude", "smp/sample.csv"],
+        ["annotate", "import", "smp/sample.csv", "s.parquet", "-o", "imp",
+         "--adjudication", "imp/disagreements.csv"],
+    ],
+    ids=lambda args: " ".join(args),
+)
+def test_an_output_that_is_an_input_is_refused(cli_inputs, args, monkeypatch):
+    """Issue 16, defect 6: framing score a.parquet -o a.parquet replaced the article table."""
+    monkeypatch.chdir(cli_inputs)
+    before = _files(cli_inputs)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == EXIT_USAGE, result.output + result.stderr
+    assert re.search(r"is the same file as|lies inside the input folder", result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _files(cli_inputs) == before  # nothing replaced, nothing written
 
 
 # ---------------------------------------------------------------------------------------------
