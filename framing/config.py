@@ -3,7 +3,8 @@
 One setting points the toolkit at real data: the environment variable ``FRAMING_DATA``
 (default: the folder ``shared`` beside the project root, i.e. ``../shared``). Experiment
 configs (TOML, see ``experiments/``) may override it with their own ``data_dir`` key.
-Trained models live in ``FRAMING_MODELS`` (default ``<project>/models``), one folder per model.
+Trained models live in ``FRAMING_MODELS`` (default ``<project>/models`` in a source checkout, the
+per-user data folder of :func:`user_dir` when installed), one folder per model.
 
 An experiment config is one TOML file, read by :func:`load_config` into frozen dataclasses
 (:class:`ExperimentConfig` and one class per section). Defaults live on the dataclasses; the
@@ -74,6 +75,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from framing import schema
 from framing.errors import ConfigError
 
@@ -127,10 +130,30 @@ _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Folders
 
 
+def is_source_checkout() -> bool:
+    """True when framing runs from a source checkout (``pyproject.toml`` and ``lexicons/`` beside
+    the package, e.g. an editable install), False when it runs from an installed wheel."""
+    return (PROJECT_DIR / "pyproject.toml").is_file() and (PROJECT_DIR / "lexicons").is_dir()
+
+
+def user_dir() -> Path:
+    """Return the per-user data folder of an installed framing (platformdirs), e.g.
+    ``~/.local/share/framing`` on Linux. Nothing is ever written into the installation."""
+    return Path(platformdirs.user_data_dir("framing", appauthor=False))
+
+
 def data_dir() -> Path:
-    """Return the folder holding real corpora (``$FRAMING_DATA`` or ``../shared``)."""
+    """Return the folder holding real corpora.
+
+    ``$FRAMING_DATA`` wins; then ``../shared`` beside a source checkout; an installed framing
+    looks in ``<user data folder>/data`` (:func:`user_dir`), where a user may put or link corpora.
+    """
     env = os.environ.get(DATA_ENV)
-    return Path(env).expanduser().resolve() if env else (PROJECT_DIR.parent / "shared").resolve()
+    if env:
+        return Path(env).expanduser().resolve()
+    if is_source_checkout():
+        return (PROJECT_DIR.parent / "shared").resolve()
+    return user_dir() / "data"
 
 
 def lexicons_dir() -> Path:
@@ -157,12 +180,16 @@ def demo_corpus_path() -> Path:
 
 
 def models_dir() -> Path:
-    """Return the folder of trained models (``$FRAMING_MODELS`` or ``<project>/models``).
+    """Return the folder of trained models.
 
-    The folder may not exist yet: training creates it.
+    ``$FRAMING_MODELS`` wins; then ``models/`` of a source checkout; an installed framing keeps
+    them in ``<user data folder>/models`` (:func:`user_dir`), never inside the installation
+    (which may not be writable). The folder may not exist yet: training creates it.
     """
     env = os.environ.get(MODELS_ENV)
-    return Path(env).expanduser().resolve() if env else PROJECT_DIR / "models"
+    if env:
+        return Path(env).expanduser().resolve()
+    return PROJECT_DIR / "models" if is_source_checkout() else user_dir() / "models"
 
 
 def is_name(value: str | os.PathLike) -> bool:

@@ -112,6 +112,26 @@ def test_models_dir_default_and_environment(monkeypatch, tmp_path):
     assert config.models_dir() == tmp_path.resolve()
 
 
+def test_an_installed_framing_keeps_models_and_data_in_the_user_folder(monkeypatch, tmp_path):
+    """Run from a wheel (no pyproject.toml beside the package), nothing goes into site-packages."""
+    site = tmp_path / "site-packages"
+    (site / "framing").mkdir(parents=True)
+    assert config.is_source_checkout()
+    monkeypatch.setattr(config, "PROJECT_DIR", site)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user"))
+    for env in (config.MODELS_ENV, config.DATA_ENV):
+        monkeypatch.delenv(env, raising=False)
+    assert not config.is_source_checkout()
+    assert config.user_dir() == tmp_path / "user" / "framing"
+    assert config.models_dir() == tmp_path / "user" / "framing" / "models"
+    assert config.data_dir() == tmp_path / "user" / "framing" / "data"
+    assert site not in config.models_dir().parents
+    monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "mine"))
+    monkeypatch.setenv(config.DATA_ENV, str(tmp_path / "corpora"))
+    assert config.models_dir() == (tmp_path / "mine").resolve()
+    assert config.data_dir() == (tmp_path / "corpora").resolve()
+
+
 def test_resolve_model_by_name_and_path(monkeypatch, tmp_path):
     (tmp_path / "stance-a").mkdir()
     (tmp_path / "stance-b").mkdir()
