@@ -1987,7 +1987,8 @@ def import_codes(
     counts = adjudicated["resolution"].value_counts()
     if counts.get("unresolved", 0):
         notes.append(f"{int(counts['unresolved'])} item(s) unresolved: fill 'adjudicated' in "
-                     f"{IMPORT_FILES['disagreements']} and import again with the adjudication file")
+                     f"{IMPORT_FILES['disagreements']} and import again with it as the adjudication file "
+                     "(into another output folder)")
     other = adjudicated["label"].ne("") & ~adjudicated["label"].isin(
         schema.STANCE_LABELS if field == "label" else codebook.labels)
     if other.any():

@@ -162,7 +162,8 @@ def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_
     click.echo("\nresolution: " + ", ".join(f"{k} {v}" for k, v in resolution.items()))
     codes = [c for c in result.disagreements.columns if c.startswith(an.CODE_PREFIX)]
     _echo_table(f"disagreements: {len(result.disagreements)} (to adjudicate: fill 'adjudicated' in "
-                f"{out['disagreements']}, then import again with --adjudication)",
+                f"{out['disagreements']}, then import again with --adjudication FILE and another -o: "
+                "the filled file is an input and is never overwritten)",
                 result.disagreements[["id", "target", *codes, "majority"]], str(out["disagreements"]))
     for note in result.notes:
         click.echo(f"note: {note}")

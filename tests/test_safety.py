@@ -743,7 +743,7 @@ def test_an_interrupted_text_write_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "write_text", half_then_fail)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match=r"cannot write .*report.html: No space left on device"):
         runs.write_text("new report, longer\n", path)
     monkeypatch.undo()
     assert path.read_text() == "old report\n" and _leftovers(tmp_path) == []
