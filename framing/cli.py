@@ -177,99 +177,96 @@ def demo(force, root, jobs) -> None:
     _run_config(config.demo_corpus_path() / "demo.toml", force=force, root=root, jobs=jobs)
 
 
+def _scoring_options(func):
+    """The options of the one scoring config (``framing.config.ScoringConfig``), shared by
+    ``framing score`` and ``framing stream`` so that they cannot drift apart."""
+    options = [
+        click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True, help="model/hybrid need --model"),
+        click.option("--model", "model_name", help="trained model: a name under the models folder, or a folder path"),
+        click.option("--lexicon", "lexicon_name", default=None, help="lexicon name or folder (default: framing-stance-v1; for hybrid: the model's)"),
+        click.option("--targets", "targets_name", default="targets-v1", show_default=True, help="target set name or folder"),
+        click.option("--kinds", "alias_kinds", default="", help="alias kinds to match, comma-separated (default: the target set's default kinds)"),
+        click.option("--neutral-band", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True, help="scores with absolute value below this are labelled neutral"),
+        click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision"),
+        click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: how mention predictions become article scores (framing.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _scoring_config(method, model_name, lexicon_name, targets_name, alias_kinds, neutral_band,
+                    precision, aggregation):
+    """The ScoringConfig of the shared scoring options."""
+    from framing.scorer import check_config, scoring_config
+
+    config = scoring_config(
+        method=method, model=model_name, lexicon=lexicon_name, target_set=targets_name,
+        target_kinds=[k.strip() for k in alias_kinds.split(",") if k.strip()],
+        neutral_band=neutral_band, precision=precision, aggregation=aggregation,
+    )
+    check_config(config)
+    return config
+
+
 @main.command()
 @click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="scores .parquet to write")
-@click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True, help="model/hybrid need --model")
-@click.option("--model", "model_name", help="trained model: a name under the models folder, or a folder path")
-@click.option("--lexicon", "lexicon_name", default=None, help="lexicon (default: framing-stance-v1; for hybrid: the model's)")
-@click.option("--targets", "targets_name", default="targets-v1", show_default=True)
+@_scoring_options
 @click.option("--frames", "frames_out", type=click.Path(path_type=Path), help="lexicon: also write frame counts here (every sentence is then matched, not only those naming a target)")
 @click.option("--predictions", "predictions_out", type=click.Path(path_type=Path), help="model/hybrid: also write the per-mention probabilities here")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision")
-@click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: how mention predictions become article scores (framing.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def score(articles_path, output, method, model_name, lexicon_name, targets_name, frames_out,
-          predictions_out, precision, aggregation, jobs) -> None:
+def score(articles_path, output, frames_out, predictions_out, jobs, **options) -> None:
     """Score stance per (article, target) for ARTICLES (an article table from `framing ingest`)."""
-    from framing import model_scoring, pipeline, scoring
-    from framing.errors import ConfigError
+    from framing import pipeline
     from framing.runs import check_outputs, read_table, write_table
+    from framing.scorer import Scorer
 
     check_outputs({"-o": output, "--frames": frames_out, "--predictions": predictions_out},
                   {"ARTICLES": articles_path})
-    if method != "lexicon" and not model_name:
-        raise ConfigError(f"--method {method} needs --model NAME_OR_FOLDER (see `framing train`)")
-    # Resolve the model and lexicon before the (long) sentence and mention pass.
-    model = None
-    if method == "lexicon":
-        scoring.resolve_lexicon(lexicon_name or scoring.DEFAULT_LEXICON)
-    else:
-        model = model_scoring.load_model(model_name)
-        model_scoring.check_method(method, model, f"model {model_name}")
-        if lexicon_name:
-            scoring.resolve_lexicon(lexicon_name)
+    # The model and lexicon load before the (long) sentence and mention pass.
+    scorer = Scorer(_scoring_config(**options), article_frames=frames_out is not None)
     articles = read_table(articles_path, kind="articles")
-    n_jobs = jobs or pipeline.default_jobs()
-    spec = pipeline.TargetSpec(targets_name)
-    if method == "lexicon":
-        # Sentences, mentions and scores in one pass per chunk and worker (same tables, faster).
-        # Article-level frames need every sentence matched; the scores do not (same scores).
-        scores, frames, _ = pipeline.lexicon_scores(
-            articles, target_spec=spec, lexicon=lexicon_name or scoring.DEFAULT_LEXICON,
-            article_frames=frames_out is not None, n_jobs=n_jobs, progress=True,
-        )
-        if frames_out:
-            write_table(frames, frames_out)
-    else:
-        sents, ments = pipeline.sentences_and_mentions(
-            articles, target_spec=spec, n_jobs=n_jobs, progress=True
-        )
-        scores, predictions = model_scoring.score_model(
-            articles, sents, ments, model, method=method, lexicon=lexicon_name,
-            target_set=targets_name, precision=precision, aggregation=aggregation, progress=True,
-        )
-        if predictions_out:
-            write_table(predictions, predictions_out)
+    tables = scorer(articles, n_jobs=jobs or pipeline.default_jobs(), progress=True,
+                    keep_mentions=False)
+    if frames_out and "frames" in tables:
+        write_table(tables["frames"], frames_out)
+    if predictions_out and "predictions" in tables:
+        write_table(tables["predictions"], predictions_out)
+    scores = tables["scores"]
     write_table(scores, output)
     summary = scores.groupby(["target", "label"]).size().unstack(fill_value=0) if len(scores) else scores
-    _echo_table(f"scores ({method}): (article, target) rows by label", summary)
+    _echo_table(f"scores ({scorer.config.method}): (article, target) rows by label", summary)
     click.echo(f"wrote {output}")
 
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path), help="output folder (a killed run given the same folder resumes)")
-@click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True)
-@click.option("--model", "model_name", help="saved model name or folder (model, hybrid)")
-@click.option("--lexicon", "lexicon_name", help="lexicon name or folder")
-@click.option("--targets", "targets_name", default="targets-v1", show_default=True, help="target lexicon name or folder")
+@_scoring_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), help="input format (default: from the file extension)")
 @click.option("--map", "maps", multiple=True, metavar="CANONICAL=COLUMN", help="column map, e.g. --map text=content_original")
 @click.option("--languages", default="en,nl", show_default=True, help="languages to score")
 @click.option("--chunk-size", type=int, default=1000, show_default=True, help="articles per chunk (memory grows with it)")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model inference precision")
 @click.option("--threads", type=int, default=None, help="torch threads for the model (default: the cores available)")
 @click.option("--no-frames", is_flag=True, help="lexicon: skip article-level frame counts (faster)")
 @click.option("--restart", is_flag=True, help="discard an earlier run in the output folder")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for 2 local workers")
-@click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: aggregation rule (framing.scoring.AGGREGATIONS)")
 @_dayfirst_options
-def stream(input_path, output, method, model_name, lexicon_name, targets_name, fmt, maps, languages,
-           chunk_size, precision, threads, no_frames, restart, dask_address, aggregation,
-           dayfirst, dayfirst_outlets) -> None:
+def stream(input_path, output, fmt, maps, languages, chunk_size, threads, no_frames, restart,
+           dask_address, dayfirst, dayfirst_outlets, **options) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
     from framing import stream as streaming
     from framing.runs import check_outputs
 
-    written = ("articles", *streaming.TABLES[method])
+    written = ("articles", *streaming.TABLES[options["method"]])
     files = [output / f"{name}.parquet" for name in written] + [output / streaming.STATE_FILE]
     check_outputs({"-o": files}, {"INPUT": input_path})
     settings = streaming.StreamSettings(
-        method=method, model=model_name, lexicon=lexicon_name, target_set=str(targets_name),
+        _scoring_config(**options),
         languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
-        column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size, precision=precision,
-        article_frames=not no_frames, num_threads=threads, aggregation=aggregation,
+        column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size,
+        article_frames=not no_frames, num_threads=threads,
         dayfirst=_dayfirst(dayfirst, dayfirst_outlets),
     )
     if dask_address:

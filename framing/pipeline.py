@@ -121,10 +121,10 @@ def _init_lexicon_worker(spec: TargetSpec, lexicon) -> None:
     _WORKER_LEXICON = lexicon
 
 
-def _chunk_lexicon_scores(chunk: pd.DataFrame, article_frames: bool) -> tuple:
+def _chunk_lexicon_scores(chunk: pd.DataFrame, article_frames: bool, neutral_band: float) -> tuple:
     sents, ments = _chunk_sentences_and_mentions(chunk)
     scores, frames = scoring.score_lexicon(chunk, sents, ments, lexicon=_WORKER_LEXICON,
-                                           article_frames=article_frames)
+                                           article_frames=article_frames, neutral_band=neutral_band)
     return scores, frames, len(sents), len(ments)
 
 
@@ -134,6 +134,7 @@ def lexicon_scores(
     target_spec: TargetSpec | None = None,
     lexicon=None,
     article_frames: bool = True,
+    neutral_band: float = scoring.NEUTRAL_BAND,
     n_jobs: int = 1,
     chunk_size: int = CHUNK_SIZE,
     progress: bool = False,
@@ -154,7 +155,7 @@ def lexicon_scores(
         Target set (default ``targets-v1``).
     lexicon : Lexicon, str or Path, optional
         Default ``scoring.DEFAULT_LEXICON``.
-    article_frames : bool
+    article_frames, neutral_band
         As for ``scoring.score_lexicon``.
     n_jobs, chunk_size, progress
         As for :func:`sentences_and_mentions`.
@@ -172,17 +173,19 @@ def lexicon_scores(
     chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
     bar = dict(total=len(chunks), disable=not progress, desc="lexicon scores", unit="chunk")
     flags = [bool(article_frames)] * len(chunks)
+    bands = [float(neutral_band)] * len(chunks)
     if n_jobs <= 1 or len(chunks) <= 1:
         _init_lexicon_worker(spec, lex)
-        results = [_chunk_lexicon_scores(c, f) for c, f in tqdm(zip(chunks, flags, strict=True), **bar)]
+        results = [_chunk_lexicon_scores(c, f, b)
+                   for c, f, b in tqdm(zip(chunks, flags, bands, strict=True), **bar)]
     else:
         with ProcessPoolExecutor(n_jobs, initializer=_init_lexicon_worker, initargs=(spec, lex)) as pool:
-            results = list(tqdm(pool.map(_chunk_lexicon_scores, chunks, flags), **bar))
+            results = list(tqdm(pool.map(_chunk_lexicon_scores, chunks, flags, bands), **bar))
     if not results:  # nothing processable: empty tables with the full columns
         empty = articles.iloc[:0]
         sents, ments = sentences_and_mentions(empty, target_spec=spec)
         scores, frames = scoring.score_lexicon(empty, sents, ments, lexicon=lex,
-                                               article_frames=article_frames)
+                                               article_frames=article_frames, neutral_band=neutral_band)
         return scores, frames, {"sentences": 0, "mentions": 0}
     scores = pd.concat([r[0] for r in results], ignore_index=True)
     frames = scoring.concat_frames([r[1] for r in results])
@@ -295,24 +298,27 @@ def _plain_dayfirst(dayfirst: bool | tuple[str, ...]) -> bool | list[str]:
     return dayfirst if isinstance(dayfirst, bool) else list(dayfirst)
 
 
-def _score_stage(articles, sentences, mentions, lexicon, *, neutral_band: float, n_jobs: int):
-    scores, frames = scoring.score_lexicon(articles, sentences, mentions, lexicon=lexicon,
-                                           neutral_band=neutral_band, n_jobs=n_jobs)
-    return {"scores": scores, "frames": frames}
+def _score_stage(articles, sentences, mentions, lexicon, *, scoring_settings: dict,
+                 n_jobs: int) -> dict[str, pd.DataFrame]:
+    """Lexicon scores and frames of a run, by the one scorer (the lexicon method)."""
+    from framing import scorer
+
+    config = scorer.scoring_config(**{**scoring_settings, "method": "lexicon", "model": None})
+    tables = scorer.Scorer(config, lexicon=lexicon)(articles, sentences=sentences,
+                                                    mentions=mentions, n_jobs=n_jobs)
+    return {"scores": tables["scores"], "frames": tables["frames"]}
 
 
-def _model_score_stage(articles, sentences, mentions, model, lexicon, *, method: str,
-                      target_set: str, neutral_band: float,
-                      precision: str = "fp32", aggregation: str | None = None) -> dict[str, pd.DataFrame]:
-    from framing import model_scoring
+def _model_score_stage(articles, sentences, mentions, model, lexicon, *,
+                       scoring_settings: dict) -> dict[str, pd.DataFrame]:
+    """Model or hybrid scores of a run, by the one scorer."""
+    from framing import scorer
 
-    scores, predictions = model_scoring.score_model(
-        articles, sentences, mentions, model_scoring.load_model(model), method=method,
-        lexicon=lexicon if method == "hybrid" else None, target_set=target_set,
-        neutral_band=neutral_band, precision=precision,
-        aggregation=aggregation or scoring.DEFAULT_AGGREGATION,
-    )
-    return {"scores": scores, "predictions": predictions}
+    config = scorer.scoring_config(**{**scoring_settings, "model": model})
+    hybrid_lexicon = lexicon if config.method == "hybrid" else None
+    tables = scorer.Scorer(config, lexicon=hybrid_lexicon)(articles, sentences=sentences,
+                                                           mentions=mentions)
+    return {"scores": tables["scores"], "predictions": tables["predictions"]}
 
 
 def _weak_label_stage(articles, sentences, mentions, lexicon, *, seed: int, per_label: int,
@@ -473,7 +479,7 @@ def run_experiment(
     progress : bool
         Print one line per stage.
     """
-    from framing import report
+    from framing import report, scorer
     from framing.lexicon import load_lexicon
     from framing.runs import Run
 
@@ -501,8 +507,7 @@ def run_experiment(
         force=force,
     )
     say(f"articles: {len(articles)}")
-    target_set = TargetSpec(cfg.targets.lexicon, tuple(str(p) for p in cfg.targets.extra),
-                            tuple(cfg.targets.kinds)).load()
+    target_set = scorer.target_spec(cfg.scoring).load()
     tables = run.stage(
         "mentions",
         {"articles": articles, "target_set": target_set},
@@ -516,13 +521,16 @@ def run_experiment(
     say(f"sentences: {len(sentences)}, (sentence, target) mentions: {len(mentions)}")
     if len(mentions):
         say("mentions per target:\n" + targets.mention_summary(mentions).to_string(index=False))
-    lexicon = load_lexicon(cfg.scoring.lexicon)
+    lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
+    # The one scorer's settings (framing.scorer), flat: the same as `framing score` would use.
+    settings = scorer.flat_scoring(cfg.scoring)
     scored = run.stage(
         "lexicon_scores",
         {"articles": articles, "sentences": sentences, "mentions": mentions, "lexicon": lexicon},
         _score_stage,
-        code=("scoring",),
-        settings=dict(neutral_band=cfg.scoring.neutral_band, n_jobs=jobs),
+        code=("scoring", "scorer"),
+        settings=dict(scoring_settings={k: v for k, v in settings.items() if k != "model"},
+                      n_jobs=jobs),
         force=force,
     )
     scores, other, by_voice = scored["scores"], None, None
@@ -533,10 +541,8 @@ def run_experiment(
             {"articles": articles, "sentences": sentences, "mentions": mentions,
              "model": folder, "lexicon": lexicon},
             _model_score_stage,
-            code=("model_scoring",),
-            settings=dict(method=cfg.scoring.method, target_set=cfg.targets.lexicon,
-                          neutral_band=cfg.scoring.neutral_band,
-                          precision=cfg.scoring.precision, aggregation=cfg.scoring.aggregation),
+            code=("model_scoring", "scorer"),
+            settings=dict(scoring_settings={k: v for k, v in settings.items() if k != "model"}),
             force=force,
         )
         scores, other = modelled["scores"], scores

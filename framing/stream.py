@@ -33,23 +33,21 @@ import json
 import os
 import platform
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from framing import corpus, pipeline, scoring
+from framing import corpus
+from framing import scorer as scorer_mod
+from framing.config import SCORING_METHODS, ScoringConfig
 from framing.errors import ConfigError, DataError
 from framing.runs import write_error, write_json, write_table
 
-METHODS: tuple[str, ...] = ("lexicon", "model", "hybrid")
+METHODS: tuple[str, ...] = SCORING_METHODS
 #: The per-chunk tables of each method (besides ``articles``).
-TABLES: dict[str, tuple[str, ...]] = {
-    "lexicon": ("scores", "frames"),
-    "model": ("scores", "predictions"),
-    "hybrid": ("scores", "predictions"),
-}
+TABLES: dict[str, tuple[str, ...]] = scorer_mod.TABLES
 STATE_FILE = "stream.json"
 PARTS = "parts"
 _TMP_PREFIX = ".tmp-"
@@ -57,20 +55,26 @@ _TMP_PREFIX = ".tmp-"
 DROPPED_COLUMNS: tuple[str, ...] = ("text",)
 
 
-@dataclasses.dataclass(frozen=True)
+#: Keywords of :class:`StreamSettings` that fill its scoring config (flat, as before the one scorer).
+SCORING_KEYWORDS: tuple[str, ...] = (
+    "method", "model", "lexicon", "target_set", "target_kinds", "extra_aliases", "precision",
+    "aggregation", "neutral_band",
+)
+
+
+@dataclasses.dataclass(frozen=True, init=False)
 class StreamSettings:
     """What a streamed run computes; two runs with equal settings give the same output.
 
+    The scoring itself is a :class:`framing.config.ScoringConfig` (``scoring``), the one config of
+    every entry point; the other settings say how the file is read and cut into chunks. The flat
+    keywords of :data:`SCORING_KEYWORDS` (``method=``, ``model=``...) build that config, as
+    :func:`framing.scorer.scoring_config` does.
+
     Parameters
     ----------
-    method : {"lexicon", "model", "hybrid"}
-    model : str, optional
-        Saved model name or folder (model and hybrid).
-    lexicon : str, optional
-        Lexicon name or folder; default: ``scoring.DEFAULT_LEXICON`` (lexicon) or the model's
-        (hybrid).
-    target_set : str
-        Target set name or folder.
+    scoring : ScoringConfig, optional
+        Method, lexicon, model, target set and alias kinds, neutral band, precision, aggregation.
     languages : tuple of str
         Languages that are scored (others get status "unsupported_language").
     column_map : mapping
@@ -83,8 +87,6 @@ class StreamSettings:
         Flag near duplicates within each chunk.
     article_frames : bool
         Lexicon: also count frames over every sentence (article-level frame rows).
-    precision : {"fp32", "bf16", "int8"}
-        Model inference precision (see ``StanceClassifier.predict_proba``).
     chunk_size : int
         Articles per chunk.
     num_threads : int, optional
@@ -92,42 +94,66 @@ class StreamSettings:
         run may be resumed with another value (float rounding may differ in the last digits).
     dayfirst : bool or tuple of str
         Order of dates valid both ways ("05/07/2023"), as for :func:`framing.corpus.load`.
+    **flat
+        ``method``, ``model``, ``lexicon``, ``target_set``, ``target_kinds``, ``extra_aliases``,
+        ``precision``, ``aggregation``, ``neutral_band`` instead of ``scoring``.
+
+    Examples
+    --------
+    >>> StreamSettings(method="lexicon", neutral_band=0.2).scoring.neutral_band
+    0.2
     """
 
-    method: str = "lexicon"
-    model: str | None = None
-    lexicon: str | None = None
-    target_set: str = "targets-v1"
-    languages: tuple[str, ...] = ("en", "nl")
-    column_map: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    fmt: str | None = None
-    max_chars: int = 1_000_000
-    near_duplicates: bool = True
-    article_frames: bool = True
-    precision: str = "fp32"
-    chunk_size: int = 1000
-    num_threads: int | None = None
-    aggregation: str = "smoothed-v1"
-    dayfirst: bool | tuple[str, ...] = False
+    scoring: ScoringConfig
+    languages: tuple[str, ...]
+    column_map: Mapping[str, str]
+    fmt: str | None
+    max_chars: int
+    near_duplicates: bool
+    article_frames: bool
+    chunk_size: int
+    num_threads: int | None
+    dayfirst: bool | tuple[str, ...]
 
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ConfigError(f"method {self.method!r}; accepted: {list(METHODS)}")
-        if self.method != "lexicon" and not self.model:
-            raise ConfigError(f"method {self.method!r} needs a model (name or folder)")
+    def __init__(self, scoring: ScoringConfig | None = None, *, languages: Sequence[str] = ("en", "nl"),
+                 column_map: Mapping[str, str] | None = None, fmt: str | None = None,
+                 max_chars: int = 1_000_000, near_duplicates: bool = True, article_frames: bool = True,
+                 chunk_size: int = 1000, num_threads: int | None = None,
+                 dayfirst: bool | Sequence[str] = False, **flat: Any) -> None:
+        unknown = sorted(set(flat) - set(SCORING_KEYWORDS))
+        if unknown:
+            raise ConfigError(f"unknown stream setting(s) {unknown}; accepted: scoring, "
+                              f"{', '.join(f.name for f in dataclasses.fields(self)[1:])}, "
+                              f"{', '.join(SCORING_KEYWORDS)}")
+        if scoring is not None and flat:
+            raise ConfigError(f"give scoring= or the flat scoring settings {sorted(flat)}, not both")
+        values = dict(
+            scoring=scoring if scoring is not None else scorer_mod.scoring_config(**flat),
+            languages=tuple(languages), column_map=dict(column_map or {}), fmt=fmt,
+            max_chars=max_chars, near_duplicates=near_duplicates, article_frames=article_frames,
+            chunk_size=chunk_size, num_threads=num_threads,
+            dayfirst=dayfirst if isinstance(dayfirst, bool) else tuple(dayfirst),
+        )
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        scorer_mod.check_config(self.scoring)
         if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be a positive integer; received {self.chunk_size!r}")
         if self.num_threads is not None and (not isinstance(self.num_threads, int)
                                              or self.num_threads < 1):
             raise ConfigError(f"num_threads must be a positive integer; received {self.num_threads!r}")
-        object.__setattr__(self, "languages", tuple(self.languages))
-        object.__setattr__(self, "column_map", dict(self.column_map))
-        if not isinstance(self.dayfirst, bool):
-            object.__setattr__(self, "dayfirst", tuple(self.dayfirst))
+
+    @property
+    def method(self) -> str:
+        """The scoring method (``scoring.method``)."""
+        return self.scoring.method
 
     def to_dict(self) -> dict:
-        """JSON-ready settings."""
-        return json.loads(json.dumps(dataclasses.asdict(self), sort_keys=True))
+        """JSON-ready settings: the scoring config flat (as ``stream.json`` has always held it)."""
+        out = scorer_mod.flat_scoring(self.scoring)
+        for f in dataclasses.fields(self)[1:]:
+            out[f.name] = getattr(self, f.name)
+        return json.loads(json.dumps(out, sort_keys=True))
 
     def key(self) -> str:
         """12 hex chars identifying the settings that change the output (not ``num_threads``)."""
@@ -139,7 +165,7 @@ class StreamSettings:
 
 
 class ChunkScorer:
-    """Scores article tables chunk after chunk with resources loaded once.
+    """Scores article tables chunk after chunk: :class:`framing.scorer.Scorer`, loaded once.
 
     Parameters
     ----------
@@ -153,34 +179,14 @@ class ChunkScorer:
 
     def __init__(self, settings: StreamSettings) -> None:
         self.settings = settings
-        self.spec = pipeline.TargetSpec(settings.target_set)
-        self.model = None
-        if settings.method == "lexicon":
-            self.lexicon = scoring.resolve_lexicon(settings.lexicon)
-        else:
-            from framing import model_scoring
-
-            self.model = model_scoring.load_model(settings.model)
-            model_scoring.check_method(settings.method, self.model, f"model {settings.model}")
-            self.lexicon = scoring.resolve_lexicon(settings.lexicon) if settings.lexicon else None
+        self.scorer = scorer_mod.Scorer(settings.scoring, article_frames=settings.article_frames,
+                                        num_threads=settings.num_threads)
 
     def __call__(self, articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
         """Score one article table; returns ``{"articles": ..., <TABLES[method]>: ...}``."""
-        s = self.settings
-        sents, ments = pipeline.sentences_and_mentions(articles, target_spec=self.spec, n_jobs=1)
+        tables = self.scorer(articles)
         out = {"articles": articles.drop(columns=[c for c in DROPPED_COLUMNS if c in articles])}
-        if s.method == "lexicon":
-            out["scores"], out["frames"] = scoring.score_lexicon(
-                articles, sents, ments, lexicon=self.lexicon, article_frames=s.article_frames
-            )
-        else:
-            from framing import model_scoring
-
-            out["scores"], out["predictions"] = model_scoring.score_model(
-                articles, sents, ments, self.model, method=s.method, lexicon=self.lexicon,
-                target_set=s.target_set, precision=s.precision, num_threads=s.num_threads,
-                aggregation=s.aggregation,
-            )
+        out.update({name: tables[name] for name in self.scorer.tables})
         return out
 
 
