@@ -349,9 +349,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     Examples
     --------
-    >>> clf = StanceClassifier(args=TrainingArguments(seed=13, epochs=2))  # doctest: +SKIP
-    >>> clf.fit(train, train["label"], X_dev=dev, y_dev=dev["label"])  # doctest: +SKIP
-    >>> clf.predict_proba(test)  # doctest: +SKIP
+    A (sentence, target) table in, one probability per label out (all-MiniLM-L6-v2 from its
+    package, one epoch on four sentences: a smoke test, not a model):
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"sentence": ["The US bullied its allies.", "The US helped its allies.",
+    ...                                "China bullied its neighbours.", "China helped its neighbours."],
+    ...                   "target": ["US", "US", "CN", "CN"]})
+    >>> args = TrainingArguments(seed=13, epochs=1, batch_size=4, progress_bar=False)
+    >>> clf = StanceClassifier(args=args).fit(X, ["against", "favor", "against", "favor"])
+    >>> proba = clf.predict_proba(X)
+    >>> proba.shape, list(clf.classes_), bool(abs(proba.sum(axis=1) - 1).max() < 1e-6)
+    ((4, 3), ['against', 'neutral', 'favor'], True)
     """
 
     def __init__(

@@ -333,7 +333,11 @@ class CorpusConfig:
 
 @dataclass(frozen=True)
 class TargetsConfig:
-    """The target set: actors and their aliases."""
+    """The target set: actors and their aliases.
+
+    >>> TargetsConfig(kinds=("name", "short_name")).kinds
+    ('name', 'short_name')
+    """
 
     #: Lexicon name under ``lexicons_dir()`` or an absolute folder path.
     lexicon: str = "targets-v1"
@@ -354,6 +358,9 @@ class ScoringConfig:
     ``framing score``, ``framing stream``, the Dask path and ``framing run`` all build a
     :class:`framing.scorer.Scorer` from one of these. In an experiment config it is the
     ``[scoring]`` section, with ``targets`` filled from the ``[targets]`` section.
+
+    >>> ScoringConfig(method="lexicon", neutral_band=0.2, targets=TargetsConfig(kinds=("name",)))
+    ScoringConfig(method='lexicon', lexicon='framing-stance-v1', model='', neutral_band=0.2, precision='fp32', aggregation='smoothed-v1')
     """
 
     #: One of ``SCORING_METHODS``.

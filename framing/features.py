@@ -90,9 +90,10 @@ class LexiconVectorizer(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> X = pd.DataFrame({"text": ["The US was accused of bullying China."], "language": ["en"]})
-    >>> vec = LexiconVectorizer(targets=("US", "CN")).fit(X)  # doctest: +SKIP
-    >>> dict(zip(vec.get_feature_names_out(), vec.transform(X)[0]))["hegemony_containment__US"]  # doctest: +SKIP
-    1.0
+    >>> vec = LexiconVectorizer(targets=("US", "CN")).fit(X)
+    >>> row = dict(zip(vec.get_feature_names_out(), vec.transform(X)[0]))
+    >>> float(row["hegemony_containment__US"]), float(row["polarity_sum__US"]), float(row["cues__CN"])
+    (1.0, -2.0, 0.0)
     """
 
     def __init__(

@@ -138,6 +138,12 @@ class Scorer:
     ------
     ConfigError
         Unknown method, a model method without a model, a model that does not fit the method.
+
+    Examples
+    --------
+    >>> scorer = Scorer(ScoringConfig(method="lexicon", neutral_band=0.2))
+    >>> scorer.tables, scorer.lexicon.id
+    (('scores', 'frames'), 'framing-stance-v1')
     """
 
     def __init__(self, config: ScoringConfig, *, article_frames: bool = True,

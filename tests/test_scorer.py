@@ -123,3 +123,21 @@ def test_experiment_configs_carry_their_targets_into_the_scoring_config(tmp_path
     assert cfg.scoring.neutral_band == 0.3
     built = config.ExperimentConfig("y", 1, cfg.corpus, targets=TargetsConfig(kinds=("name",)))
     assert built.scoring.targets.kinds == ("name",)
+
+
+def test_the_public_api_is_documented_and_runnable():
+    """Every public name has a docstring with an example and a row in docs/api.md."""
+    import doctest
+    from pathlib import Path
+
+    import framing
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in framing.__all__:
+        obj = getattr(framing, name)
+        assert obj.__doc__, name
+        assert f"`{name}" in doc, name
+        assert doctest.DocTestParser().get_examples(obj.__doc__), f"{name} has no example"
+    assert set(dir(framing)) >= set(framing.__all__)
+    with pytest.raises(AttributeError):
+        framing.no_such_thing  # noqa: B018
