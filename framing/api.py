@@ -14,27 +14,15 @@ from typing import Any
 
 import pandas as pd
 
+import framing
 from framing import compare, config, corpus, pipeline, plots, report
-from framing.classifier import StanceClassifier
-from framing.config import ScoringConfig, TargetsConfig
-from framing.features import LexiconVectorizer
+from framing.classifier import StanceClassifier  # noqa: F401 - public, see __all__
+from framing.config import ScoringConfig, TargetsConfig  # noqa: F401 - public
+from framing.features import LexiconVectorizer  # noqa: F401 - public
 from framing.scorer import Scorer, scoring_config
 
-__all__ = [
-    "LexiconVectorizer",
-    "Scorer",
-    "ScoringConfig",
-    "StanceClassifier",
-    "TargetsConfig",
-    "build_report",
-    "compare_outlets",
-    "demo_corpus",
-    "find_mentions",
-    "load_corpus",
-    "plot_outlets",
-    "run_experiment",
-    "score",
-]
+# The public names are listed once, in framing/__init__.py.
+__all__ = list(framing.__all__)
 
 
 def demo_corpus() -> Path:
