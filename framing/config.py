@@ -70,6 +70,7 @@ import os
 import re
 import tomllib
 import unicodedata
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,7 +234,7 @@ def resolve_model(name_or_path: str | os.PathLike) -> Path:
     return _resolve_folder(name_or_path, "model", models_dir(), MODELS_ENV)
 
 
-def resolve_lexicon(name_or_path: str | os.PathLike) -> Path:
+def lexicon_folder(name_or_path: str | os.PathLike) -> Path:
     """Return a lexicon folder given its name (under :func:`lexicons_dir`) or a path.
 
     Parameters
@@ -253,7 +254,7 @@ def resolve_lexicon(name_or_path: str | os.PathLike) -> Path:
 
     Examples
     --------
-    >>> resolve_lexicon("targets-v1").name
+    >>> lexicon_folder("targets-v1").name
     'targets-v1'
     """
     try:
@@ -261,6 +262,17 @@ def resolve_lexicon(name_or_path: str | os.PathLike) -> Path:
     except FileNotFoundError as err:
         raise ConfigError(str(err)) from None
     return _resolve_folder(name_or_path, "lexicon", root, LEXICONS_ENV)
+
+
+def resolve_lexicon(name_or_path: str | os.PathLike) -> Path:
+    """Deprecated name of :func:`lexicon_folder` (it returns the folder, not a loaded lexicon)."""
+    warnings.warn(
+        "framing.config.resolve_lexicon is deprecated: use framing.config.lexicon_folder "
+        "(framing.scoring.resolve_lexicon loads the lexicon itself)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return lexicon_folder(name_or_path)
 
 
 def _resolve_folder(name_or_path: str | os.PathLike, what: str, root: Path, env: str) -> Path:
@@ -918,7 +930,7 @@ def _targets(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) 
     if "kinds" in table:
         out["kinds"] = tuple(dict.fromkeys(_str_list(ctx, "targets.kinds", table["kinds"])))
     cfg = TargetsConfig(**out)
-    _check_folder(ctx, "targets.lexicon", cfg.lexicon, resolve_lexicon)
+    _check_folder(ctx, "targets.lexicon", cfg.lexicon, lexicon_folder)
     return cfg
 
 
@@ -992,7 +1004,7 @@ def _scoring(
             f"scoring.model is missing in {ctx.file}: method {cfg.method!r} needs a trained model; "
             f"give its name under {models_dir()} or a folder path (or use method = 'lexicon')"
         )
-    _check_folder(ctx, "scoring.lexicon", cfg.lexicon, resolve_lexicon)
+    _check_folder(ctx, "scoring.lexicon", cfg.lexicon, lexicon_folder)
     if cfg.method in MODEL_METHODS and not training.labels:
         # With training.labels the run makes the model when it is missing.
         _check_folder(ctx, "scoring.model", cfg.model, resolve_model)

@@ -1009,9 +1009,9 @@ class Run:
         groups: dict[str, list[Path | str]] = {
             "corpus.inputs": list(cfg.corpus.inputs),
             "corpus.metadata": [cfg.corpus.metadata] if cfg.corpus.metadata else [],
-            "targets.lexicon": [_resolved(cfg.targets.lexicon, _config.resolve_lexicon)],
+            "targets.lexicon": [_resolved(cfg.targets.lexicon, _config.lexicon_folder)],
             "targets.extra": list(cfg.targets.extra),
-            "scoring.lexicon": [_resolved(cfg.scoring.lexicon, _config.resolve_lexicon)],
+            "scoring.lexicon": [_resolved(cfg.scoring.lexicon, _config.lexicon_folder)],
         }
         if cfg.scoring.method in _config.MODEL_METHODS:
             groups["scoring.model"] = [_resolved(cfg.scoring.model, _config.resolve_model)]

@@ -152,10 +152,15 @@ def test_resolve_model_when_the_models_folder_is_missing(monkeypatch, tmp_path):
         config.resolve_model("stance-a")
 
 
-def test_resolve_lexicon_suggests_the_closest_name():
-    assert config.resolve_lexicon("targets-v1") == config.lexicons_dir() / "targets-v1"
+def test_lexicon_folder_suggests_the_closest_name():
+    assert config.lexicon_folder("targets-v1") == config.lexicons_dir() / "targets-v1"
     with pytest.raises(ConfigError, match="did you mean targets-v1"):
-        config.resolve_lexicon("targets-v2")
+        config.lexicon_folder("targets-v2")
+
+
+def test_resolve_lexicon_is_a_deprecated_alias_of_lexicon_folder():
+    with pytest.warns(DeprecationWarning, match="lexicon_folder"):
+        assert config.resolve_lexicon("targets-v1") == config.lexicon_folder("targets-v1")
 
 
 @pytest.mark.parametrize(

@@ -164,7 +164,7 @@ def test_folder_sha256_is_stable_and_content_sensitive(tmp_path):
 def test_folder_sha256_equals_the_target_set_digest():
     from framing import targets
 
-    folder = config.resolve_lexicon("targets-v1")
+    folder = config.lexicon_folder("targets-v1")
     assert runs.folder_sha256(folder) == targets.load_targets(folder).sha256
 
 
@@ -371,7 +371,7 @@ def test_manifest_contents(cfg, cfg_path, root):
     assert manifest["inputs"]["corpus.inputs"] == {
         corpus_file.as_posix(): runs.file_sha256(corpus_file)
     }
-    lexicon = config.resolve_lexicon("framing-stance-v1")
+    lexicon = config.lexicon_folder("framing-stance-v1")
     assert manifest["inputs"]["scoring.lexicon"] == {
         lexicon.as_posix(): runs.folder_sha256(lexicon)
     }
