@@ -78,7 +78,6 @@ import io
 import json
 import math
 import sys
-import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,7 +89,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from framing import config, schema, tableio
+from framing import datafolder, defaults, schema, tableio
 from framing.errors import ConfigError, DataError
 
 __all__ = [
@@ -127,7 +126,7 @@ __all__ = [
 ]
 
 #: The codebook used when none is given: ``framing/data/<DEFAULT_CODEBOOK>.toml``.
-DEFAULT_CODEBOOK = "codebook-stance-v1"
+DEFAULT_CODEBOOK = defaults.DEFAULT_CODEBOOK
 #: Sampling strategies of :func:`sample_items`.
 STRATEGIES: tuple[str, ...] = ("random", "uncertainty", "disagreement")
 #: How a sample is spread over strata.
@@ -341,19 +340,8 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     >>> load_codebook("codebook-state-v1").holders
     ('author', 'target', 'other', 'unclear')
     """
-    bundled = config.PACKAGE_DIR / "data"
-    if path is None:
-        path = bundled / f"{DEFAULT_CODEBOOK}.toml"
-    elif not Path(path).is_file() and (bundled / f"{path}.toml").is_file():
-        path = bundled / f"{path}.toml"
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"codebook file not found: {path} (expected a .toml file)")
-    raw_bytes = path.read_bytes()
-    try:
-        raw = tomllib.loads(raw_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"codebook {path}: not valid UTF-8 TOML ({err})") from err
+    path = _codebook_file(DEFAULT_CODEBOOK if path is None else path)
+    raw = datafolder.read_toml(path, error=ConfigError)
 
     def text(key: str, required: bool) -> str:
         value = raw.get(key, None if required else "")
@@ -399,8 +387,16 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         article_unit=" ".join(article.get("unit", "").split()),
         article_instructions=" ".join(article.get("instructions", "").split()),
         path=path,
-        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
+
+
+def _codebook_file(name_or_path: str | Path) -> Path:
+    """A codebook file: a bundled name (``framing/data/<name>.toml``) or a path."""
+    if Path(name_or_path).is_file():
+        return Path(name_or_path)  # a file, as given
+    return datafolder.resolve(name_or_path, what="codebook", bundled=True, suffix=".toml",
+                              error=ConfigError)
 
 
 # --------------------------------------------------------------------------------------------

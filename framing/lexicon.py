@@ -61,15 +61,11 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import math
 import re
-import tomllib
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import compress, count
@@ -80,7 +76,8 @@ import ahocorasick
 import pandas as pd
 from nltk.stem.snowball import SnowballStemmer
 
-from framing import config
+from framing import datafolder
+from framing.defaults import DEFAULT_LEXICON
 from framing.errors import ConfigError, DataError
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +262,7 @@ class Lexicon:
 # Loading
 
 
-def load_lexicon(name_or_path: str | Path = "framing-stance-v1") -> Lexicon:
+def load_lexicon(name_or_path: str | Path = DEFAULT_LEXICON) -> Lexicon:
     """Load and validate a lexicon folder.
 
     Parameters
@@ -289,8 +286,8 @@ def load_lexicon(name_or_path: str | Path = "framing-stance-v1") -> Lexicon:
     >>> lex.id, lex.languages  # doctest: +SKIP
     ('framing-stance-v1', ('en', 'nl', 'de', 'fr'))
     """
-    folder = _resolve_folder(name_or_path)
-    meta = _read_meta(folder / META_FILE)
+    folder = datafolder.resolve(name_or_path, what="lexicon")
+    meta = _read_meta(folder)
     expected = f"{meta['name']}-v{meta['version']}"
     if folder.name != expected:
         raise DataError(
@@ -312,7 +309,7 @@ def load_lexicon(name_or_path: str | Path = "framing-stance-v1") -> Lexicon:
         categories=meta["categories"],
         terms=terms,
         modifiers=modifiers,
-        sha256=_sha256_folder(folder),
+        sha256=datafolder.folder_sha256(folder),
         description=meta["description"],
         licence=meta["licence"],
         sources=meta["sources"],
@@ -322,32 +319,10 @@ def load_lexicon(name_or_path: str | Path = "framing-stance-v1") -> Lexicon:
     )
 
 
-def _resolve_folder(name_or_path: str | Path) -> Path:
-    candidate = Path(name_or_path).expanduser()
-    if isinstance(name_or_path, Path) or len(candidate.parts) > 1:
-        folder = candidate.resolve()
-        if not folder.is_dir():
-            raise DataError(f"lexicon folder not found: {folder}")
-        return folder
-    root = config.lexicons_dir()
-    folder = root / str(name_or_path)
-    if not folder.is_dir():
-        available = sorted(p.name for p in root.iterdir() if (p / META_FILE).is_file())
-        raise DataError(
-            f"no lexicon {str(name_or_path)!r} in {root}; available: "
-            f"{', '.join(available) or '(none)'}"
-        )
-    return folder
-
-
-def _read_meta(path: Path) -> dict[str, Any]:
+def _read_meta(folder: Path) -> dict[str, Any]:
     """Read and validate ``meta.toml``; returns plain values (tuples, Category objects)."""
-    if not path.is_file():
-        raise DataError(f"{path}: missing; a lexicon folder needs {META_FILE}, {TERMS_FILE}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not valid UTF-8 TOML: {exc}") from None
+    raw = datafolder.read_meta(folder, files=(TERMS_FILE, MODIFIERS_FILE), accepted=META_KEYS)
+    path = folder / META_FILE
 
     def need(key: str, kind: type | tuple[type, ...], what: str) -> Any:
         if key not in raw:
@@ -357,11 +332,6 @@ def _read_meta(path: Path) -> dict[str, Any]:
             raise DataError(f"{path}: key {key!r} must be {what}, got {value!r}")
         return value
 
-    unknown = sorted(set(raw) - set(META_KEYS))
-    if unknown:
-        raise DataError(
-            f"{path}: unknown key(s) {', '.join(unknown)}; accepted: {', '.join(META_KEYS)}"
-        )
     name = need("name", str, "a non-empty string")
     version = str(need("version", (int, str), "an integer or string such as 1"))
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name) or not version.strip():
@@ -442,51 +412,6 @@ def _check_stemmable(language: str, where: str) -> None:
         )
 
 
-class _Rows:
-    """CSV rows with their line numbers and the file name, for validation messages."""
-
-    def __init__(self, path: Path, text: str, required: Iterable[str], accepted: Iterable[str]):
-        self.path = path
-        self._reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            header = next(self._reader)
-        except StopIteration:
-            raise DataError(f"{path}: empty file; expected a header row") from None
-        self.header = [h.strip() for h in header]
-        missing = [c for c in required if c not in self.header]
-        unknown = [c for c in self.header if c not in accepted]
-        if missing or unknown:
-            raise DataError(
-                f"{path}:1: header {', '.join(self.header)!s} — "
-                + (f"missing column(s) {', '.join(missing)}; " if missing else "")
-                + (f"unknown column(s) {', '.join(unknown)}; " if unknown else "")
-                + f"accepted: {', '.join(accepted)}"
-            )
-        if len(set(self.header)) != len(self.header):
-            raise DataError(f"{path}:1: repeated column name in header {self.header}")
-
-    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
-        for row in self._reader:
-            line = self._reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(self.header):
-                raise DataError(
-                    f"{self.path}:{line}: {len(row)} fields, the header has {len(self.header)} "
-                    f"({', '.join(self.header)}); quote fields that contain commas"
-                )
-            yield line, {h: cell.strip() for h, cell in zip(self.header, row, strict=True)}
-
-
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 ({exc}); save the file as UTF-8") from None
-
-
 def _bad(path: Path, line: int, column: str, value: str, accepted: str) -> DataError:
     return DataError(f"{path}:{line}: bad {column} {value!r}; accepted: {accepted}")
 
@@ -520,7 +445,7 @@ def _parse_weight(value: str, path: Path, line: int, default: float | None = Non
 def _read_terms(
     path: Path, meta: Mapping[str, Any], norms: Mapping[str, _Normaliser]
 ) -> pd.DataFrame:
-    rows = _Rows(path, _read_text(path), TERM_COLUMNS[:5], TERM_COLUMNS)
+    rows = datafolder.read_rows(path, TERM_COLUMNS, optional=TERM_COLUMNS[5:])
     languages, categories = meta["languages"], meta["categories"]
     records: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -611,7 +536,7 @@ def _terms_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 def _read_modifiers(
     path: Path, languages: tuple[str, ...], norms: Mapping[str, _Normaliser]
 ) -> pd.DataFrame:
-    rows = _Rows(path, _read_text(path), MODIFIER_COLUMNS[:5], MODIFIER_COLUMNS)
+    rows = datafolder.read_rows(path, MODIFIER_COLUMNS, optional=MODIFIER_COLUMNS[5:])
     records: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
     for line, row in rows:
@@ -668,33 +593,6 @@ def _empty_modifiers() -> pd.DataFrame:
     return pd.DataFrame(
         {c: pd.Series(dtype="object") for c in [*MODIFIER_COLUMNS, "source"]}
     ).astype({"weight": "float64", "scope": "int64"})
-
-
-def _normalised_bytes(path: Path) -> bytes:
-    # CRLF -> LF so that a checkout with autocrlf hashes the same as one without.
-    return path.read_bytes().replace(b"\r\n", b"\n")
-
-
-def _sha256_files(paths: Iterable[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
-        data = _normalised_bytes(path)
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(str(len(data)).encode("ascii") + b"\0" + data)
-    return digest.hexdigest()
-
-
-def _sha256_folder(folder: Path) -> str:
-    """sha256 over the folder's files (names and contents, sorted; hidden files ignored)."""
-    files = [
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(
-            part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts
-        )
-    ]
-    return _sha256_files(files, folder)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -810,7 +708,7 @@ def read_liwc_dic(
         categories=categories,
         terms=_terms_frame(records),
         modifiers=_empty_modifiers(),
-        sha256=_sha256_files([path], path.parent),
+        sha256=datafolder.files_sha256([(path.name, path)]),
         description=f"LIWC-format dictionary read from {path.name}",
         sources=({"name": path.name, "role": "imported dictionary"},),
         stem=stem,
@@ -861,9 +759,8 @@ def read_csv_dictionary(
     >>> lex = read_csv_dictionary("d.csv", term="word", category="cat", language="en")  # doctest: +SKIP
     """
     path = Path(path)
-    text = _read_text(path)
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
-    header = [h.strip() for h in header]
+    rows = datafolder.read_rows(path, (), strict=False)
+    header = rows.header
     language_column = language if language in header else None
     if language_column is None and not _LANGUAGE_RE.match(language):
         raise DataError(
@@ -877,13 +774,11 @@ def read_csv_dictionary(
         "polarity": polarity,
         "weight": weight,
     }
-    columns = [c for c in wanted.values() if c is not None]
     missing = [f"{k}={c!r}" for k, c in wanted.items() if c is not None and c not in header]
     if missing:
         raise DataError(
             f"{path}:1: column(s) {', '.join(missing)} not in the header; it has: {', '.join(header)}"
         )
-    rows = _Rows(path, text, columns, header)
     records: list[dict[str, Any]] = []
     seen: dict[tuple[str, str, str], int] = {}
     norms: dict[str, _Normaliser] = {}
@@ -918,7 +813,7 @@ def read_csv_dictionary(
         categories=categories,
         terms=_terms_frame(records),
         modifiers=_empty_modifiers(),
-        sha256=_sha256_files([path], path.parent),
+        sha256=datafolder.files_sha256([(path.name, path)]),
         description=f"CSV dictionary read from {path.name}",
         sources=({"name": path.name, "role": "imported dictionary"},),
         stem=stem,

@@ -80,12 +80,10 @@ A paragraph with no ``. ? !`` before its closing punctuation is one sentence wit
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import os
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,13 +91,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import config
+from framing import config, datafolder
+from framing.defaults import DEFAULT_ABBREVIATIONS, DEFAULT_BOILERPLATE
 from framing.errors import DataError
 from framing.schema import PROCESSED_STATUSES, SENTENCE_COLUMNS
 
 #: Versioned lexicon folders (under ``config.lexicons_dir()``) this module reads.
-BOILERPLATE_LEXICON = "boilerplate-v1"
-ABBREVIATIONS_LEXICON = "abbreviations-v1"
+BOILERPLATE_LEXICON = DEFAULT_BOILERPLATE
+ABBREVIATIONS_LEXICON = DEFAULT_ABBREVIATIONS
+#: Files of each folder besides meta.toml.
+_BOILERPLATE_FILES = ("patterns.tsv", "header_terms.tsv")
+_ABBREVIATIONS_FILES = ("abbreviations.tsv",)
 #: Sentence-splitting language used when a text's language has no abbreviation list ("und", "zh").
 FALLBACK_LANGUAGE = "en"
 #: Punkt decisions (one per distinct candidate context) remembered per language before the memo
@@ -252,52 +254,16 @@ def _combine(patterns: Sequence[str]) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-def _lexicon_folder(name_or_path: str | Path | None, default: str) -> Path:
-    if name_or_path is None:
-        return config.lexicons_dir() / default
-    path = Path(name_or_path)
-    return path if path.is_dir() or path.is_absolute() else config.lexicons_dir() / path
-
-
-def _read_meta(folder: Path) -> dict:
+def _read_meta(folder: Path, what: str, files: Sequence[str]) -> dict:
     """Read and check ``meta.toml`` of a lexicon folder."""
-    meta_path = folder / "meta.toml"
-    if not meta_path.is_file():
-        raise DataError(f"{meta_path}: missing; a lexicon folder needs a meta.toml")
-    try:
-        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{meta_path}: not valid TOML ({exc})") from exc
     required = ("name", "version", "description", "languages", "licence", "sources")
-    missing = [key for key in required if key not in meta]
-    if missing:
-        raise DataError(f"{meta_path}: missing keys {missing}; required keys are {list(required)}")
-    return meta
+    return datafolder.read_meta(folder, what=what, files=files, required=required)
 
 
 def _read_table(path: Path, columns: Sequence[str]) -> Iterable[tuple[str, dict[str, str]]]:
     """Yield ("path:line", row) for each data row of a tab-separated table with a header row."""
-    if not path.is_file():
-        raise DataError(
-            f"{path}: missing; expected a tab-separated table with columns {list(columns)}"
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc})") from exc
-    reader = csv.reader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, None)
-    if header != list(columns):
-        raise DataError(f"{path}:1: header is {header}; expected the columns {list(columns)}")
-    for lineno, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # blank line
-        where = f"{path}:{lineno}"
-        if len(row) != len(columns):
-            raise DataError(
-                f"{where}: {len(row)} tab-separated fields, expected {len(columns)} {list(columns)}"
-            )
-        yield where, dict(zip(columns, (cell.strip() for cell in row), strict=True))
+    for line, row in datafolder.read_rows(path, columns):
+        yield f"{path}:{line}", row
 
 
 def _check_language(where: str, value: str, *, allow_any: bool) -> str:
@@ -309,7 +275,7 @@ def _check_language(where: str, value: str, *, allow_any: bool) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _load_boilerplate_cached(folder: Path) -> Boilerplate:
-    meta = _read_meta(folder)
+    meta = _read_meta(folder, "boilerplate lexicon", _BOILERPLATE_FILES)
     patterns = []
     for where, row in _read_table(
         folder / "patterns.tsv", ("pattern", "scope", "language", "note")
@@ -372,19 +338,20 @@ def load_boilerplate(name_or_path: str | Path | None = None) -> Boilerplate:
     if name_or_path is None:
         # Called once per article: skip resolving the default folder's path every time.
         return _default_boilerplate(os.environ.get(config.LEXICONS_ENV))
-    folder = _lexicon_folder(name_or_path, BOILERPLATE_LEXICON).resolve()
+    folder = datafolder.resolve(name_or_path, what="boilerplate lexicon").resolve()
     return _load_boilerplate_cached(folder)
 
 
 @functools.lru_cache(maxsize=4)
 def _default_boilerplate(lexicons_env: str | None) -> Boilerplate:
     """The default boilerplate lexicon, cached per value of ``$FRAMING_LEXICONS``."""
-    return _load_boilerplate_cached(_lexicon_folder(None, BOILERPLATE_LEXICON).resolve())
+    folder = datafolder.resolve(BOILERPLATE_LEXICON, what="boilerplate lexicon")
+    return _load_boilerplate_cached(folder.resolve())
 
 
 @functools.lru_cache(maxsize=8)
 def _load_abbreviations_cached(folder: Path) -> dict[str, Abbreviations]:
-    _read_meta(folder)
+    _read_meta(folder, "abbreviations lexicon", _ABBREVIATIONS_FILES)
     found: dict[str, dict[str, set[str]]] = {}
     columns = ("language", "kind", "term", "note")
     for where, row in _read_table(folder / "abbreviations.tsv", columns):
@@ -430,7 +397,8 @@ def load_abbreviations(name_or_path: str | Path | None = None) -> dict[str, Abbr
     DataError
         When a file is missing or a row is wrong; the message names the file and line.
     """
-    folder = _lexicon_folder(name_or_path, ABBREVIATIONS_LEXICON).resolve()
+    name = ABBREVIATIONS_LEXICON if name_or_path is None else name_or_path
+    folder = datafolder.resolve(name, what="abbreviations lexicon").resolve()
     return _load_abbreviations_cached(folder)
 
 

@@ -18,11 +18,7 @@ Examples
 from __future__ import annotations
 
 import bisect
-import csv
-import hashlib
-import io
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +29,8 @@ import ahocorasick
 import numpy as np
 import pandas as pd
 
-from framing import config, schema
+from framing import datafolder, schema
+from framing.defaults import DEFAULT_TARGETS, DEFAULT_VOICE_CUES
 from framing.errors import ConfigError, DataError
 
 META_FILE = "meta.toml"
@@ -563,33 +560,10 @@ class TargetSet:
 # Loading and validation
 
 
-def _folder(name_or_path: str | Path) -> Path:
-    path = Path(name_or_path).expanduser()
-    if path.is_dir():
-        return path.resolve()
-    base = config.lexicons_dir()
-    candidate = base / str(name_or_path)
-    if candidate.is_dir():
-        return candidate
-    available = sorted(p.name for p in base.iterdir() if (p / META_FILE).is_file()) if base.is_dir() else []
-    raise ConfigError(
-        f"target set {str(name_or_path)!r} not found: it is neither a folder nor the name of a "
-        f"lexicon in {base}; available lexicons: {', '.join(available) or 'none'}"
-    )
-
-
 def _read_meta(folder: Path) -> dict[str, Any]:
     path = folder / META_FILE
-    if not path.is_file():
-        raise DataError(f"{folder}: no {META_FILE}; a target set folder holds {META_FILE}, "
-                        f"{TARGETS_FILE}, {ALIASES_FILE} and optionally {EXCLUSIONS_FILE}")
-    try:
-        meta = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: not valid UTF-8 TOML ({err})") from None
-    missing = [key for key in META_KEYS if key not in meta]
-    if missing:
-        raise DataError(f"{path}: missing keys {', '.join(missing)}; required: {', '.join(META_KEYS)}")
+    meta = datafolder.read_meta(folder, what="target set", required=META_KEYS,
+                                files=(TARGETS_FILE, ALIASES_FILE, EXCLUSIONS_FILE))
     languages = meta["languages"]
     if not isinstance(languages, list) or not all(
         isinstance(lang, str) and LANGUAGE_PATTERN.fullmatch(lang) for lang in languages
@@ -615,26 +589,6 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str | None]]]]:
-    """Header and (line number, row) pairs of a UTF-8 CSV file; errors name the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); save it as UTF-8") from None
-    except OSError as err:
-        raise DataError(f"{path}: cannot be read ({err.strerror})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows = []
-    try:
-        header = [name.strip() for name in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        for row in reader:
-            rows.append((reader.line_num, row))
-    except csv.Error as err:
-        raise DataError(f"{path}:{reader.line_num}: not valid CSV ({err})") from None
-    return header, rows
-
-
 def _table_kind(header: list[str]) -> str | None:
     for kind, fields in (("aliases", ALIAS_FIELDS), ("exclusions", EXCLUSION_FIELDS),
                          ("targets", TARGET_FIELDS)):
@@ -645,22 +599,8 @@ def _table_kind(header: list[str]) -> str | None:
 
 def _rows(path: Path, fields: tuple[str, ...], errors: list[str]) -> list[tuple[str, dict[str, str]]]:
     """Rows of a table with the given fields, stripped; structural problems go to ``errors``."""
-    header, raw = _read_csv(path)
-    required = [f for f in fields if f not in OPTIONAL_FIELDS]
-    missing = [f for f in required if f not in header]
-    if missing:
-        errors.append(f"{path}:1: header lacks column(s) {', '.join(missing)}; "
-                      f"found {', '.join(header) or 'nothing'}; expected {','.join(fields)}")
-        return []
-    out = []
-    for line, row in raw:
-        where = f"{path}:{line}"
-        if None in row:  # DictReader puts surplus fields under the key None
-            errors.append(f"{where}: {len(header) + len(row[None])} fields but the header has "
-                          f"{len(header)}; quote values that contain commas")
-            continue
-        out.append((where, {f: (row.get(f) or "").strip() for f in fields}))
-    return out
+    rows = datafolder.read_rows(path, fields, optional=OPTIONAL_FIELDS, strict=False, errors=errors)
+    return [(f"{path}:{line}", row) for line, row in rows]
 
 
 def _check_language(value: str, accepted: tuple[str, ...], where: str, errors: list[str]) -> bool:
@@ -786,7 +726,7 @@ def _extra_files(extra: str | Path | Iterable[str | Path] | None) -> list[tuple[
         else:
             raise DataError(f"{path}: extra target file not found")
         for file in found:
-            header, _ = _read_csv(file)
+            header = datafolder.read_rows(file, (), strict=False).header
             kind = _table_kind(header)
             if kind is None:
                 raise DataError(
@@ -798,28 +738,8 @@ def _extra_files(extra: str | Path | Iterable[str | Path] | None) -> list[tuple[
     return out
 
 
-def _folder_files(folder: Path) -> list[tuple[str, Path]]:
-    """The folder's files (recursively; hidden files and __pycache__ left out) by relative name."""
-    files = []
-    for path in folder.rglob("*"):
-        parts = path.relative_to(folder).parts
-        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
-            files.append((path.relative_to(folder).as_posix(), path))
-    return sorted(files)
-
-
-def _digest(files: Iterable[tuple[str, Path]]) -> str:
-    """sha256 over (name, content) pairs; CRLF is read as LF so a Windows checkout hashes alike."""
-    digest = hashlib.sha256()
-    for name, path in files:
-        data = path.read_bytes().replace(b"\r\n", b"\n")
-        digest.update(name.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
-        digest.update(data)
-    return digest.hexdigest()
-
-
 def load_targets(
-    name_or_path: str | Path = "targets-v1",
+    name_or_path: str | Path = DEFAULT_TARGETS,
     *,
     extra: str | Path | Iterable[str | Path] | None = None,
     kinds: Iterable[str] | None = None,
@@ -860,7 +780,7 @@ def load_targets(
     >>> targets.target_ids
     ('US', 'CN', 'EU')
     """
-    folder = _folder(name_or_path)
+    folder = datafolder.resolve(name_or_path, what="target set", error=ConfigError)
     meta = _read_meta(folder)
     languages = tuple(sorted(meta["languages"]))
     all_kinds = tuple(meta["kinds"])
@@ -908,7 +828,7 @@ def load_targets(
         raise DataError(f"target set {folder.name}: {len(errors)} problem(s):\n  " + "\n  ".join(shown)
                         + (f"\n  ... and {more} more" if more else ""))
 
-    labelled = _folder_files(folder) + [(f"extra/{p.name}", p) for p, _ in extras]
+    labelled = [(f"extra/{p.name}", p) for p, _ in extras]
     return TargetSet(
         name=str(meta["name"]),
         version=int(meta["version"]),
@@ -919,7 +839,7 @@ def load_targets(
         languages=languages,
         kinds=active,
         all_kinds=all_kinds,
-        sha256=_digest(labelled),
+        sha256=datafolder.folder_sha256(folder, extra=labelled),
         meta=meta,
         extra=tuple(p for p, _ in extras),
     )
@@ -1090,7 +1010,7 @@ def find_mentions(
     targets: TargetSet,
     *,
     by: str = "auto",
-    voice: str | Path | None = "voice-v1",
+    voice: str | Path | None = DEFAULT_VOICE_CUES,
 ) -> pd.DataFrame:
     """The mention table: one row per (article, sentence, target) named in the sentence.
 

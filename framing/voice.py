@@ -24,17 +24,16 @@ set (``codebook-state-v1``), see README Results.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from framing import config
+from framing import datafolder
+from framing.defaults import DEFAULT_VOICE_CUES
 from framing.errors import DataError
 
 __all__ = ["VOICES", "VOICE_FEATURES", "VOICE_LEXICON", "VoiceCues", "add_voice", "load_voice_cues",
@@ -45,7 +44,7 @@ VOICES: tuple[str, ...] = ("author", "reported", "quoted", "speaker")
 #: Feature columns of :func:`voice_features` (one-hot; the author's voice is all zeros).
 VOICE_FEATURES: tuple[str, ...] = ("voice__reported", "voice__quoted", "voice__speaker")
 #: The default cue lexicon folder (under ``config.lexicons_dir()``).
-VOICE_LEXICON = "voice-v1"
+VOICE_LEXICON = DEFAULT_VOICE_CUES
 #: Kinds of rows in ``cues.tsv``.
 CUE_KINDS: tuple[str, ...] = ("verb", "phrase", "quote")
 #: Words a speaker may stand before its reporting verb ("China's foreign ministry has said").
@@ -57,6 +56,7 @@ SPEAKER_AFTER_PHRASE = 3
 
 _WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
 _COLUMNS = ("language", "kind", "term", "note")
+_CUES_FILE = "cues.tsv"
 
 
 @dataclass(frozen=True)
@@ -71,28 +71,13 @@ class VoiceCues:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(folder: Path) -> VoiceCues:
-    meta_path = folder / "meta.toml"
-    try:
-        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise DataError(f"{meta_path}: cannot read a lexicon meta.toml ({err})") from err
-    path = folder / "cues.tsv"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: cannot read ({err}); expected columns {list(_COLUMNS)}") from err
-    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    if next(reader, None) != list(_COLUMNS):
-        raise DataError(f"{path}:1: the header must be {list(_COLUMNS)}")
+    meta = datafolder.read_meta(folder, what="voice lexicon", files=(_CUES_FILE,))
+    path = folder / _CUES_FILE
     verbs: dict[str, set[str]] = {}
     phrases: dict[str, list[tuple[str, ...]]] = {}
     quotes: list[tuple[str, str]] = []
-    for lineno, row in enumerate(reader, start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != len(_COLUMNS):
-            raise DataError(f"{path}:{lineno}: {len(row)} fields, expected {len(_COLUMNS)} {list(_COLUMNS)}")
-        language, kind, term = (c.strip() for c in row[:3])
+    for lineno, row in datafolder.read_rows(path, _COLUMNS):
+        language, kind, term = row["language"], row["kind"], row["term"]
         if kind not in CUE_KINDS:
             raise DataError(f"{path}:{lineno}: kind {kind!r}; accepted: {list(CUE_KINDS)}")
         if kind == "quote":
@@ -125,11 +110,8 @@ def load_voice_cues(name_or_path: str | Path | None = None) -> VoiceCues:
     >>> "said" in cues.verbs["en"] and ("volgens",) in cues.phrases["nl"]
     True
     """
-    path = Path(name_or_path) if name_or_path is not None else Path(VOICE_LEXICON)
-    folder = path if path.is_dir() else config.lexicons_dir() / path
-    if not folder.is_dir():
-        raise DataError(f"voice lexicon folder not found: {folder} (expected e.g. {VOICE_LEXICON!r})")
-    return _load_cached(folder.resolve())
+    name = VOICE_LEXICON if name_or_path is None else name_or_path
+    return _load_cached(datafolder.resolve(name, what="voice lexicon").resolve())
 
 
 def _quote_regions(sentence: str, quotes: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:

@@ -426,7 +426,7 @@ def test_bad_meta_and_folder_name(tmp_path):
 
 
 def test_missing_header_column(tmp_path):
-    with pytest.raises(DataError, match=r"terms\.csv:1: .*missing column\(s\) polarity"):
+    with pytest.raises(DataError, match=r"terms\.csv:1: header lacks column\(s\) polarity"):
         load_lexicon(
             write_lexicon(tmp_path, terms="term,language,category,weight\nthreat,en,negative,1\n")
         )

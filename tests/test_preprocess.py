@@ -495,7 +495,7 @@ def test_custom_boilerplate_lexicon_is_used(tmp_path):
             "advert\tline\tEnglish\tx\n",
             r"patterns\.tsv:2: language 'English' is not an ISO 639-1 code",
         ),
-        ("advert\tline\t*\n", r"patterns\.tsv:2: 3 tab-separated fields, expected 4"),
+        ("advert\tline\t*\n", r"patterns\.tsv:2: 3 tab-separated fields, the header has 4"),
     ],
 )
 def test_bad_boilerplate_row_names_file_and_line(tmp_path, rows, message):

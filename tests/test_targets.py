@@ -367,7 +367,7 @@ GOOD_ROW = "US,en,Stateside,name,insensitive,"
         ("US,en,...,name,insensitive,", r"alias '...' has no letter or digit"),
         ("US,en,AMERICA,name,insensitive,", r"duplicate alias 'AMERICA' for US .*already listed at .*aliases.csv:\d+"),
         ("US,*,America,name,insensitive,", r"duplicate alias 'America' for US.*aliases.csv:\d+"),
-        ("US,en,Stateside,name,insensitive,note,surplus", r"fields but the header has 6"),
+        ("US,en,Stateside,name,insensitive,note,surplus", r"7 fields, the header has 6"),
         ("CN,en,STATESIDE,name,insensitive,",
          r"alias 'STATESIDE' is listed for CN here and for US at .*aliases.csv:\d+; an alias names "
          r"one target \(list it in meta.toml \[matching\] shared_aliases"),
@@ -435,13 +435,13 @@ def test_bad_header_and_missing_files(folder):
     with pytest.raises(DataError, match=r"no aliases.csv"):
         load_targets(folder)
     (folder / "meta.toml").write_text("name = [", encoding="utf-8")
-    with pytest.raises(DataError, match=r"meta.toml: not valid UTF-8 TOML"):
+    with pytest.raises(DataError, match=r"meta.toml:1: not valid UTF-8 TOML"):
         load_targets(folder)
 
 
 def test_not_utf8_is_reported(folder):
     (folder / "aliases.csv").write_bytes(",".join(ALIAS_FIELDS).encode() + b"\nUS,en,Am\xe9rique,name,insensitive,\n")
-    with pytest.raises(DataError, match=r"aliases.csv: not UTF-8 text"):
+    with pytest.raises(DataError, match=r"aliases.csv:2: not UTF-8 text"):
         load_targets(folder)
 
 
