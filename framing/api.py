@@ -18,6 +18,7 @@ import framing
 from framing import compare, config, corpus, pipeline, plots, report
 from framing.classifier import StanceClassifier  # noqa: F401 - public, see __all__
 from framing.config import ScoringConfig, TargetsConfig  # noqa: F401 - public
+from framing.defaults import DEFAULT_TARGETS
 from framing.features import LexiconVectorizer  # noqa: F401 - public
 from framing.scorer import Scorer, scoring_config
 
@@ -49,7 +50,7 @@ def load_corpus(inputs: str | os.PathLike | Iterable[str | os.PathLike], **optio
     return corpus.load(inputs, **options)
 
 
-def find_mentions(articles: pd.DataFrame, *, targets: str = "targets-v1", kinds: Sequence[str] = (),
+def find_mentions(articles: pd.DataFrame, *, targets: str = DEFAULT_TARGETS, kinds: Sequence[str] = (),
                   n_jobs: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the articles into sentences and find every mention of each target.
 

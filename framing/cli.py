@@ -8,6 +8,13 @@ from pathlib import Path
 import click
 
 from framing.cli_errors import EXIT_USAGE, ErrorGroup  # noqa: F401 - EXIT_USAGE is part of the CLI API
+from framing.defaults import (
+    DEFAULT_AGGREGATION,
+    DEFAULT_LANGUAGES,
+    DEFAULT_LEXICON,
+    DEFAULT_TARGETS,
+    NEUTRAL_BAND,
+)
 
 
 def _parse_map(items: tuple[str, ...]) -> dict[str, str] | None:
@@ -90,7 +97,7 @@ def main(debug: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["txt", "csv", "jsonl", "parquet", "html"]), help="input format (default: from the file extension)")
 @click.option("--map", "maps", multiple=True, metavar="CANONICAL=COLUMN", help="column map, e.g. --map text=content_original --map outlet=source")
 @click.option("--metadata", type=click.Path(exists=True, path_type=Path), help="sidecar CSV/JSONL with per-file outlet, published, title")
-@click.option("--languages", default="en,nl", show_default=True, help="languages to process; others get status unsupported_language")
+@click.option("--languages", default=",".join(DEFAULT_LANGUAGES), show_default=True, help="languages to process; others get status unsupported_language")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 @_dayfirst_options
 def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfirst_outlets) -> None:
@@ -121,7 +128,7 @@ def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfi
 @click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="mentions .parquet to write")
 @click.option("--sentences", "sentences_out", type=click.Path(path_type=Path), help="also write the sentence table here")
-@click.option("--targets", "targets_name", default="targets-v1", show_default=True, help="target lexicon name or folder")
+@click.option("--targets", "targets_name", default=DEFAULT_TARGETS, show_default=True, help="target lexicon name or folder")
 @click.option("--extra-aliases", multiple=True, type=click.Path(exists=True, path_type=Path), help="further aliases/targets CSV files (add a target by data)")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 def mentions(articles_path, output, sentences_out, targets_name, extra_aliases, jobs) -> None:
@@ -183,12 +190,12 @@ def _scoring_options(func):
     options = [
         click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True, help="model/hybrid need --model"),
         click.option("--model", "model_name", help="trained model: a name under the models folder, or a folder path"),
-        click.option("--lexicon", "lexicon_name", default=None, help="lexicon name or folder (default: framing-stance-v1; for hybrid: the model's)"),
-        click.option("--targets", "targets_name", default="targets-v1", show_default=True, help="target set name or folder"),
+        click.option("--lexicon", "lexicon_name", default=None, help=f"lexicon name or folder (default: {DEFAULT_LEXICON}; for hybrid: the model's)"),
+        click.option("--targets", "targets_name", default=DEFAULT_TARGETS, show_default=True, help="target set name or folder"),
         click.option("--kinds", "alias_kinds", default="", help="alias kinds to match, comma-separated (default: the target set's default kinds)"),
-        click.option("--neutral-band", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True, help="scores with absolute value below this are labelled neutral"),
+        click.option("--neutral-band", type=click.FloatRange(0, 1, max_open=True), default=NEUTRAL_BAND, show_default=True, help="scores with absolute value below this are labelled neutral"),
         click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision"),
-        click.option("--aggregation", default="smoothed-v1", show_default=True, help="model/hybrid: how mention predictions become article scores (framing.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
+        click.option("--aggregation", default=DEFAULT_AGGREGATION, show_default=True, help="model/hybrid: how mention predictions become article scores (framing.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -246,7 +253,7 @@ def score(articles_path, output, frames_out, predictions_out, jobs, **options) -
 @_scoring_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), help="input format (default: from the file extension)")
 @click.option("--map", "maps", multiple=True, metavar="CANONICAL=COLUMN", help="column map, e.g. --map text=content_original")
-@click.option("--languages", default="en,nl", show_default=True, help="languages to score")
+@click.option("--languages", default=",".join(DEFAULT_LANGUAGES), show_default=True, help="languages to score")
 @click.option("--chunk-size", type=int, default=1000, show_default=True, help="articles per chunk (memory grows with it)")
 @click.option("--threads", type=int, default=None, help="torch threads for the model (default: the cores available)")
 @click.option("--no-frames", is_flag=True, help="lexicon: skip article-level frame counts (faster)")
@@ -340,8 +347,8 @@ def evaluate(model_name, datasets, maps, precision, output) -> None:
 @click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="labelled .csv to write")
 @click.option("--seed", type=int, required=True)
-@click.option("--lexicon", "lexicon_name", default="framing-stance-v1", show_default=True)
-@click.option("--targets", "targets_name", default="targets-v1", show_default=True)
+@click.option("--lexicon", "lexicon_name", default=DEFAULT_LEXICON, show_default=True)
+@click.option("--targets", "targets_name", default=DEFAULT_TARGETS, show_default=True)
 @click.option("--per-label", type=int, default=2000, show_default=True, help="at most this many rows per label")
 @click.option("--margin", type=float, default=1.0, show_default=True, help="cue weight needed for favor/against")
 @click.option("-j", "--jobs", type=int, default=0)
@@ -455,7 +462,7 @@ def validate(names) -> None:
 
 
 @lexicon.command()
-@click.argument("name", default="framing-stance-v1")
+@click.argument("name", default=DEFAULT_LEXICON)
 def stats(name) -> None:
     """Terms per language and category of lexicon NAME."""
     from framing.lexicon import lexicon_stats, load_lexicon
@@ -465,7 +472,7 @@ def stats(name) -> None:
 
 @lexicon.command()
 @click.argument("articles_path", metavar="ARTICLES", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--lexicon", "lexicon_name", default="framing-stance-v1", show_default=True)
+@click.option("--lexicon", "lexicon_name", default=DEFAULT_LEXICON, show_default=True)
 @click.option("--top", type=int, default=20, show_default=True)
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), help="also write the tables as CSV here")
 @click.option("-j", "--jobs", type=int, default=0)

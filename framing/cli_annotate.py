@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from framing.cli_errors import ErrorGroup
+from framing.defaults import DEFAULT_CODEBOOK
 from framing.errors import FramingError
 
 #: Longest table printed in full; longer ones are cut (the files hold them whole).
@@ -50,7 +51,7 @@ def annotate() -> None:
 @click.option("--exclude", "exclude_paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with an id column (an earlier sample or labelled file): its items are not drawn again")
 @click.option("--codebook", "codebook_path",
-              help="codebook TOML file or bundled name (default: codebook-stance-v1; also codebook-state-v1)")
+              help=f"codebook TOML file or bundled name (default: {DEFAULT_CODEBOOK}; also codebook-state-v1)")
 @click.option("--keep-duplicates", is_flag=True, help="also draw from duplicate articles and repeated sentences")
 @click.option("--exclude-articles", "exclude_article_paths", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -132,7 +133,7 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
 @click.option("--adjudication", "decisions_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="a disagreements.csv with its 'adjudicated' column filled in")
 @click.option("--codebook", "codebook_path",
-              help="codebook TOML file or bundled name (default: codebook-stance-v1; also codebook-state-v1)")
+              help=f"codebook TOML file or bundled name (default: {DEFAULT_CODEBOOK}; also codebook-state-v1)")
 @click.option("--allow-missing", is_flag=True, help="accept coded files that lack some sample rows (counted as skipped)")
 @click.option("--field", type=click.Choice(["label", "holder"]), default="label", show_default=True,
               help="the coded column to import (holder: codebooks with [[holders]], e.g. codebook-state-v1)")

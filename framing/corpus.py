@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from framing import schema
+from framing.defaults import DEFAULT_LANGUAGES, MAX_CHARS
 from framing.errors import ConfigError, DataError
 from framing.language import UNDETERMINED, detect_language
 from framing.preprocess import clean_text, extract_header
@@ -198,8 +199,8 @@ def load(
     fmt: str | None = None,
     column_map: Mapping[str, str] | None = None,
     metadata: str | os.PathLike | pd.DataFrame | None = None,
-    supported_languages: Sequence[str] = ("en", "nl"),
-    max_chars: int = 1_000_000,
+    supported_languages: Sequence[str] = DEFAULT_LANGUAGES,
+    max_chars: int = MAX_CHARS,
     near_duplicates: bool | float = True,
     progress: bool = False,
     n_jobs: int | None = 1,
@@ -317,8 +318,8 @@ def read_chunks(
     chunk_size: int = 1000,
     fmt: str | None = None,
     column_map: Mapping[str, str] | None = None,
-    supported_languages: Sequence[str] = ("en", "nl"),
-    max_chars: int = 1_000_000,
+    supported_languages: Sequence[str] = DEFAULT_LANGUAGES,
+    max_chars: int = MAX_CHARS,
     near_duplicates: bool | float = True,
     skip: int = 0,
     taken_ids: set[str] | None = None,
@@ -387,8 +388,8 @@ def articles_from_frame(
     *,
     first_row: int = 1,
     column_map: Mapping[str, str] | None = None,
-    supported_languages: Sequence[str] = ("en", "nl"),
-    max_chars: int = 1_000_000,
+    supported_languages: Sequence[str] = DEFAULT_LANGUAGES,
+    max_chars: int = MAX_CHARS,
     near_duplicates: bool | float = True,
     taken_ids: set[str] | None = None,
     dayfirst: bool | Iterable[str] = False,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from framing import corpus, preprocess, scoring, targets
 from framing.config import ExperimentConfig
+from framing.defaults import DEFAULT_TARGETS
 from framing.errors import ConfigError, DataError
 from framing.schema import MENTION_COLUMNS, PROCESSED_STATUSES, SENTENCE_COLUMNS
 
@@ -27,7 +28,7 @@ CHUNK_SIZE = 1000
 class TargetSpec:
     """How to (re)load a target set inside a worker process."""
 
-    name_or_path: str = "targets-v1"
+    name_or_path: str = DEFAULT_TARGETS
     extra: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from framing import pipeline, scoring
 from framing.config import MODEL_METHODS, PRECISIONS, SCORING_METHODS, ScoringConfig, TargetsConfig
+from framing.defaults import DEFAULT_TARGETS
 from framing.errors import ConfigError
 
 __all__ = ["Scorer", "TABLES", "check_config", "flat_scoring", "scoring_config", "target_spec"]
@@ -52,7 +53,7 @@ def scoring_config(
     method: str = "lexicon",
     model: str | os.PathLike | None = None,
     lexicon: str | os.PathLike | None = None,
-    target_set: str | os.PathLike = "targets-v1",
+    target_set: str | os.PathLike = DEFAULT_TARGETS,
     target_kinds: Sequence[str] = (),
     extra_aliases: Sequence[str | os.PathLike] = (),
     precision: str = "fp32",

@@ -77,17 +77,14 @@ import numpy as np
 import pandas as pd
 
 from framing import schema
+from framing.defaults import DEFAULT_AGGREGATION, DEFAULT_LEXICON, NEUTRAL_BAND  # noqa: F401 - re-exported
 from framing.errors import ConfigError, DataError
 from framing.lexicon import Lexicon, load_lexicon
 
-#: Lexicon used when none is given.
-DEFAULT_LEXICON = "framing-stance-v1"
 #: Factor applied to the weight of a hedged cue ("may threaten", "reportedly coerced").
 HEDGE_FACTOR = 0.5
 #: Smoothing constant k of the aggregation rule: pseudo-mass at 0, equal to two clear cues.
 SMOOTHING = 2.0
-#: Default half-width of the "neutral" band around 0.
-NEUTRAL_BAND = 0.1
 #: How model and hybrid mention predictions become an article's score, by versioned name: the
 #: weight of a mention by its voice (:mod:`framing.voice`; a voice not listed weighs 1) and the
 #: smoothing constant. A released rule is never changed; a new one gets a new name.
@@ -104,9 +101,6 @@ AGGREGATIONS: dict[str, dict] = {
     "voice-weighted-v1": {"weights": {"reported": 0.5, "quoted": 0.5, "speaker": 0.0},
                           "smoothing": SMOOTHING},
 }
-#: The rule used when none is named: chosen on the article-level dev items of the coded state set
-#: (README Results, "Article level").
-DEFAULT_AGGREGATION = "smoothed-v1"
 
 
 def aggregation_rule(name: str) -> dict:

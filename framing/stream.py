@@ -42,6 +42,7 @@ import pandas as pd
 from framing import corpus
 from framing import scorer as scorer_mod
 from framing.config import SCORING_METHODS, ScoringConfig
+from framing.defaults import DEFAULT_LANGUAGES, MAX_CHARS
 from framing.errors import ConfigError, DataError
 from framing.runs import write_error, write_json, write_table
 
@@ -115,9 +116,9 @@ class StreamSettings:
     num_threads: int | None
     dayfirst: bool | tuple[str, ...]
 
-    def __init__(self, scoring: ScoringConfig | None = None, *, languages: Sequence[str] = ("en", "nl"),
+    def __init__(self, scoring: ScoringConfig | None = None, *, languages: Sequence[str] = DEFAULT_LANGUAGES,
                  column_map: Mapping[str, str] | None = None, fmt: str | None = None,
-                 max_chars: int = 1_000_000, near_duplicates: bool = True, article_frames: bool = True,
+                 max_chars: int = MAX_CHARS, near_duplicates: bool = True, article_frames: bool = True,
                  chunk_size: int = 1000, num_threads: int | None = None,
                  dayfirst: bool | Sequence[str] = False, **flat: Any) -> None:
         unknown = sorted(set(flat) - set(SCORING_KEYWORDS))
