@@ -701,15 +701,28 @@ def read_liwc_dic(
             )
     if not records:
         raise DataError(f"{path}: no terms after the category block")
+    return _imported(path, name, (language,), categories, records, stem, "LIWC-format dictionary")
+
+
+def _imported(
+    path: Path,
+    name: str | None,
+    languages: tuple[str, ...],
+    categories: dict[str, Category],
+    records: list[dict[str, Any]],
+    stem: bool,
+    kind: str,
+) -> Lexicon:
+    """A lexicon imported from one dictionary file: version "0", no modifiers, the file's sha256."""
     return Lexicon(
         name=name or path.stem.lower(),
         version="0",
-        languages=(language,),
+        languages=languages,
         categories=categories,
         terms=_terms_frame(records),
         modifiers=_empty_modifiers(),
         sha256=datafolder.files_sha256([(path.name, path)]),
-        description=f"LIWC-format dictionary read from {path.name}",
+        description=f"{kind} read from {path.name}",
         sources=({"name": path.name, "role": "imported dictionary"},),
         stem=stem,
         path=path,
@@ -806,19 +819,7 @@ def read_csv_dictionary(
         )
     if not records:
         raise DataError(f"{path}: no terms")
-    return Lexicon(
-        name=name or path.stem.lower(),
-        version="0",
-        languages=tuple(norms),
-        categories=categories,
-        terms=_terms_frame(records),
-        modifiers=_empty_modifiers(),
-        sha256=datafolder.files_sha256([(path.name, path)]),
-        description=f"CSV dictionary read from {path.name}",
-        sources=({"name": path.name, "role": "imported dictionary"},),
-        stem=stem,
-        path=path,
-    )
+    return _imported(path, name, tuple(norms), categories, records, stem, "CSV dictionary")
 
 
 def _check_language(language: str, path: Path, stem: bool, line: int | None = None) -> str:
