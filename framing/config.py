@@ -60,6 +60,14 @@ thing from any working directory. Lexicon and model values with a single path pa
 Every problem raises :class:`~framing.errors.ConfigError` naming the file, the key path
 (``scoring.method``), what was received and what is accepted; a misspelt key names the closest
 valid one.
+
+One validator reads every section: each dataclass field says in its metadata how its value is
+checked (``field(default="lexicon", metadata=_check(Choice(SCORING_METHODS)))``; the checks are
+:class:`Text`, :class:`Choice`, :class:`Integer`, :class:`Number`, :class:`ListOf`,
+:class:`PathValue`, :class:`NameOrPath`, :class:`Table` and :class:`FlagOrNames`), and
+``_read_fields`` applies them to the keys a table holds. Rules that span fields or sections
+(a model for the model methods, ``training.labels`` against ``scoring.method``, the experiment
+name, lexicon and model folders that must exist) are small named post-checks.
 """
 
 from __future__ import annotations
@@ -79,6 +87,13 @@ from typing import Any
 import platformdirs
 
 from framing import schema
+from framing.defaults import (
+    DEFAULT_AGGREGATION,
+    DEFAULT_LANGUAGES,
+    DEFAULT_LEXICON,
+    DEFAULT_TARGETS,
+    NEUTRAL_BAND,
+)
 from framing.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -99,6 +114,8 @@ SCORING_METHODS: tuple[str, ...] = ("lexicon", "model", "hybrid")
 #: Scoring methods that need a trained model.
 MODEL_METHODS: tuple[str, ...] = ("model", "hybrid")
 EVENT_METHODS: tuple[str, ...] = ("column", "encoder", "tfidf")
+#: How ``training.labels`` makes a missing model: "" (it must exist), weak labels, a training config.
+TRAINING_LABELS: tuple[str, ...] = ("", "weak", "config")
 #: Input formats ``corpus.format`` accepts ("" guesses from the file ending).
 INPUT_FORMATS: tuple[str, ...] = ("txt", "csv", "jsonl", "json", "parquet", "html")
 #: Canonical fields a ``[corpus.columns]`` map may fill.
@@ -300,6 +317,272 @@ def _resolve_folder(name_or_path: str | os.PathLike, what: str, root: Path, env:
 
 
 # --------------------------------------------------------------------------------------------
+# Field checks: each field of a config dataclass names, in its metadata, how its value is read
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where a config comes from, for messages and relative paths."""
+
+    file: str  # as the user gave it, for messages
+    source: Path | None = None
+    base: Path = Path(".")  # relative paths resolve here
+    check_paths: bool = False
+
+
+#: Returned by a check when the value stands for the field's default (``None`` written by
+#: ``to_dict`` for "not set", or "" where that means "not set").
+_DEFAULT: Any = object()
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string; ``empty=False`` refuses "" and blanks; ``pattern`` must match the whole string.
+
+    >>> Text(empty=False).read(_Context("x.toml"), "name", "", {})
+    Traceback (most recent call last):
+    framing.errors.ConfigError: name in x.toml: expected a non-empty string; received '' (str)
+    """
+
+    empty: bool = True
+    pattern: re.Pattern[str] | None = None
+    #: What a string matching ``pattern`` looks like, for the message.
+    expected: str = ""
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> str:
+        text = _str(ctx, key, value, empty=self.empty)
+        if self.pattern is not None and not self.pattern.fullmatch(text):
+            raise _bad(ctx, key, self.expected, text)
+        return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the ``accepted`` strings (a tuple, or a function returning it when the vocabulary
+    lives in a higher module); ``blank=True``: "" keeps the default.
+
+    >>> Choice(("lexicon", "model")).read(_Context("x.toml"), "scoring.method", "lexicom", {})
+    Traceback (most recent call last):
+    framing.errors.ConfigError: scoring.method in x.toml: received 'lexicom' (str); accepted: 'lexicon', 'model'; did you mean lexicon?
+    """
+
+    accepted: tuple[str, ...] | Callable[[], tuple[str, ...]]
+    blank: bool = False
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> Any:
+        if self.blank and not value:
+            _str(ctx, key, value)
+            return _DEFAULT
+        accepted = self.accepted() if callable(self.accepted) else self.accepted
+        if not isinstance(value, str) or value not in accepted:
+            hint = _did_you_mean(value, accepted) if isinstance(value, str) else ""
+            raise ConfigError(
+                f"{key} in {ctx.file}: received {_describe(value)}; accepted: "
+                f"{', '.join(repr(a) for a in accepted)}{hint}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Integer:
+    """An integer (not a bool) in ``[low, high]``; ``high=None``: no upper bound.
+
+    >>> Integer(1).read(_Context("x.toml"), "compare.n_boot", 0, {})
+    Traceback (most recent call last):
+    framing.errors.ConfigError: compare.n_boot in x.toml: expected an integer >= 1; received 0 (int)
+    """
+
+    low: int
+    high: int | None = None
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or value < self.low or (self.high is not None and value > self.high):
+            span = f">= {self.low}" if self.high is None else f"in [{self.low}, {self.high}]"
+            raise _bad(ctx, key, f"an integer {span}", value)
+        return value
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number (int or float, not a bool) between ``low`` and ``high``, read as a float; an
+    ``*_open`` bound is excluded; ``note`` is added to the message.
+
+    >>> Number(0, 1, high_open=True).read(_Context("x.toml"), "scoring.neutral_band", 1.5, {})
+    Traceback (most recent call last):
+    framing.errors.ConfigError: scoring.neutral_band in x.toml: expected a number in [0, 1); received 1.5 (float)
+    """
+
+    low: float
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    note: str = ""
+
+    def span(self) -> str:
+        """The accepted range as the message writes it: ``"> 0"``, ``"in [0, 1)"``."""
+        if self.high is None:
+            return f"> {self.low}" if self.low_open else f">= {self.low}"
+        return f"in {'(' if self.low_open else '['}{self.low}, {self.high}{')' if self.high_open else ']'}"
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> float:
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        x = float(value) if number else float("nan")
+        above = x > self.low if self.low_open else x >= self.low
+        below = self.high is None or (x < self.high if self.high_open else x <= self.high)
+        if not (above and below):
+            raise _bad(ctx, key, f"a number {self.span()}{self.note}", value)
+        return x
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A TOML array (a lone string counts as one item) of values read by ``item``, as a tuple.
+
+    ``at_least``: what the message asks for when the list is empty (None: empty is fine);
+    ``unique``: drop repeats, keeping the first; ``problem``: a function of the tuple returning
+    why it cannot be used, or None.
+
+    >>> ListOf().read(_Context("x.toml"), "compare.by", "outlet", {})
+    ('outlet',)
+    """
+
+    item: Any = Text(empty=False)
+    at_least: str | None = None
+    unique: bool = False
+    problem: Callable[[tuple[Any, ...]], str | None] | None = None
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> tuple:
+        if not isinstance(value, list | str):
+            raise _bad(ctx, key, 'a list, e.g. ["a", "b"]', value)
+        values = [value] if isinstance(value, str) else value
+        items = tuple(self.item.read(ctx, f"{key}[{i}]", v, folders) for i, v in enumerate(values))
+        if self.at_least is not None and not items:
+            raise _bad(ctx, key, self.at_least, value)
+        if self.unique:
+            items = tuple(dict.fromkeys(items))
+        problem = self.problem(items) if self.problem is not None else None
+        if problem:
+            raise ConfigError(f"{key} in {ctx.file}: {problem}")
+        return items
+
+
+@dataclass(frozen=True)
+class PathValue:
+    """A path: placeholders expanded, resolved against the config's folder.
+
+    ``must_exist``: "file" or "any" (file or folder), checked with ``check_paths``;
+    ``optional``: None keeps the default; ``blank``: "" keeps the default.
+
+    >>> PathValue().read(_Context("x.toml", base=Path("/data")), "data_dir", "{config_dir}/a", {"config_dir": Path("/cfg")})
+    PosixPath('/cfg/a')
+    """
+
+    must_exist: str = ""
+    optional: bool = False
+    blank: bool = False
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> Any:
+        if value is None and self.optional:
+            return _DEFAULT
+        if self.blank and not value:
+            _str(ctx, key, value)
+            return _DEFAULT
+        return _path(ctx, key, value, folders, must_exist=self.must_exist)
+
+
+@dataclass(frozen=True)
+class NameOrPath:
+    """A lexicon or model: a bare name stays a name, anything else becomes an absolute path;
+    ``expected`` (when given) refuses "" with that text.
+
+    >>> NameOrPath().read(_Context("x.toml"), "scoring.model", "stance-v1", {})
+    'stance-v1'
+    """
+
+    expected: str = ""
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> str:
+        text = _name_or_path(ctx, key, value, folders)
+        if self.expected and not text:
+            raise _bad(ctx, key, self.expected, "")
+        return text
+
+
+@dataclass(frozen=True)
+class Table:
+    """A TOML table, kept as a read-only :class:`FrozenDict`.
+
+    ``expected``: the message's words for it (``{key}`` is filled in); ``strings``: every value a
+    non-empty string; ``check_name(ctx, key, name)``: raises when a name is refused.
+
+    >>> Table(strings=True).read(_Context("x.toml"), "corpus.extra", {"leaning": "bias"}, {})
+    FrozenDict({'leaning': 'bias'})
+    """
+
+    expected: str = 'a table [{key}] of name = "column" lines'
+    strings: bool = False
+    check_name: Callable[[_Context, str, str], None] | None = None
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> FrozenDict:
+        if not isinstance(value, Mapping):
+            raise _bad(ctx, key, self.expected.format(key=key), value)
+        if self.strings:
+            value = {k: _str(ctx, f"{key}.{k}", v, empty=False) for k, v in value.items()}
+        for name in value if self.check_name is not None else ():
+            self.check_name(ctx, key, name)
+        return FrozenDict(value)
+
+
+@dataclass(frozen=True)
+class FlagOrNames:
+    """True, false, or a non-empty list of names (repeats dropped) that the flag applies to.
+
+    >>> FlagOrNames().read(_Context("x.toml"), "corpus.dayfirst", ["Le Monde", "Le Monde"], {})
+    ('Le Monde',)
+    """
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, list) and value:
+            return ListOf(unique=True).read(ctx, key, value, folders)
+        raise _bad(ctx, key, "true, false or a list of outlet names", value)
+
+
+def _column_field(ctx: _Context, key: str, name: str) -> None:
+    """A ``[corpus.columns]`` name must be a canonical field."""
+    if name not in COLUMN_FIELDS:
+        raise ConfigError(
+            f"unknown key {key}.{name} in {ctx.file}"
+            f"{_did_you_mean(name, COLUMN_FIELDS).replace('mean ', f'mean {key}.')}"
+            f" (a column map fills one of: {', '.join(COLUMN_FIELDS)}; "
+            f"keep other columns with [corpus.extra])"
+        )
+
+
+def _new_column(ctx: _Context, key: str, name: str) -> None:
+    """A ``[corpus.extra]`` name must be a plain identifier and not an article column."""
+    if not _COLUMN_NAME.fullmatch(name) or name in schema.ARTICLE_COLUMNS:
+        raise ConfigError(
+            f"{key}.{name} in {ctx.file}: the new column name must be a plain "
+            f"identifier (letters, digits, _) and not one of the article columns "
+            f"({', '.join(schema.ARTICLE_COLUMNS)})"
+        )
+
+
+def _aggregations() -> tuple[str, ...]:
+    from framing.scoring import AGGREGATIONS  # scoring imports config: read it when needed
+
+    return tuple(AGGREGATIONS)
+
+
+def _check(spec: Any, missing: str = "") -> dict[str, Any]:
+    """Field metadata: ``spec`` reads the value; ``missing`` (for required keys) says what to add."""
+    return {"check": spec, "missing": missing} if missing else {"check": spec}
+
+
+# --------------------------------------------------------------------------------------------
 # Experiment config: the dataclasses (field names are the TOML keys)
 
 
@@ -327,20 +610,41 @@ class CorpusConfig:
     """Which articles to read and how (the arguments of ``corpus.load``)."""
 
     #: Files and folders, absolute.
-    inputs: tuple[Path, ...]
+    inputs: tuple[Path, ...] = field(
+        metadata=_check(
+            ListOf(PathValue(must_exist="any"), at_least="at least one file or folder"),
+            missing='add a [corpus] table with inputs = ["path/to/files"] (files or folders; '
+            "{data_dir} expands)",
+        )
+    )
     #: Forced input format; "" guesses from each file's ending.
-    format: str = ""
+    format: str = field(default="", metadata=_check(Choice(INPUT_FORMATS, blank=True)))
     #: Sidecar CSV/JSONL with per-file metadata; None: ``metadata.csv`` in the folder, if any.
-    metadata: Path | None = None
+    metadata: Path | None = field(
+        default=None, metadata=_check(PathValue("file", optional=True, blank=True))
+    )
     #: Languages that are processed; others get status ``unsupported_language``.
-    languages: tuple[str, ...] = ("en", "nl")
+    languages: tuple[str, ...] = field(
+        default=DEFAULT_LANGUAGES,
+        metadata=_check(
+            ListOf(
+                Text(False, _LANGUAGE_CODE, "a lower-case ISO 639-1 code such as 'en'"),
+                at_least="at least one language code",
+                unique=True,
+            )
+        ),
+    )
     #: Canonical field -> input column, for tabular inputs.
-    columns: FrozenDict = field(default_factory=FrozenDict)
+    columns: FrozenDict = field(
+        default_factory=FrozenDict, metadata=_check(Table(strings=True, check_name=_column_field))
+    )
     #: New column name -> input column, kept for grouping (e.g. ``leaning = "bias_text"``).
-    extra: FrozenDict = field(default_factory=FrozenDict)
+    extra: FrozenDict = field(
+        default_factory=FrozenDict, metadata=_check(Table(strings=True, check_name=_new_column))
+    )
     #: Dates valid in both orders ("05/07/2023"): true reads them day first, false month first;
     #: a list of outlet names reads day first for those outlets only (``corpus.load(dayfirst=)``).
-    dayfirst: bool | tuple[str, ...] = False
+    dayfirst: bool | tuple[str, ...] = field(default=False, metadata=_check(FlagOrNames()))
 
 
 @dataclass(frozen=True)
@@ -352,11 +656,14 @@ class TargetsConfig:
     """
 
     #: Lexicon name under ``lexicons_dir()`` or an absolute folder path.
-    lexicon: str = "targets-v1"
+    lexicon: str = field(
+        default=DEFAULT_TARGETS,
+        metadata=_check(NameOrPath(f"a lexicon name such as {DEFAULT_TARGETS!r} or a folder")),
+    )
     #: Further targets/aliases/exclusions files or folders, absolute.
-    extra: tuple[Path, ...] = ()
+    extra: tuple[Path, ...] = field(default=(), metadata=_check(ListOf(PathValue(must_exist="any"))))
     #: Alias kinds to use; () uses the target set's default kinds.
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = field(default=(), metadata=_check(ListOf(unique=True)))
 
 
 #: Model inference precisions (``StanceClassifier.predict_proba``).
@@ -376,20 +683,23 @@ class ScoringConfig:
     """
 
     #: One of ``SCORING_METHODS``.
-    method: str = "lexicon"
+    method: str = field(default="lexicon", metadata=_check(Choice(SCORING_METHODS)))
     #: Stance lexicon name under ``lexicons_dir()`` or an absolute folder path. "" means the
     #: default: ``framing-stance-v1`` for the lexicon method, the model's own for the hybrid.
-    lexicon: str = "framing-stance-v1"
+    lexicon: str = field(
+        default=DEFAULT_LEXICON,
+        metadata=_check(NameOrPath(f"a lexicon name such as {DEFAULT_LEXICON!r} or a folder")),
+    )
     #: Trained model name under ``models_dir()`` or an absolute folder path; "" for none.
-    model: str = ""
+    model: str = field(default="", metadata=_check(NameOrPath()))
     #: Scores with absolute value below this are labelled neutral.
-    neutral_band: float = 0.1
+    neutral_band: float = field(default=NEUTRAL_BAND, metadata=_check(Number(0, 1, high_open=True)))
     #: Model inference precision: "fp32", "bf16" (about 2.5x faster here, same NewsMTSC
     #: macro-F1 within 0.5 points, see README Results) or "int8".
-    precision: str = "fp32"
+    precision: str = field(default="fp32", metadata=_check(Choice(PRECISIONS)))
     #: How model and hybrid mention predictions become article scores: a versioned rule of
     #: ``framing.scoring.AGGREGATIONS`` (voice weights, smoothing).
-    aggregation: str = "smoothed-v1"
+    aggregation: str = field(default=DEFAULT_AGGREGATION, metadata=_check(Choice(_aggregations)))
     #: The target set and alias kinds whose mentions are scored (an experiment's ``[targets]``;
     #: not a key of ``[scoring]``, hence left out of comparisons and of ``to_dict``).
     targets: TargetsConfig = field(default_factory=TargetsConfig, compare=False, repr=False)
@@ -403,17 +713,19 @@ class TrainingConfig:
     #: and fine-tune scoring.model on them when it is missing or was trained on other labels.
     #: "config": train scoring.model from the training config ``config`` (``framing train``
     #: format) when it is missing or was trained from other settings or data.
-    labels: str = ""
+    labels: str = field(default="", metadata=_check(Choice(TRAINING_LABELS)))
     #: Training config (TOML) for labels = "config".
-    config: Path | None = None
+    config: Path | None = field(default=None, metadata=_check(PathValue("file", optional=True)))
     #: Encoder to fine-tune: a folder or a model name; "" = the bundled all-MiniLM-L6-v2.
-    base_model: str = ""
+    base_model: str = field(default="", metadata=_check(NameOrPath()))
     #: Weak labels: at most this many rows per label.
-    per_label: int = 2000
+    per_label: int = field(default=2000, metadata=_check(Integer(1)))
     #: Weak labels: cue weight needed for favor/against.
-    margin: float = 1.0
+    margin: float = field(default=1.0, metadata=_check(Number(0, low_open=True)))
     #: Keys of framing.classifier.TrainingArguments (the seed is the experiment's).
-    arguments: FrozenDict = field(default_factory=FrozenDict)
+    arguments: FrozenDict = field(
+        default_factory=FrozenDict, metadata=_check(Table("a table of TrainingArguments keys"))
+    )
 
 
 @dataclass(frozen=True)
@@ -421,28 +733,38 @@ class CompareConfig:
     """Outlet comparison: grouping and the statistics' knobs."""
 
     #: Columns of the score table (joined with the articles) to group by.
-    by: tuple[str, ...] = ("outlet",)
+    by: tuple[str, ...] = field(
+        default=("outlet",),
+        metadata=_check(
+            ListOf(
+                at_least='at least one column name, e.g. ["outlet"]',
+                problem=schema.group_column_problem,
+            )
+        ),
+    )
     #: Bootstrap resamples for intervals.
-    n_boot: int = 2000
+    n_boot: int = field(default=2000, metadata=_check(Integer(1)))
     #: Permutations for pairwise tests.
-    n_perm: int = 9999
+    n_perm: int = field(default=9999, metadata=_check(Integer(1)))
     #: Groups with fewer articles get no interval (too few to say anything).
-    min_n: int = 5
+    min_n: int = field(default=5, metadata=_check(Integer(1)))
     #: Interval coverage.
-    ci: float = 0.95
+    ci: float = field(default=0.95, metadata=_check(Number(0, 1, True, True, note=", e.g. 0.95")))
     #: Test for pairwise contrasts, one of ``COMPARE_TESTS``.
-    test: str = "permutation"
+    test: str = field(default="permutation", metadata=_check(Choice(COMPARE_TESTS)))
     #: Same-event grouping, one of ``EVENT_METHODS``: "column" uses the corpus's ``event`` column
     #: (none: no same-event view); "encoder" / "tfidf" group articles by date window and the
     #: cosine similarity of their title and lead (framing.compare.group_events).
-    events: str = "column"
+    events: str = field(default="column", metadata=_check(Choice(EVENT_METHODS)))
     #: Days an event stays open after its first article.
-    event_window_days: int = 3
+    event_window_days: int = field(default=3, metadata=_check(Integer(0)))
     #: Smallest mean cosine similarity to join an event (encoder: ~0.5; TF-IDF: ~0.2).
-    event_threshold: float = 0.5
+    event_threshold: float = field(default=0.5, metadata=_check(Number(-1, 1, note=" (a cosine)")))
     #: Further grouping columns, each with its own stance table and heatmap (e.g. ["outlet"]
     #: beside by = ["leaning"]).
-    also_by: tuple[str, ...] = ()
+    also_by: tuple[str, ...] = field(
+        default=(), metadata=_check(ListOf(problem=schema.group_column_problem))
+    )
 
 
 @dataclass(frozen=True)
@@ -450,9 +772,11 @@ class ReportConfig:
     """What the report shows."""
 
     #: Report title; "" means the experiment name.
-    title: str = ""
+    title: str = field(default="", metadata=_check(Text()))
     #: Figures to draw, each one of ``REPORT_FIGURES``.
-    figures: tuple[str, ...] = REPORT_FIGURES
+    figures: tuple[str, ...] = field(
+        default=REPORT_FIGURES, metadata=_check(ListOf(Choice(REPORT_FIGURES), unique=True))
+    )
 
 
 def _default_data_dir() -> Path:
@@ -468,11 +792,17 @@ class ExperimentConfig:
     configs with the same settings compare equal and give the same run id wherever they live.
     """
 
-    name: str
-    seed: int
+    name: str = field(metadata=_check(Text(empty=False), missing='add name = "my_experiment"'))
+    seed: int = field(
+        metadata=_check(
+            Integer(0, MAX_SEED),
+            missing="add a line such as 'seed = 13' at the top; every random choice of a run "
+            "(bootstrap, sampling, training) derives from it",
+        )
+    )
     corpus: CorpusConfig
-    description: str = ""
-    data_dir: Path = field(default_factory=_default_data_dir)
+    description: str = field(default="", metadata=_check(Text()))
+    data_dir: Path = field(default_factory=_default_data_dir, metadata=_check(PathValue()))
     targets: TargetsConfig = field(default_factory=TargetsConfig)
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
@@ -606,20 +936,9 @@ SECTIONS: dict[str, type] = {
     "compare": CompareConfig,
     "report": ReportConfig,
 }
-#: Keys of a section that are free-form tables (any key, string values).
-_FREE_TABLES = {("corpus", "columns"), ("corpus", "extra"), ("training", "arguments")}
-TRAINING_LABELS: tuple[str, ...] = ("", "weak", "config")
 _TOP_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(ExperimentConfig) if f.compare
 )
-
-
-@dataclass(frozen=True)
-class _Context:
-    file: str  # as the user gave it, for messages
-    source: Path | None
-    base: Path  # relative paths resolve here
-    check_paths: bool
 
 
 def _all_keys() -> list[str]:
@@ -674,48 +993,10 @@ def _str(ctx: _Context, key: str, value: Any, *, empty: bool = True) -> str:
     return value
 
 
-def _choice(ctx: _Context, key: str, value: Any, accepted: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in accepted:
-        hint = _did_you_mean(value, accepted) if isinstance(value, str) else ""
-        raise ConfigError(
-            f"{key} in {ctx.file}: received {_describe(value)}; accepted: "
-            f"{', '.join(repr(a) for a in accepted)}{hint}"
-        )
-    return value
 
 
-def _int(ctx: _Context, key: str, value: Any, low: int, high: int | None = None) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        span = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
-        raise _bad(ctx, key, span, value)
-    return value
 
 
-def _float(ctx: _Context, key: str, value: Any, test: Callable[[float], bool], span: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not test(float(value)):
-        raise _bad(ctx, key, f"a number {span}", value)
-    return float(value)
-
-
-def _list(ctx: _Context, key: str, value: Any, *, single: bool = True) -> list[Any]:
-    """A TOML array; a lone string counts as a one-element list where that reads naturally."""
-    if single and isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        raise _bad(ctx, key, 'a list, e.g. ["a", "b"]', value)
-    return value
-
-
-def _str_list(ctx: _Context, key: str, value: Any, *, single: bool = True) -> list[str]:
-    items = _list(ctx, key, value, single=single)
-    return [_str(ctx, f"{key}[{i}]", v, empty=False) for i, v in enumerate(items)]
-
-
-def _str_map(ctx: _Context, key: str, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise _bad(ctx, key, f'a table [{key}] of name = "column" lines', value)
-    return {k: _str(ctx, f"{key}.{k}", v, empty=False) for k, v in value.items()}
 
 
 def _expand(ctx: _Context, key: str, text: str, folders: Mapping[str, Path]) -> str:
@@ -747,7 +1028,13 @@ def _path(
 ) -> Path:
     """Expand placeholders, resolve against the config folder; ``must_exist``: "file"/"any"."""
     text = _expand(ctx, key, _str(ctx, key, value, empty=False), folders)
-    path = Path(text).expanduser()
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # "~user" of no known user, or "~" without a home folder
+        raise ConfigError(
+            f"{key} in {ctx.file}: cannot expand the '~' of {text!r} (no such user or no home "
+            f"folder); write the full path"
+        ) from None
     path = (path if path.is_absolute() else ctx.base / path).resolve()
     if ctx.check_paths and must_exist:
         exists = path.is_file() if must_exist == "file" else path.exists()
@@ -769,48 +1056,77 @@ def _name_or_path(ctx: _Context, key: str, value: Any, folders: Mapping[str, Pat
     return expanded if is_name(expanded) else str(_path(ctx, key, expanded, folders))
 
 
-def _section(data: Mapping[str, Any], name: str, ctx: _Context) -> dict[str, Any]:
+def _missing(ctx: _Context, key: str, advice: str) -> ConfigError:
+    return ConfigError(f"{key} is missing in {ctx.file}: {advice}")
+
+
+def _read_fields(
+    cls: type,
+    table: Mapping[str, Any],
+    prefix: str,
+    ctx: _Context,
+    folders: Mapping[str, Path],
+    names: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """Read the keys of ``table`` that are fields of ``cls``, each with its field's check.
+
+    ``names`` (default: every field that is a setting, in field order) are the fields read; a
+    field whose metadata says what is ``missing`` must be present. Absent keys, and values that
+    stand for the default, are left out so the dataclass fills in its default.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    out: dict[str, Any] = {}
+    for name in names if names is not None else [n for n, f in fields.items() if f.compare]:
+        meta, key = fields[name].metadata, f"{prefix}{name}"
+        if name not in table:
+            if meta.get("missing"):
+                raise _missing(ctx, key, meta["missing"])
+            continue
+        value = meta["check"].read(ctx, key, table[name], folders)
+        if value is not _DEFAULT:
+            out[name] = value
+    return out
+
+
+def _section(data: Mapping[str, Any], name: str, ctx: _Context, folders: Mapping[str, Path]) -> Any:
+    """Read the ``[name]`` table into its dataclass (:data:`SECTIONS`); keys checked first."""
     table = data.get(name, {})
     if not isinstance(table, dict):
         raise _bad(ctx, name, f"a table [{name}]", table)
     cls = SECTIONS[name]
     _check_keys(table, tuple(f.name for f in dataclasses.fields(cls) if f.compare), f"{name}.", ctx)
-    return table
+    return cls(**_read_fields(cls, table, f"{name}.", ctx, folders))
 
 
 def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{ctx.file}: expected a table of settings; received {_describe(data)}")
     _check_keys(data, _TOP_KEYS, "", ctx)
-    if "seed" not in data:
-        raise ConfigError(
-            f"seed is missing in {ctx.file}: add a line such as 'seed = 13' at the top; every "
-            f"random choice of a run (bootstrap, sampling, training) derives from it"
-        )
-    top: dict[str, Any] = {"seed": _int(ctx, "seed", data["seed"], 0, MAX_SEED)}
-    default_name = ctx.source.stem if ctx.source is not None else None
-    if "name" in data or default_name is None:
-        if "name" not in data:
-            raise ConfigError(f'name is missing in {ctx.file}: add name = "my_experiment"')
-        top["name"] = _experiment_name(ctx, _str(ctx, "name", data["name"], empty=False))
-    else:
-        top["name"] = _experiment_name(ctx, default_name, from_file=True)
-    if "description" in data:
-        top["description"] = _str(ctx, "description", data["description"])
+    # Without a name the file's stem names the experiment; a mapping without a file needs one.
+    from_file = "name" not in data and ctx.source is not None
+    names = ("seed", "description", "data_dir") if from_file else ("seed", "name", "description", "data_dir")
     folders = {"config_dir": ctx.base, "project_dir": PROJECT_DIR}
-    top["data_dir"] = (
-        _path(ctx, "data_dir", data["data_dir"], folders) if "data_dir" in data else data_dir()
-    )
+    top = _read_fields(ExperimentConfig, data, "", ctx, folders, names)
+    name = ctx.source.stem if from_file and ctx.source is not None else top["name"]
+    top["name"] = _experiment_name(ctx, name, from_file=from_file)
+    top.setdefault("data_dir", data_dir())
     folders = {"data_dir": top["data_dir"], **folders}
-    training = _training(_section(data, "training", ctx), ctx, folders, top["seed"])
+    # Post-checks that span fields or sections follow each section, in this order.
+    training = _check_training(_section(data, "training", ctx, folders), ctx, top["seed"])
+    corpus = _section(data, "corpus", ctx, folders)
+    targets = _section(data, "targets", ctx, folders)
+    _check_folder(ctx, "targets.lexicon", targets.lexicon, lexicon_folder)
+    scoring = _check_scoring(_section(data, "scoring", ctx, folders), ctx, training)
+    compare = _section(data, "compare", ctx, folders)
+    report = _section(data, "report", ctx, folders)
     return ExperimentConfig(
         **top,
-        corpus=_corpus(_section(data, "corpus", ctx), ctx, folders),
-        targets=_targets(_section(data, "targets", ctx), ctx, folders),
-        scoring=_scoring(_section(data, "scoring", ctx), ctx, folders, training),
+        corpus=corpus,
+        targets=targets,
+        scoring=scoring,
         training=training,
-        compare=_compare(_section(data, "compare", ctx), ctx),
-        report=_report(_section(data, "report", ctx), ctx, top["name"]),
+        compare=compare,
+        report=dataclasses.replace(report, title=report.title or top["name"]),
         source=ctx.source.expanduser().resolve() if ctx.source is not None else None,
     )
 
@@ -841,129 +1157,19 @@ def _experiment_name(ctx: _Context, name: str, *, from_file: bool = False) -> st
     )
 
 
-def _corpus(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) -> CorpusConfig:
-    if "inputs" not in table:
-        raise ConfigError(
-            f"corpus.inputs is missing in {ctx.file}: add a [corpus] table with inputs = "
-            f'["path/to/files"] (files or folders; {{data_dir}} expands)'
-        )
-    inputs = _str_list(ctx, "corpus.inputs", table["inputs"])
-    if not inputs:
-        raise _bad(ctx, "corpus.inputs", "at least one file or folder", table["inputs"])
-    out: dict[str, Any] = {
-        "inputs": tuple(
-            _path(ctx, f"corpus.inputs[{i}]", p, folders, must_exist="any")
-            for i, p in enumerate(inputs)
-        )
-    }
-    if table.get("format"):
-        out["format"] = _choice(ctx, "corpus.format", table["format"], INPUT_FORMATS)
-    elif "format" in table:
-        _str(ctx, "corpus.format", table["format"])
-    if table.get("metadata"):
-        out["metadata"] = _path(
-            ctx, "corpus.metadata", table["metadata"], folders, must_exist="file"
-        )
-    elif table.get("metadata") is not None:  # None comes from to_dict(), never from TOML
-        _str(ctx, "corpus.metadata", table["metadata"])
-    if "languages" in table:
-        languages = _str_list(ctx, "corpus.languages", table["languages"])
-        for i, code in enumerate(languages):
-            if not _LANGUAGE_CODE.fullmatch(code):
-                raise _bad(
-                    ctx, f"corpus.languages[{i}]", "a lower-case ISO 639-1 code such as 'en'", code
-                )
-        if not languages:
-            raise _bad(ctx, "corpus.languages", "at least one language code", table["languages"])
-        out["languages"] = tuple(dict.fromkeys(languages))
-    if "columns" in table:
-        columns = _str_map(ctx, "corpus.columns", table["columns"])
-        for canonical in columns:
-            if canonical not in COLUMN_FIELDS:
-                raise ConfigError(
-                    f"unknown key corpus.columns.{canonical} in {ctx.file}"
-                    f"{_did_you_mean(canonical, COLUMN_FIELDS).replace('mean ', 'mean corpus.columns.')}"
-                    f" (a column map fills one of: {', '.join(COLUMN_FIELDS)}; "
-                    f"keep other columns with [corpus.extra])"
-                )
-        out["columns"] = FrozenDict(columns)
-    if "extra" in table:
-        extra = _str_map(ctx, "corpus.extra", table["extra"])
-        for name in extra:
-            if not _COLUMN_NAME.fullmatch(name) or name in _article_columns():
-                raise ConfigError(
-                    f"corpus.extra.{name} in {ctx.file}: the new column name must be a plain "
-                    f"identifier (letters, digits, _) and not one of the article columns "
-                    f"({', '.join(_article_columns())})"
-                )
-        out["extra"] = FrozenDict(extra)
-    if "dayfirst" in table:
-        value = table["dayfirst"]
-        if isinstance(value, bool):
-            out["dayfirst"] = value
-        elif isinstance(value, list) and value:
-            out["dayfirst"] = tuple(dict.fromkeys(_str_list(ctx, "corpus.dayfirst", value)))
-        else:
-            raise _bad(ctx, "corpus.dayfirst", 'true, false or a list of outlet names', value)
-    return CorpusConfig(**out)
-
-
-def _article_columns() -> tuple[str, ...]:
-    from framing.schema import ARTICLE_COLUMNS  # schema sits below config: no import cycle
-
-    return ARTICLE_COLUMNS
-
-
-def _targets(table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path]) -> TargetsConfig:
-    out: dict[str, Any] = {}
-    if "lexicon" in table:
-        out["lexicon"] = _name_or_path(ctx, "targets.lexicon", table["lexicon"], folders)
-        if not out["lexicon"]:
-            raise _bad(
-                ctx, "targets.lexicon", "a lexicon name such as 'targets-v1' or a folder", ""
-            )
-    if "extra" in table:
-        out["extra"] = tuple(
-            _path(ctx, f"targets.extra[{i}]", p, folders, must_exist="any")
-            for i, p in enumerate(_str_list(ctx, "targets.extra", table["extra"]))
-        )
-    if "kinds" in table:
-        out["kinds"] = tuple(dict.fromkeys(_str_list(ctx, "targets.kinds", table["kinds"])))
-    cfg = TargetsConfig(**out)
-    _check_folder(ctx, "targets.lexicon", cfg.lexicon, lexicon_folder)
-    return cfg
-
-
-def _training(
-    table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path], seed: int
-) -> TrainingConfig:
-    out: dict[str, Any] = {}
-    if "labels" in table:
-        out["labels"] = _choice(ctx, "training.labels", table["labels"], TRAINING_LABELS)
-    if table.get("config") is not None:  # to_dict() writes None for "no training config"
-        out["config"] = _path(ctx, "training.config", table["config"], folders, must_exist="file")
-    if "base_model" in table:
-        out["base_model"] = _name_or_path(ctx, "training.base_model", table["base_model"], folders)
-    if "per_label" in table:
-        out["per_label"] = _int(ctx, "training.per_label", table["per_label"], 1)
-    if "margin" in table:
-        out["margin"] = _float(ctx, "training.margin", table["margin"], lambda x: x > 0, "> 0")
-    if "arguments" in table:
-        arguments = table["arguments"]
-        if not isinstance(arguments, Mapping):
-            raise _bad(ctx, "training.arguments", "a table of TrainingArguments keys", arguments)
-        if "seed" in arguments:
+def _check_training(cfg: TrainingConfig, ctx: _Context, seed: int) -> TrainingConfig:
+    """Training arguments under the run's seed; a training config exactly for labels 'config'."""
+    if cfg.arguments:
+        if "seed" in cfg.arguments:
             raise ConfigError(
                 f"training.arguments.seed in {ctx.file}: the run's seed (top-level seed) is used"
             )
         from framing.classifier import TrainingArguments
 
         try:
-            TrainingArguments.from_dict({**arguments, "seed": seed})
+            TrainingArguments.from_dict({**cfg.arguments, "seed": seed})
         except ConfigError as err:
             raise ConfigError(f"training.arguments in {ctx.file}: {err}") from None
-        out["arguments"] = FrozenDict(arguments)
-    cfg = TrainingConfig(**out)
     if (cfg.labels == "config") != (cfg.config is not None):
         raise ConfigError(
             f"training.config in {ctx.file}: give a training config exactly when "
@@ -974,35 +1180,14 @@ def _training(
     return cfg
 
 
-def _scoring(
-    table: dict[str, Any], ctx: _Context, folders: Mapping[str, Path], training: TrainingConfig
-) -> ScoringConfig:
-    out: dict[str, Any] = {}
-    if "method" in table:
-        out["method"] = _choice(ctx, "scoring.method", table["method"], SCORING_METHODS)
-    if "lexicon" in table:
-        out["lexicon"] = _name_or_path(ctx, "scoring.lexicon", table["lexicon"], folders)
-        if not out["lexicon"]:
-            raise _bad(
-                ctx, "scoring.lexicon", "a lexicon name such as 'framing-stance-v1' or a folder", ""
-            )
-    if "model" in table:
-        out["model"] = _name_or_path(ctx, "scoring.model", table["model"], folders)
-    if "neutral_band" in table:
-        out["neutral_band"] = _float(
-            ctx, "scoring.neutral_band", table["neutral_band"], lambda x: 0 <= x < 1, "in [0, 1)"
-        )
-    if "precision" in table:
-        out["precision"] = _choice(ctx, "scoring.precision", table["precision"], PRECISIONS)
-    if "aggregation" in table:
-        from framing.scoring import AGGREGATIONS
-
-        out["aggregation"] = _choice(ctx, "scoring.aggregation", table["aggregation"], tuple(AGGREGATIONS))
-    cfg = ScoringConfig(**out)
+def _check_scoring(cfg: ScoringConfig, ctx: _Context, training: TrainingConfig) -> ScoringConfig:
+    """A model for the model methods (made by the run when training says how); folders exist."""
     if cfg.method in MODEL_METHODS and not cfg.model:
-        raise ConfigError(
-            f"scoring.model is missing in {ctx.file}: method {cfg.method!r} needs a trained model; "
-            f"give its name under {models_dir()} or a folder path (or use method = 'lexicon')"
+        raise _missing(
+            ctx,
+            "scoring.model",
+            f"method {cfg.method!r} needs a trained model; give its name under {models_dir()} "
+            f"or a folder path (or use method = 'lexicon')",
         )
     _check_folder(ctx, "scoring.lexicon", cfg.lexicon, lexicon_folder)
     if cfg.method in MODEL_METHODS and not training.labels:
@@ -1024,59 +1209,6 @@ def _check_folder(ctx: _Context, key: str, value: str, resolver: Callable[[str],
         resolver(value)
     except ConfigError as err:
         raise ConfigError(f"{key} in {ctx.file}: {err}") from None
-
-
-def _compare(table: dict[str, Any], ctx: _Context) -> CompareConfig:
-    out: dict[str, Any] = {}
-    if "by" in table:
-        by = _str_list(ctx, "compare.by", table["by"])
-        if not by:
-            raise _bad(ctx, "compare.by", 'at least one column name, e.g. ["outlet"]', table["by"])
-        out["by"] = tuple(by)
-    if "also_by" in table:
-        out["also_by"] = tuple(_str_list(ctx, "compare.also_by", table["also_by"]))
-    for key in ("by", "also_by"):
-        problem = schema.group_column_problem(out.get(key, ()))
-        if problem:
-            raise ConfigError(f"compare.{key} in {ctx.file}: {problem}")
-    for key in ("n_boot", "n_perm", "min_n"):
-        if key in table:
-            out[key] = _int(ctx, f"compare.{key}", table[key], 1)
-    if "ci" in table:
-        out["ci"] = _float(
-            ctx, "compare.ci", table["ci"], lambda x: 0 < x < 1, "in (0, 1), e.g. 0.95"
-        )
-    if "test" in table:
-        out["test"] = _choice(ctx, "compare.test", table["test"], COMPARE_TESTS)
-    if "events" in table:
-        out["events"] = _choice(ctx, "compare.events", table["events"], EVENT_METHODS)
-    if "event_window_days" in table:
-        out["event_window_days"] = _int(
-            ctx, "compare.event_window_days", table["event_window_days"], 0
-        )
-    if "event_threshold" in table:
-        out["event_threshold"] = _float(
-            ctx, "compare.event_threshold", table["event_threshold"], lambda x: -1 <= x <= 1,
-            "a cosine in [-1, 1]",
-        )
-    return CompareConfig(**out)
-
-
-def _report(table: dict[str, Any], ctx: _Context, name: str) -> ReportConfig:
-    out: dict[str, Any] = {"title": name}
-    if table.get("title"):
-        out["title"] = _str(ctx, "report.title", table["title"])
-    elif "title" in table:
-        _str(ctx, "report.title", table["title"])
-    if "figures" in table:
-        figures = _list(ctx, "report.figures", table["figures"])
-        out["figures"] = tuple(
-            dict.fromkeys(
-                _choice(ctx, f"report.figures[{i}]", f, REPORT_FIGURES)
-                for i, f in enumerate(figures)
-            )
-        )
-    return ReportConfig(**out)
 
 
 def _plain(value: Any) -> Any:

@@ -496,3 +496,150 @@ def test_scoring_precision_is_read_and_checked(tmp_path):
     assert cfg.scoring.precision == "bf16"
     with pytest.raises(ConfigError, match="scoring.precision"):
         load_config(minimal(tmp_path, '[scoring]\nprecision = "fp8"\n'))
+
+
+# --------------------------------------------------------------------------------------------
+# One validator: every setting declares its check in its field's metadata
+
+
+def test_every_setting_declares_how_it_is_checked():
+    for cls in (*config.SECTIONS.values(), ExperimentConfig):
+        for f in dataclasses.fields(cls):
+            if f.compare and f.name not in config.SECTIONS:
+                assert callable(getattr(f.metadata.get("check"), "read", None)), (cls, f.name)
+    # Required settings say what to add.
+    required = {
+        (cls.__name__, f.name)
+        for cls in (*config.SECTIONS.values(), ExperimentConfig)
+        for f in dataclasses.fields(cls)
+        if f.metadata.get("missing")
+    }
+    assert required == {("CorpusConfig", "inputs"), ("ExperimentConfig", "name"), ("ExperimentConfig", "seed")}
+    targets = {f.name: f for f in dataclasses.fields(ScoringConfig)}["targets"]
+    assert not targets.compare and "check" not in targets.metadata  # filled from [targets]
+
+
+def test_defaults_are_the_named_defaults():
+    from framing import defaults
+
+    assert TargetsConfig().lexicon == defaults.DEFAULT_TARGETS
+    scoring = ScoringConfig()
+    assert (scoring.lexicon, scoring.neutral_band, scoring.aggregation) == (
+        defaults.DEFAULT_LEXICON,
+        defaults.NEUTRAL_BAND,
+        defaults.DEFAULT_AGGREGATION,
+    )
+    assert CorpusConfig(inputs=()).languages == defaults.DEFAULT_LANGUAGES
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("[training]\nmargin = 0\n", "training.margin in {path}: expected a number > 0; received 0 (int)"),
+        (
+            "[compare]\nevent_threshold = 2\n",
+            "compare.event_threshold in {path}: expected a number in [-1, 1] (a cosine); received 2 (int)",
+        ),
+        (
+            "[compare]\nevent_window_days = -1\n",
+            "compare.event_window_days in {path}: expected an integer >= 0; received -1 (int)",
+        ),
+        (
+            '[compare]\nevents = "tfid"\n',
+            "compare.events in {path}: received 'tfid' (str); accepted: 'column', 'encoder', "
+            "'tfidf'; did you mean tfidf?",
+        ),
+        ('[compare]\nby = ["outlet", "outlet"]\n', "compare.by in {path}: 'outlet' is listed twice"),
+        (
+            "[compare]\nby = []\n",
+            'compare.by in {path}: expected at least one column name, e.g. ["outlet"]; received [] (list)',
+        ),
+        (
+            'dayfirst = "yes"\n',
+            "corpus.dayfirst in {path}: expected true, false or a list of outlet names; received 'yes' (str)",
+        ),
+        ("metadata = 0\n", "corpus.metadata in {path}: expected a string; received 0 (int)"),
+        (
+            "[corpus.columns]\noutlet = 3\n",
+            "corpus.columns.outlet in {path}: expected a non-empty string; received 3 (int)",
+        ),
+        (
+            '[targets]\nlexicon = ""\n',
+            "targets.lexicon in {path}: expected a lexicon name such as 'targets-v1' or a folder; "
+            "received '' (str)",
+        ),
+        (
+            "[training]\narguments = 3\n",
+            "training.arguments in {path}: expected a table of TrainingArguments keys; received 3 (int)",
+        ),
+        (
+            "[training]\narguments = {seed = 3}\n",
+            "training.arguments.seed in {path}: the run's seed (top-level seed) is used",
+        ),
+        (
+            '[training]\nlabels = "config"\n',
+            "training.config in {path}: give a training config exactly when training.labels = "
+            "'config' (labels is 'config')",
+        ),
+        ("[report]\nfigures = 3\n", 'report.figures in {path}: expected a list, e.g. ["a", "b"]; received 3 (int)'),
+        (
+            '[report]\nfigures = [1]\n',
+            "report.figures[0] in {path}: received 1 (int); accepted: 'heatmap', 'forest', "
+            "'distribution', 'frames', 'terms', 'over_time'",
+        ),
+    ],
+)
+def test_each_check_gives_its_whole_message(tmp_path, extra, message):
+    path = minimal(tmp_path, extra)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == message.format(path=path)
+
+
+def test_blank_and_none_values_keep_the_defaults(tmp_path):
+    cfg = load_config(minimal(tmp_path, 'format = ""\nmetadata = ""\n[report]\ntitle = ""\n'))
+    assert (cfg.corpus.format, cfg.corpus.metadata, cfg.report.title) == ("", None, "x")
+    data = cfg.to_dict()
+    assert data["corpus"]["metadata"] is None and data["training"]["config"] is None
+    assert ExperimentConfig.from_dict(data) == cfg
+
+
+def test_round_trip_with_training_and_dayfirst(tmp_path, monkeypatch):
+    (tmp_path / "models" / "stance-v1").mkdir(parents=True)
+    monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "models"))
+    path = minimal(
+        tmp_path,
+        'dayfirst = ["Le Monde", "Le Monde"]\nlanguages = ["nl", "en", "nl"]\n'
+        '[scoring]\nmethod = "hybrid"\nmodel = "stance-v1"\nneutral_band = 0\n'
+        '[training]\nlabels = "weak"\nper_label = 10\nmargin = 2\narguments = {epochs = 1}\n'
+        '[compare]\nalso_by = "language"\nci = 0.5\n',
+    )
+    cfg = load_config(path)
+    assert cfg.corpus.dayfirst == ("Le Monde",) and cfg.corpus.languages == ("nl", "en")
+    assert cfg.training.margin == 2.0 and isinstance(cfg.training.margin, float)
+    assert cfg.scoring.targets == cfg.targets  # filled from [targets], not a [scoring] key
+    assert "targets" not in cfg.to_dict()["scoring"]
+    again = ExperimentConfig.from_dict(cfg.to_dict())
+    assert again == cfg and again.to_dict() == cfg.to_dict()
+
+
+def test_run_ids_of_the_shipped_configs_stay_the_same(monkeypatch):
+    """The resolved settings (hence run ids) of shipped configs; change only on purpose."""
+    import hashlib
+
+    monkeypatch.setenv(config.DATA_ENV, "/nonexistent/data")
+    monkeypatch.setenv(config.MODELS_ENV, "/nonexistent/models")
+    expected = {
+        "framing/data/demo/demo.toml": "80f3591b274b1bb2",
+        "experiments/eu_japan_2023.toml": "154c7fab5960c134",
+    }
+    for name, sha in expected.items():
+        cfg = load_config(config.PROJECT_DIR / name, check_paths=False)
+        text = json.dumps(cfg.to_dict(), sort_keys=True).replace(config.PROJECT_DIR.as_posix(), "<project>")
+        assert hashlib.sha256(text.encode()).hexdigest()[:16] == sha, name
+
+
+def test_a_tilde_of_no_known_user_is_a_config_error(tmp_path):
+    path = minimal(tmp_path, '[targets]\nextra = ["~no_such_user_42/x"]\n')
+    with pytest.raises(ConfigError, match=r"targets.extra\[0\] in .*cannot expand the '~'"):
+        load_config(path)
