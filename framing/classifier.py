@@ -67,6 +67,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from framing import __version__
 from framing.errors import ConfigError, DataError
+from framing.pool import available_cores  # the package's one core count; also imported from here
 
 # oneDNN keeps a compiled primitive, with its own reordered weights, for every matmul shape it
 # meets (1,024 by default). Dynamic padding meets hundreds of shapes: under bf16 the cache alone
@@ -304,14 +305,6 @@ def length_batches(
         part = part[np.argsort(lengths[part], kind="stable")]
         batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
-
-
-def available_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import codecs
 import csv
 import errno
+import functools
 import hashlib
 import io
 import json
@@ -43,7 +44,6 @@ import stat
 import sys
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -55,6 +55,7 @@ from framing import schema
 from framing.defaults import DEFAULT_LANGUAGES, MAX_CHARS
 from framing.errors import ConfigError, DataError
 from framing.language import UNDETERMINED, detect_language
+from framing.pool import check_jobs, map_chunks
 from framing.preprocess import clean_text, extract_header
 
 __all__ = [
@@ -605,13 +606,7 @@ def _near_duplicate_threshold(near_duplicates: bool | float) -> float | None:
 
 
 def _check_n_jobs(n_jobs: int | None) -> int:
-    if n_jobs is None:
-        return 1
-    if not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ConfigError(
-            f"n_jobs must be a positive integer or -1 (all cores); received {n_jobs!r}"
-        )
-    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    return 1 if n_jobs is None else check_jobs(n_jobs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1545,35 +1540,17 @@ def _process_all(
     progress: bool,
 ) -> list[_Processed]:
     chunks = [work[start : start + CHUNK_SIZE] for start in range(0, len(work), CHUNK_SIZE)]
+    process = functools.partial(_process_chunk, max_chars=max_chars, want_signatures=want_signatures)
     bar = _bar(len(work), progress, "cleaning", "article")
     results: list[_Processed] = []
     try:
-        if workers > 1 and len(chunks) > 1:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-                parts = pool.map(
-                    _process_chunk,
-                    chunks,
-                    [max_chars] * len(chunks),
-                    [want_signatures] * len(chunks),
-                )
-                for part in parts:  # map yields in input order: deterministic output
-                    results.extend(part)
-                    bar.update(len(part))
-        else:
-            for chunk in chunks:
-                results.extend(_process_chunk(chunk, max_chars, want_signatures))
-                bar.update(len(chunk))
+        # fork starts the workers without re-importing the package (where the platform has it)
+        for part in map_chunks(process, chunks, n_jobs=workers, start_method="fork"):
+            results.extend(part)  # in input order: deterministic output
+            bar.update(len(part))
     finally:
         bar.close()
     return results
-
-
-def _fork_context():
-    import multiprocessing
-
-    # fork starts workers without re-importing the package; fall back where it does not exist.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
 def _language_reason(language: str, score: float, stated: bool, supported: tuple[str, ...]) -> str:

@@ -6,9 +6,8 @@ chains them, runs the per-article work in parallel chunks, and writes a run's ta
 
 from __future__ import annotations
 
-import os
+import functools
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from framing import corpus, preprocess, scoring, targets
 from framing.config import ExperimentConfig
 from framing.defaults import DEFAULT_TARGETS
 from framing.errors import ConfigError, DataError
+from framing.pool import available_cores, map_chunks
 from framing.schema import MENTION_COLUMNS, PROCESSED_STATUSES, SENTENCE_COLUMNS
 
 #: Articles per chunk handed to a worker process: big enough to amortise pickling the chunk.
@@ -38,31 +38,23 @@ class TargetSpec:
         )
 
 
-_WORKER_TARGETS: targets.TargetSet | None = None
-_WORKER_SPEC: TargetSpec | None = None
+@functools.lru_cache(maxsize=1)
+def _load_targets(spec: TargetSpec) -> targets.TargetSet:
+    # Loaded once per process and spec: a streamed run asks for it for every chunk.
+    return spec.load()
 
 
-def _init_worker(spec: TargetSpec) -> None:
-    global _WORKER_TARGETS, _WORKER_SPEC
-    # Loaded once per process and spec: a streamed run calls this for every chunk.
-    if _WORKER_TARGETS is None or spec != _WORKER_SPEC:
-        _WORKER_TARGETS, _WORKER_SPEC = spec.load(), spec
-
-
-def _chunk_sentences_and_mentions(chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    assert _WORKER_TARGETS is not None
+def _chunk_sentences_and_mentions(
+    target_set: targets.TargetSet, chunk: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     sents = preprocess.split_articles(chunk)
     # The article table (not just a language map) lets the matcher run once per article text.
-    ments = targets.find_mentions(sents, chunk, _WORKER_TARGETS)
+    ments = targets.find_mentions(sents, chunk, target_set)
     return sents, ments
 
 
-def default_jobs() -> int:
-    """Worker processes to use: one per available core."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+#: Worker processes to use by default: one per available core (``framing.pool.available_cores``).
+default_jobs = available_cores
 
 
 def sentences_and_mentions(
@@ -94,18 +86,13 @@ def sentences_and_mentions(
     (sentences, mentions) : tuple of DataFrame
         Tables with ``schema.SENTENCE_COLUMNS`` and ``schema.MENTION_COLUMNS``.
     """
-    from tqdm.auto import tqdm
 
     spec = target_spec or TargetSpec()
     todo = articles.loc[articles["status"].isin(PROCESSED_STATUSES)]
     chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
-    bar = dict(total=len(chunks), disable=not progress, desc="sentences+mentions", unit="chunk")
-    if n_jobs <= 1 or len(chunks) <= 1:
-        _init_worker(spec)
-        results = [_chunk_sentences_and_mentions(c) for c in tqdm(chunks, **bar)]
-    else:
-        with ProcessPoolExecutor(n_jobs, initializer=_init_worker, initargs=(spec,)) as pool:
-            results = list(tqdm(pool.map(_chunk_sentences_and_mentions, chunks), **bar))
+    results = list(map_chunks(_chunk_sentences_and_mentions, chunks, n_jobs=n_jobs,
+                              init=_load_targets, init_args=(spec,), progress=progress,
+                              desc="sentences+mentions"))
     if not results:
         return (pd.DataFrame(columns=list(SENTENCE_COLUMNS)), pd.DataFrame(columns=list(MENTION_COLUMNS)))
     sents = pd.concat([r[0] for r in results], ignore_index=True)
@@ -113,18 +100,15 @@ def sentences_and_mentions(
     return sents, ments
 
 
-_WORKER_LEXICON = None
+def _lexicon_state(spec: TargetSpec, lexicon) -> tuple:
+    return _load_targets(spec), lexicon
 
 
-def _init_lexicon_worker(spec: TargetSpec, lexicon) -> None:
-    global _WORKER_LEXICON
-    _init_worker(spec)
-    _WORKER_LEXICON = lexicon
-
-
-def _chunk_lexicon_scores(chunk: pd.DataFrame, article_frames: bool, neutral_band: float) -> tuple:
-    sents, ments = _chunk_sentences_and_mentions(chunk)
-    scores, frames = scoring.score_lexicon(chunk, sents, ments, lexicon=_WORKER_LEXICON,
+def _chunk_lexicon_scores(state: tuple, chunk: pd.DataFrame, *, article_frames: bool,
+                          neutral_band: float) -> tuple:
+    target_set, lexicon = state
+    sents, ments = _chunk_sentences_and_mentions(target_set, chunk)
+    scores, frames = scoring.score_lexicon(chunk, sents, ments, lexicon=lexicon,
                                            article_frames=article_frames, neutral_band=neutral_band)
     return scores, frames, len(sents), len(ments)
 
@@ -166,22 +150,15 @@ def lexicon_scores(
     (scores, frames, counts)
         ``counts``: ``sentences`` and ``mentions`` (rows made along the way).
     """
-    from tqdm.auto import tqdm
 
     spec = target_spec or TargetSpec()
     lex = scoring.resolve_lexicon(lexicon)
     todo = articles.loc[articles["status"].isin(PROCESSED_STATUSES)]
     chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
-    bar = dict(total=len(chunks), disable=not progress, desc="lexicon scores", unit="chunk")
-    flags = [bool(article_frames)] * len(chunks)
-    bands = [float(neutral_band)] * len(chunks)
-    if n_jobs <= 1 or len(chunks) <= 1:
-        _init_lexicon_worker(spec, lex)
-        results = [_chunk_lexicon_scores(c, f, b)
-                   for c, f, b in tqdm(zip(chunks, flags, bands, strict=True), **bar)]
-    else:
-        with ProcessPoolExecutor(n_jobs, initializer=_init_lexicon_worker, initargs=(spec, lex)) as pool:
-            results = list(tqdm(pool.map(_chunk_lexicon_scores, chunks, flags, bands), **bar))
+    work = functools.partial(_chunk_lexicon_scores, article_frames=bool(article_frames),
+                             neutral_band=float(neutral_band))
+    results = list(map_chunks(work, chunks, n_jobs=n_jobs, init=_lexicon_state,
+                              init_args=(spec, lex), progress=progress, desc="lexicon scores"))
     if not results:  # nothing processable: empty tables with the full columns
         empty = articles.iloc[:0]
         sents, ments = sentences_and_mentions(empty, target_spec=spec)

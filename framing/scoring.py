@@ -65,11 +65,9 @@ of the calls.
 
 from __future__ import annotations
 
-import os
 import warnings
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +78,7 @@ from framing import schema
 from framing.defaults import DEFAULT_AGGREGATION, DEFAULT_LEXICON, NEUTRAL_BAND  # noqa: F401 - re-exported
 from framing.errors import ConfigError, DataError
 from framing.lexicon import Lexicon, load_lexicon
+from framing.pool import check_jobs, map_chunks
 
 #: Factor applied to the weight of a hedged cue ("may threaten", "reportedly coerced").
 HEDGE_FACTOR = 0.5
@@ -147,9 +146,6 @@ CUE_COLUMNS: tuple[str, ...] = (
 _SENTENCE_JOIN = " \n "
 _UNIT_COLUMNS = ("signed", "mass")
 _ARTICLE_LEVEL = ""
-
-# Set in worker processes by _init_worker: the lexicon travels once per worker, not per chunk.
-_WORKER_LEXICON: Lexicon | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,9 +352,9 @@ def resolve_lexicon(lexicon: Lexicon | str | Path | None) -> Lexicon:
     )
 
 
-def _init_worker(lexicon: Lexicon) -> None:
-    global _WORKER_LEXICON
-    _WORKER_LEXICON = lexicon
+def _worker_lexicon(lexicon: Lexicon) -> Lexicon:
+    # The pool's worker state for cue matching: the lexicon travels once per worker, not per batch.
+    return lexicon
 
 
 def _match_items(
@@ -379,20 +375,7 @@ def _match_items(
     return out
 
 
-def _match_in_worker(items: list[tuple[str, str, list[int], list[int]]]) -> list[tuple]:
-    assert _WORKER_LEXICON is not None
-    return _match_items(_WORKER_LEXICON, items)
-
-
-def _check_jobs(n_jobs: int) -> int:
-    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
-        raise ConfigError(f"n_jobs must be a positive integer or -1 (all cores); received {n_jobs!r}")
-    if n_jobs == -1:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # pragma: no cover - not on Linux
-            return max(1, os.cpu_count() or 1)
-    return n_jobs
+_check_jobs = check_jobs
 
 
 def _article_batches(
@@ -442,31 +425,17 @@ def _match_rows(
     batches = _article_batches(sentences, selected, languages, lexicon)
     n_articles = len(pd.unique(sentences["article_id"].take(np.flatnonzero(selected))))
     workers = min(n_jobs, -(-n_articles // ARTICLES_PER_BATCH))
+    if workers > 1:
+        # Compile the matchers here: forked workers inherit them instead of each compiling its own
+        # (with the spawn start method they are rebuilt in the worker, with the same result).
+        for language in lexicon.languages:
+            lexicon.match("", language=language)
+    # The batches are read lazily, a few per worker at a time: a batch of joined text exists only
+    # while it is queued or matched. Results come back in batch order, whatever the workers.
     out: list[tuple] = []
-    if workers <= 1:
-        for items in batches:
-            out += _match_items(lexicon, items)
-        return out
-    # Compile the matchers here: forked workers inherit them instead of each compiling its own
-    # (with the spawn start method they are rebuilt in the worker, with the same result).
-    for language in lexicon.languages:
-        lexicon.match("", language=language)
-    # At most two batches per worker in flight: a batch of joined text exists only while it is
-    # queued or matched. Results are put back in batch order, so the output does not depend on
-    # the number of workers.
-    results: dict[int, list[tuple]] = {}
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(lexicon,)) as pool:
-        pending = {}
-        for index, items in enumerate(batches):
-            pending[pool.submit(_match_in_worker, items)] = index
-            if len(pending) >= 2 * workers:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    results[pending.pop(future)] = future.result()
-        for future in pending:
-            results[pending[future]] = future.result()
-    for index in sorted(results):
-        out += results[index]
+    for hits in map_chunks(_match_items, batches, n_jobs=workers, init=_worker_lexicon,
+                           init_args=(lexicon,)):
+        out += hits
     return out
 
 
