@@ -46,8 +46,10 @@ import numpy as np
 import pandas as pd
 
 from framing import tableio
+from framing.defaults import DEFAULT_LEXICON, DEFAULT_TARGETS
 from framing.errors import ConfigError
 from framing.evaluation import STANCE_LABELS, classification_report
+from framing.features import FEATURE_PREFIX  # noqa: F401 - re-exported, used by experiments
 
 VARIANTS: tuple[str, ...] = ("lexicon", "lexicon_lr", "tfidf", "transformer", "hybrid")
 #: Variants that need the lexicon mention features.
@@ -56,8 +58,6 @@ NEURAL_VARIANTS: tuple[str, ...] = ("transformer", "hybrid")
 TRAIN_SPLIT = "train"
 SELECT_SPLIT = "dev-rw"
 TEST_SPLITS: tuple[str, ...] = ("test-rw", "test-mt")
-#: Prefix of the lexicon feature columns added to a labelled table.
-FEATURE_PREFIX = "lex__"
 #: Prefix of the target's words in the TF-IDF text.
 TARGET_TOKEN = "tgt_"
 
@@ -139,8 +139,8 @@ class BenchmarkConfig:
     tfidf: Mapping[str, Any]
     paper: tuple[dict, ...] = ()
     data_dir: Path | None = None
-    lexicon: str = "framing-stance-v1"
-    target_set: str = "targets-v1"
+    lexicon: str = DEFAULT_LEXICON
+    target_set: str = DEFAULT_TARGETS
     language: str = "en"
     source: Path | None = None
 
@@ -215,8 +215,8 @@ def load_benchmark_config(
         tfidf=dict(data.get("tfidf", {})),
         paper=tuple(dict(row) for row in data.get("paper", [])),
         data_dir=(path.parent / data_dir).resolve() if data_dir else None,
-        lexicon=str(data.get("lexicon", "framing-stance-v1")),
-        target_set=str(data.get("target_set", "targets-v1")),
+        lexicon=str(data.get("lexicon", DEFAULT_LEXICON)),
+        target_set=str(data.get("target_set", DEFAULT_TARGETS)),
         language=str(data.get("language", "en")),
         source=path.resolve(),
     )
@@ -228,39 +228,11 @@ def load_benchmark_config(
 def lexicon_mentions(table: pd.DataFrame, target_set: Any, language: str) -> pd.DataFrame:
     """Mention-mode input of ``LexiconVectorizer`` for a labelled table.
 
-    Columns ``sentence``, ``target``, ``spans`` (``[[span_start, span_end]]``, or None without a
-    span) and ``language`` (the table's own ``language`` column when it has one, else
-    ``language``). ``target`` is the id of a target-set mention overlapping the span
-    (e.g. "US" for "the United States"): the vectorizer then does not count that same mention as a
-    competing target; otherwise it is the row's own target text.
+    The same as :func:`framing.features.labelled_mention_rows` (kept under this name).
     """
-    languages = ([lang or language for lang in table["language"].fillna("").astype(str)]
-                 if "language" in table.columns else [language] * len(table))
-    targets, spans = [], []
-    for sentence, target, start, end, lang in zip(
-        table["sentence"], table["target"], table["span_start"], table["span_end"], languages, strict=True
-    ):
-        if pd.isna(start) or pd.isna(end):
-            targets.append(str(target))
-            spans.append(None)
-            continue
-        start, end = int(start), int(end)
-        overlap = [
-            h.target
-            for h in target_set.find(sentence, language=lang)
-            if h.start < end and start < h.end
-        ]
-        targets.append(overlap[0] if overlap else str(target))
-        spans.append([[start, end]])
-    return pd.DataFrame(
-        {
-            "sentence": table["sentence"].tolist(),
-            "target": targets,
-            "spans": spans,
-            "language": languages,
-        },
-        index=table.index,
-    )
+    from framing.features import labelled_mention_rows
+
+    return labelled_mention_rows(table, target_set, language)
 
 
 def add_lexicon_features(
@@ -268,14 +240,15 @@ def add_lexicon_features(
 ) -> tuple[pd.DataFrame, list[str], float]:
     """Return (table with ``lex__<feature>`` columns, their names, seconds taken).
 
-    ``vectorizer`` is a fitted ``LexiconVectorizer(unit="mention")``.
+    ``vectorizer`` is a fitted ``LexiconVectorizer(unit="mention")``; the columns come from
+    :func:`framing.features.lexicon_feature_table`.
     """
+    from framing.features import labelled_mention_rows, lexicon_feature_table, with_feature_columns
+
     started = time.perf_counter()
-    values = vectorizer.transform(lexicon_mentions(table, target_set, language))
+    features = lexicon_feature_table(labelled_mention_rows(table, target_set, language), vectorizer)
     seconds = time.perf_counter() - started
-    names = [f"{FEATURE_PREFIX}{n}" for n in vectorizer.get_feature_names_out()]
-    features = pd.DataFrame(values, columns=names, index=table.index)
-    return pd.concat([table, features], axis=1), names, seconds
+    return with_feature_columns(table, features), list(features.columns), seconds
 
 
 def with_lexicon_features(
@@ -287,15 +260,11 @@ def with_lexicon_features(
     -------
     (data, feature names, seconds per split, the loaded Lexicon)
     """
-    from framing.features import LexiconVectorizer
+    from framing.features import mention_vectorizer
     from framing.targets import load_targets
 
     target_set = load_targets(cfg.target_set)
-    vec = LexiconVectorizer(
-        cfg.lexicon, unit="mention", target_set=target_set, default_language=cfg.language
-    )
-    first = next(iter(data.values()))
-    vec.fit(lexicon_mentions(first.iloc[:1], target_set, cfg.language))
+    vec = mention_vectorizer(cfg.lexicon, target_set=target_set, language=cfg.language)
     out, names, seconds = {}, [], {}
     for split, table in data.items():
         out[split], names, seconds[split] = add_lexicon_features(

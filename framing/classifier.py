@@ -27,12 +27,21 @@ concatenation" is the simplest fusion that lets the head weigh lexicon evidence 
 encoder; the encoder is fine-tuned jointly. Without feature columns the model is the
 transformer-only variant.
 
+The hybrid model as one object: given a ``vectorizer`` (a mention-mode
+:class:`~framing.features.LexiconVectorizer`), the classifier builds its ``lex__`` feature
+columns itself (:func:`framing.features.lexicon_feature_table`) from the rows of ``X``, fuses them
+ahead of any other ``feature_columns``, and saves the vectorizer's settings in its folder, so that
+a loaded model scores raw (sentence, target, language) rows as it was trained. A model trained
+with ``lex__`` columns given as plain ``feature_columns`` and a ``lexicon_name`` (as before)
+builds the same columns from that lexicon when asked (:meth:`StanceClassifier.lexicon_vectorizer`).
+
 Training
 --------
 Plain torch: seeds (random, numpy, torch) set before the model is built; length-bucketed batches
 (shuffled, cut into mega-batches of ``bucket_batches`` batches, sorted by length within each,
 batch order shuffled again) with dynamic padding; AdamW with separate encoder and head learning
-rates; linear warm-up then linear decay; optional class weights; the best model on dev macro-F1 is
+rates; linear warm-up then linear decay (transformers' ``get_linear_schedule_with_warmup``, see
+:func:`_linear_scheduler`); optional class weights; the best model on dev macro-F1 is
 kept (and written to ``checkpoint_dir``) and training stops after ``early_stopping_patience``
 evaluations without improvement. Every knob lives in the frozen ``TrainingArguments``.
 
@@ -40,7 +49,8 @@ A saved model folder
 --------------------
 ``model.safetensors`` (encoder + head), the encoder's ``config.json``, the tokenizer files,
 ``framing_model.json`` (label map, feature columns and their standardisation, input format,
-training arguments, lexicon name + sha256, metrics, versions) and a ``README.md`` model card.
+training arguments, lexicon name + sha256, the lexicon vectorizer's settings (``vectorizer``,
+null without one; folders written before it existed load as before), metrics, versions) and a ``README.md`` model card.
 Loading reads only JSON, tokenizer files and safetensors: nothing is unpickled, no remote code runs.
 """
 
@@ -57,8 +67,10 @@ import os
 import platform
 import random
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -325,7 +337,17 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     mark_mention : bool
         Mark the mention span in the sentence (when ``X`` has ``span_start``/``span_end``).
     lexicon_name, lexicon_sha256 : str, optional
-        Which lexicon produced the feature columns; stored with the model.
+        Which lexicon produced the feature columns; stored with the model (with a ``vectorizer``:
+        default the vectorizer's lexicon).
+    vectorizer : LexiconVectorizer, optional
+        The hybrid model's own feature builder (``unit="mention"``, e.g.
+        :func:`framing.features.mention_vectorizer`). ``fit`` fits a clone of it
+        (``vectorizer_``) and fuses its ``lex__<feature>`` columns ahead of ``feature_columns``
+        (then: further numeric columns of ``X``, such as voice columns). Rows of ``X`` that
+        already carry all ``lex__`` columns are used as they are; otherwise the columns are built
+        from ``sentence``, ``target_id`` and ``spans`` (the mention table's rows) or, without
+        those, from ``target``, ``span_start`` and ``span_end`` (a labelled table, see
+        :func:`framing.features.labelled_mention_rows`), and ``language``.
 
     Attributes
     ----------
@@ -333,6 +355,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         The labels, in ``predict_proba`` column order.
     model_, tokenizer_ : torch module, tokenizer
         The fitted network (encoder + head) and its tokenizer.
+    feature_columns_ : tuple of str
+        Every column fused with the encoder output, in order (the vectorizer's, then
+        ``feature_columns``).
+    vectorizer_ : LexiconVectorizer
+        The fitted vectorizer (with a ``vectorizer``; fitted on first use after ``load``).
     feature_mean_, feature_scale_ : ndarray
         Standardisation of the feature columns, fitted on the training set.
     history_ : list of dict
@@ -366,6 +393,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         mark_mention: bool = True,
         lexicon_name: str | None = None,
         lexicon_sha256: str | None = None,
+        vectorizer: Any = None,
     ) -> None:
         self.model_path = model_path
         self.args = args
@@ -374,6 +402,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.mark_mention = mark_mention
         self.lexicon_name = lexicon_name
         self.lexicon_sha256 = lexicon_sha256
+        self.vectorizer = vectorizer
 
     # ------------------------------------------------------------------ fitting
 
@@ -391,7 +420,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : DataFrame
             Columns ``sentence``, ``target``; optional ``span_start``, ``span_end``; the
-            ``feature_columns``.
+            ``feature_columns``; with a ``vectorizer``, what it reads (see the class parameters).
         y : sequence of str
             One label of ``labels`` per row.
         X_dev, y_dev : optional
@@ -413,24 +442,21 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if (X_dev is None) != (y_dev is None):
             raise ConfigError("pass both X_dev and y_dev, or neither")
         labels = self._checked_labels()
+        vectorizer = self._fit_vectorizer()
+        columns = self._fused_columns(vectorizer)
+        X = self._with_lexicon_features(X, vectorizer, columns)
         y_ids = _label_ids(y, labels, "y")
         texts, pairs = self._inputs(X, "X")
         if len(y_ids) != len(texts):
             raise DataError(f"X has {len(texts)} rows but y has {len(y_ids)} labels")
         if not texts:
             raise DataError("cannot fit on an empty training set")
-        raw_features = self._raw_features(X, "X")
+        raw_features = self._raw_features(X, "X", columns)
         mean, scale = _standardisation(raw_features)
-        dev = None
-        if X_dev is not None:
-            dev_ids = _label_ids(y_dev, labels, "y_dev")
-            dev_texts, dev_pairs = self._inputs(X_dev, "X_dev")
-            if len(dev_ids) != len(dev_texts):
-                raise DataError(
-                    f"X_dev has {len(dev_texts)} rows but y_dev has {len(dev_ids)} labels"
-                )
-            dev_features = _apply_standardisation(self._raw_features(X_dev, "X_dev"), mean, scale)
-            dev = (dev_texts, dev_pairs, dev_features, dev_ids)
+        dev = (
+            None if X_dev is None
+            else self._dev_set(X_dev, y_dev, labels, vectorizer, columns, (mean, scale))
+        )
         weights = _class_weights(args.class_weights, y_ids, labels)
         model_path = check_encoder_folder(self.model_path or default_model_path())
 
@@ -444,7 +470,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 raise ConfigError(
                     f"max_length {args.max_length} exceeds the encoder's {max_positions} positions"
                 )
-            net = _net_class()(encoder, len(self.feature_columns), len(labels), args.dropout)
+            net = _net_class()(encoder, len(columns), len(labels), args.dropout)
             train = _encode(tokenizer, texts, pairs, args.max_length)
             train_features = _apply_standardisation(raw_features, mean, scale)
             dev_encoded = None
@@ -452,16 +478,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 dev_encoded = (_encode(tokenizer, dev[0], dev[1], args.max_length), dev[2], dev[3])
             started = time.perf_counter()
             history, best = _train(
-                torch,
-                net,
-                train,
-                train_features,
-                y_ids,
-                dev_encoded,
-                weights,
-                args,
-                tokenizer.pad_token_id or 0,
-                labels,
+                torch, net, train, train_features, y_ids, dev_encoded, weights, args,
+                tokenizer.pad_token_id or 0, labels,
             )
             seconds = time.perf_counter() - started
             net.eval()
@@ -469,6 +487,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = net
         self.tokenizer_ = tokenizer
         self.classes_ = np.asarray(labels, dtype=object)
+        self.feature_columns_ = columns
+        if vectorizer is not None:
+            self.vectorizer_ = vectorizer
+        self.lexicon_record_ = {
+            "name": self.lexicon_name or (vectorizer.lexicon_.id if vectorizer else None),
+            "sha256": self.lexicon_sha256 or (vectorizer.lexicon_sha256_ if vectorizer else None),
+        }
         self.feature_mean_ = mean
         self.feature_scale_ = scale
         self.history_ = history
@@ -485,6 +510,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.train_seconds_ = seconds
         self._quantized = None
         return self
+
+    def _dev_set(self, X_dev, y_dev, labels, vectorizer, columns, standardisation) -> tuple:
+        """(first segments, second segments, standardised features, label ids) of the dev set."""
+        dev_ids = _label_ids(y_dev, labels, "y_dev")
+        dev_texts, dev_pairs = self._inputs(X_dev, "X_dev")
+        if len(dev_ids) != len(dev_texts):
+            raise DataError(f"X_dev has {len(dev_texts)} rows but y_dev has {len(dev_ids)} labels")
+        X_dev = self._with_lexicon_features(X_dev, vectorizer, columns)
+        features = _apply_standardisation(
+            self._raw_features(X_dev, "X_dev", columns), *standardisation
+        )
+        return dev_texts, dev_pairs, features, dev_ids
 
     # ------------------------------------------------------------------ prediction
 
@@ -505,7 +542,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame
-            Same columns as in ``fit``.
+            Same columns as in ``fit`` (a hybrid model builds missing ``lex__`` columns itself,
+            see :meth:`add_features`).
         batch_size : int, default 64
             Rows per forward pass; rows are sorted by length first, so batches pad little.
         precision : {"fp32", "bf16", "int8"}
@@ -536,9 +574,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(
                 f"precision {precision!r} is not supported; accepted: {list(PRECISIONS)}"
             )
+        columns = self._fitted_columns()
+        X = self.add_features(X)
         texts, pairs = self._inputs(X, "X")
         features = _apply_standardisation(
-            self._raw_features(X, "X"), self.feature_mean_, self.feature_scale_
+            self._raw_features(X, "X", columns), self.feature_mean_, self.feature_scale_
         )
         import torch
 
@@ -656,21 +696,28 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def _from_folder(cls, path: Path, meta: dict) -> StanceClassifier:
         params = meta["params"]
+        fused = tuple(meta["feature_columns"])
+        vectorizer = _vectorizer_from_settings(meta.get("vectorizer"))
+        lexicon = meta.get("lexicon") or {}
         clf = cls(
             model_path=params["model_path"],
             args=TrainingArguments.from_dict(meta["training_arguments"]),
-            feature_columns=tuple(meta["feature_columns"]),
+            # With a vectorizer, feature_columns are the columns after the vectorizer's own.
+            feature_columns=fused if vectorizer is None else tuple(
+                c for c in fused if not c.startswith(_feature_prefix())
+            ),
             labels=tuple(meta["labels"]),
             mark_mention=params["mark_mention"],
-            lexicon_name=(meta.get("lexicon") or {}).get("name"),
-            lexicon_sha256=(meta.get("lexicon") or {}).get("sha256"),
+            lexicon_name=lexicon.get("name"),
+            lexicon_sha256=lexicon.get("sha256"),
+            vectorizer=vectorizer,
         )
         from safetensors.torch import load_model
         from transformers import AutoConfig, AutoModel
 
         config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
         encoder = AutoModel.from_config(config, trust_remote_code=False)
-        net = _net_class()(encoder, len(clf.feature_columns), len(clf.labels), clf.args.dropout)
+        net = _net_class()(encoder, len(fused), len(clf.labels), clf.args.dropout)
         try:
             load_model(net, str(path / MODEL_FILE), strict=True)
         except RuntimeError as err:
@@ -681,6 +728,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         clf.model_ = net
         clf.tokenizer_ = _load_tokenizer(path)
         clf.classes_ = np.asarray(clf.labels, dtype=object)
+        clf.feature_columns_ = fused
+        clf.lexicon_record_ = {"name": lexicon.get("name"), "sha256": lexicon.get("sha256")}
         standardisation = meta["feature_standardisation"]
         clf.feature_mean_ = np.asarray(standardisation["mean"], dtype=np.float64)
         clf.feature_scale_ = np.asarray(standardisation["scale"], dtype=np.float64)
@@ -732,8 +781,156 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             texts.append(mark_mention(sentence, start, end))
         return texts, [str(t) for t in targets]
 
-    def _raw_features(self, X: pd.DataFrame, name: str) -> np.ndarray:
-        columns = list(self.feature_columns)
+    # ------------------------------------------------------------------ lexicon features
+
+    def add_features(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with the model's ``lex__`` feature columns, built when any is missing.
+
+        A model without lexicon features, or rows that carry them all, get ``X`` back unchanged.
+        The columns come from :meth:`lexicon_vectorizer` and
+        :func:`framing.features.lexicon_feature_table`; voice columns the model reads are built
+        from a ``voice`` column when ``X`` has one.
+        """
+        check_is_fitted(self, "model_")
+        columns = self._fitted_columns()
+        prefix = _feature_prefix()
+        if not isinstance(X, pd.DataFrame) or all(
+            c in X.columns for c in columns if c.startswith(prefix)
+        ):
+            return X
+        if self._vectorizer_spec() is None:
+            return X  # _raw_features names the missing columns
+        return self._with_lexicon_features(X, self.lexicon_vectorizer(), columns)
+
+    def lexicon_vectorizer(self, lexicon: Any = None, target_set: Any = None) -> Any:
+        """The fitted mention-mode ``LexiconVectorizer`` behind the model's ``lex__`` columns.
+
+        Parameters
+        ----------
+        lexicon : str, Path or Lexicon, optional
+            Another lexicon than the model's (same feature names expected).
+        target_set : str, Path or TargetSet, optional
+            Another target set for the competing mentions (e.g. the one the mentions were
+            found with).
+
+        Returns
+        -------
+        LexiconVectorizer
+            The model's ``vectorizer_`` (fitted on first use); with ``lexicon`` or
+            ``target_set``, a fitted copy with those settings. A model trained with plain
+            ``lex__`` feature columns gets ``LexiconVectorizer(lexicon_name, unit="mention")``.
+            Warns when the lexicon's sha256 differs from the one the model was trained with.
+
+        Raises
+        ------
+        ConfigError
+            The model records no lexicon and none is passed.
+        """
+        base = self._vectorizer_spec()
+        if base is None and lexicon is None:
+            raise ConfigError(
+                "this hybrid model does not record the lexicon it was trained with; pass lexicon="
+            )
+        changes = {k: v for k, v in (("lexicon", lexicon), ("target_set", target_set)) if v is not None}
+        if not changes and getattr(self, "vectorizer_", None) is not None:
+            return self.vectorizer_
+        from framing.features import MENTION_ROW_COLUMNS, LexiconVectorizer
+
+        vec = (
+            type(base)(**{**base.get_params(deep=False), **changes}) if base is not None
+            else LexiconVectorizer(unit="mention", **changes)
+        )
+        vec.fit(pd.DataFrame(columns=list(MENTION_ROW_COLUMNS)))
+        trained = self._lexicon_record()
+        if trained["sha256"] and vec.lexicon_sha256_ != trained["sha256"]:
+            warnings.warn(
+                f"lexicon {vec.lexicon_.id!r} has sha256 {vec.lexicon_sha256_[:12]}, the model was "
+                f"trained with {trained['name']!r} sha256 {trained['sha256'][:12]}: the lexicon "
+                "changed since training, so its features differ from what the model learned "
+                "(retrain to be exact)",
+                UserWarning,
+                stacklevel=3,
+            )
+        if not changes:
+            self.vectorizer_ = vec
+        return vec
+
+    def _vectorizer_spec(self) -> Any:
+        """The unfitted vectorizer of the model's ``lex__`` columns, or None."""
+        if self.vectorizer is not None:
+            return self.vectorizer
+        name = self._lexicon_record()["name"]
+        prefix = _feature_prefix()
+        if name and any(c.startswith(prefix) for c in self._fitted_columns()):
+            from framing.defaults import DEFAULT_TARGETS
+            from framing.features import LexiconVectorizer
+
+            return LexiconVectorizer(name, unit="mention", target_set=DEFAULT_TARGETS)
+        return None
+
+    def _fit_vectorizer(self) -> Any:
+        """A fitted copy of ``vectorizer`` (None without one)."""
+        if self.vectorizer is None:
+            return None
+        from framing.features import MENTION_ROW_COLUMNS, LexiconVectorizer
+
+        if not isinstance(self.vectorizer, LexiconVectorizer) or self.vectorizer.unit != "mention":
+            raise ConfigError(
+                "vectorizer must be a LexiconVectorizer with unit='mention' (e.g. "
+                f"framing.features.mention_vectorizer()), got {self.vectorizer!r}"
+            )
+        vec = type(self.vectorizer)(**self.vectorizer.get_params(deep=False))
+        return vec.fit(pd.DataFrame(columns=list(MENTION_ROW_COLUMNS)))
+
+    def _fused_columns(self, vectorizer: Any) -> tuple[str, ...]:
+        extra = tuple(self.feature_columns)
+        if vectorizer is None:
+            return extra
+        names = tuple(f"{_feature_prefix()}{n}" for n in vectorizer.get_feature_names_out())
+        clash = sorted(set(names) & set(extra))
+        if clash:
+            raise ConfigError(
+                f"feature_columns {clash} are built by the vectorizer; list only other columns"
+            )
+        return names + extra
+
+    def _fitted_columns(self) -> tuple[str, ...]:
+        return tuple(getattr(self, "feature_columns_", None) or self.feature_columns)
+
+    def _lexicon_record(self) -> dict:
+        record = getattr(self, "lexicon_record_", None)
+        return dict(record) if record else {"name": self.lexicon_name, "sha256": self.lexicon_sha256}
+
+    def _with_lexicon_features(
+        self, X: pd.DataFrame, vectorizer: Any, columns: Sequence[str]
+    ) -> pd.DataFrame:
+        """``X`` with the lexicon (and voice) columns of ``columns``, built unless all present."""
+        prefix = _feature_prefix()
+        wanted = [c for c in columns if c.startswith(prefix)]
+        if (
+            vectorizer is None
+            or not isinstance(X, pd.DataFrame)
+            or not {"sentence", "target"} <= set(X.columns)
+            or all(c in X.columns for c in wanted)
+        ):
+            return X
+        from framing.features import lexicon_feature_table, with_feature_columns
+        from framing.voice import VOICE_FEATURES
+
+        need_voice = any(c in VOICE_FEATURES and c not in X.columns for c in columns)
+        voices = X["voice"].fillna("").astype(str).tolist() if need_voice and "voice" in X else None
+        features = lexicon_feature_table(_mention_rows(X, vectorizer), vectorizer, voices=voices)
+        unknown = [c for c in wanted if c not in features.columns]
+        if unknown:
+            raise ConfigError(
+                f"the model expects lexicon features {unknown} that lexicon "
+                f"{vectorizer.lexicon_.id!r} does not produce; use the lexicon it was trained "
+                f"with ({self._lexicon_record()['name']})"
+            )
+        return with_feature_columns(X, features)
+
+    def _raw_features(self, X: pd.DataFrame, name: str, columns: Sequence[str]) -> np.ndarray:
+        columns = list(columns)
         missing = [c for c in columns if c not in X.columns]
         if missing:
             raise DataError(
@@ -759,7 +956,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             return self.model_
         if getattr(self, "_quantized", None) is None:
             import copy
-            import warnings
 
             quantize = getattr(getattr(torch, "ao", None), "quantization", None)
             if quantize is None or not hasattr(quantize, "quantize_dynamic"):
@@ -785,7 +981,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             "format_version": FORMAT_VERSION,
             "labels": list(self.classes_),
             "label2id": {label: i for i, label in enumerate(self.classes_)},
-            "feature_columns": list(self.feature_columns),
+            "feature_columns": list(self._fitted_columns()),
             "feature_standardisation": {
                 "mean": self.feature_mean_.tolist(),
                 "scale": self.feature_scale_.tolist(),
@@ -806,7 +1002,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             },
             "base_model": self.base_model_,
             "training_arguments": self.args.to_dict(),
-            "lexicon": {"name": self.lexicon_name, "sha256": self.lexicon_sha256},
+            "lexicon": self._lexicon_record(),
+            "vectorizer": _vectorizer_settings(self.vectorizer),
             "metrics": {**self.metrics_, "history": self.history_},
             "versions": {
                 "framing": __version__,
@@ -849,6 +1046,62 @@ def _net_class():
             return self.head(self.dropout(pooled))
 
     return StanceNet
+
+
+def _feature_prefix() -> str:
+    from framing.features import FEATURE_PREFIX
+
+    return FEATURE_PREFIX
+
+
+def _mention_rows(X: pd.DataFrame, vectorizer: Any) -> pd.DataFrame:
+    """Mention-mode rows of ``X`` for the vectorizer (see ``StanceClassifier``'s ``vectorizer``)."""
+    from framing.features import labelled_mention_rows
+
+    if {"target_id", "spans"} <= set(X.columns):
+        language = (
+            X["language"].tolist() if "language" in X.columns
+            else [vectorizer.default_language] * len(X)
+        )
+        return pd.DataFrame(
+            {"sentence": X["sentence"].tolist(), "target": X["target_id"].astype(str).tolist(),
+             "spans": X["spans"].tolist(), "language": language},
+            index=X.index,
+        )
+    table = X if {"span_start", "span_end"} <= set(X.columns) else X.assign(
+        span_start=pd.NA, span_end=pd.NA
+    )
+    return labelled_mention_rows(table, vectorizer.target_set_, vectorizer.default_language)
+
+
+def _vectorizer_settings(vectorizer: Any) -> dict | None:
+    """JSON-ready settings of a LexiconVectorizer (names for a loaded lexicon or target set)."""
+    if vectorizer is None:
+        return None
+    out = {}
+    for key, value in vectorizer.get_params(deep=False).items():
+        if key == "lexicon" and hasattr(value, "id"):
+            value = value.id
+        elif key == "target_set" and hasattr(value, "target_ids"):
+            value = value.name
+        elif isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out
+
+
+def _vectorizer_from_settings(settings: dict | None) -> Any:
+    """The unfitted LexiconVectorizer of ``_vectorizer_settings`` (None: none)."""
+    if not settings:
+        return None
+    from framing.features import LexiconVectorizer
+
+    values = dict(settings)
+    if isinstance(values.get("targets"), list):
+        values["targets"] = tuple(values["targets"])
+    return LexiconVectorizer(**values)
 
 
 def _load_tokenizer(path: Path):
@@ -1089,13 +1342,24 @@ def _predict_proba(
     return out
 
 
-def _linear_schedule(warmup: int, total: int):
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / (warmup + 1)
-        return max(0.0, (total - step) / max(1, total - warmup))
+def _linear_scheduler(optimizer, warmup: int, total: int):
+    """Linear warm-up over ``warmup`` steps, then linear decay to 0 at ``total`` steps.
 
-    return factor
+    transformers' ``get_linear_schedule_with_warmup``, set up so that the first step already
+    learns: step k (from 0) uses the factor (k + 1) / (warmup + 1) while k < warmup, then
+    (total - k) / (total - warmup). That is transformers' schedule over ``warmup + 1`` and
+    ``total + 1`` steps, advanced by one step before training (its step 0 has factor 0, a
+    step that would learn nothing). The factors are the same floats as the hand-written
+    schedule this replaced (checked for every step of many step counts and warm-up ratios).
+    """
+    from transformers import get_linear_schedule_with_warmup
+
+    scheduler = get_linear_schedule_with_warmup(optimizer, warmup + 1, total + 1)
+    with warnings.catch_warnings():
+        # torch warns that the scheduler steps before the optimizer: here on purpose.
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)`")
+        scheduler.step()
+    return scheduler
 
 
 def _optimizer(torch, net, args: TrainingArguments):
@@ -1145,9 +1409,7 @@ def _train(
     steps_per_epoch = math.ceil(len(y_ids) / args.batch_size)
     total = steps_per_epoch * args.epochs
     optimizer = _optimizer(torch, net, args)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, _linear_schedule(int(args.warmup_ratio * total), total)
-    )
+    scheduler = _linear_scheduler(optimizer, int(args.warmup_ratio * total), total)
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=None if weights is None else torch.tensor(weights, dtype=torch.float32)
     )

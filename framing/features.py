@@ -2,7 +2,14 @@
 
 The vectorizer counts (or weighs) the cues of a lexicon per category, overall and attributed to
 target actors, so that its columns can sit next to a classifier's inputs (``FeatureUnion``,
-``classifier`` ``feature_columns``). Cues are weighted and attributed to targets exactly as in
+``classifier`` ``feature_columns``).
+
+The hybrid stance model's input columns (``lex__<feature>``, ``FEATURE_PREFIX``) are built by one
+function, :func:`lexicon_feature_table`, from mention-mode rows: the rows of the mention table
+(:func:`framing.model_scoring.mention_examples`, target ids and all their spans) as they are, or
+a labelled table turned into such rows by :func:`labelled_mention_rows`. Training, the NewsMTSC
+benchmark, model scoring and :class:`~framing.classifier.StanceClassifier` (given a
+``vectorizer``) all call it. Cues are weighted and attributed to targets exactly as in
 :mod:`framing.scoring` (see its module docstring: hedged cues count ``HEDGE_FACTOR``, negated cues
 have flipped polarity, a cue goes to the nearest preceding mention in its sentence, else the
 nearest following one).
@@ -21,10 +28,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from framing.defaults import DEFAULT_LEXICON, DEFAULT_TARGETS
 from framing.errors import ConfigError
 from framing.lexicon import Hit, Lexicon
 from framing.preprocess import split_sentences
-from framing.scoring import DEFAULT_LEXICON, attribute, cue_magnitude, resolve_lexicon
+from framing.scoring import attribute, cue_magnitude, resolve_lexicon
 from framing.targets import TargetSet, load_targets
 
 UNITS: tuple[str, ...] = ("document", "mention")
@@ -35,7 +43,11 @@ SUMMARY_FEATURES: tuple[str, ...] = ("cues", "negated", "hedged", "polarity_sum"
 TARGET_SUMMARY_FEATURES: tuple[str, ...] = ("cues", "polarity_sum")
 #: Text columns looked for, in order, per unit.
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {"document": ("text",), "mention": ("sentence", "text")}
-DEFAULT_TARGET_SET = "targets-v1"
+DEFAULT_TARGET_SET = DEFAULT_TARGETS
+#: Prefix of the lexicon feature columns in a classifier's input table (``lex__polarity_sum``).
+FEATURE_PREFIX = "lex__"
+#: Columns of the mention-mode rows read by :func:`lexicon_feature_table`.
+MENTION_ROW_COLUMNS: tuple[str, ...] = ("sentence", "target", "spans", "language")
 
 
 class LexiconVectorizer(TransformerMixin, BaseEstimator):
@@ -300,6 +312,121 @@ class LexiconVectorizer(TransformerMixin, BaseEstimator):
                 row[index[f"polarity_sum__{owner}"]] += hit.polarity * value
         row[index["polarity_sum"]] = signed
         row[index["polarity_mean"]] = signed / total if total else 0.0
+
+
+# -- the hybrid model's feature columns --------------------------------------------------------
+
+
+def mention_vectorizer(
+    lexicon: str | Path | Lexicon = DEFAULT_LEXICON,
+    *,
+    target_set: str | Path | TargetSet = DEFAULT_TARGETS,
+    language: str = "en",
+) -> LexiconVectorizer:
+    """A fitted mention-mode :class:`LexiconVectorizer`: what the hybrid model's features come from.
+
+    Examples
+    --------
+    >>> vec = mention_vectorizer()
+    >>> vec.unit, vec.lexicon_.id
+    ('mention', 'framing-stance-v1')
+    """
+    vec = LexiconVectorizer(
+        lexicon, unit="mention", target_set=target_set, default_language=language
+    )
+    return vec.fit(pd.DataFrame(columns=list(MENTION_ROW_COLUMNS)))
+
+
+def labelled_mention_rows(
+    table: pd.DataFrame, target_set: TargetSet, language: str
+) -> pd.DataFrame:
+    """Mention-mode rows (``MENTION_ROW_COLUMNS``) of a labelled table.
+
+    A labelled row has ``sentence``, ``target`` (the mention text), ``span_start``, ``span_end``
+    and, optionally, ``language``. ``spans`` is ``[[span_start, span_end]]`` (None without a
+    span); ``language`` the row's own (blank or missing: ``language``); ``target`` is the id of a
+    target-set mention overlapping the span (e.g. "US" for "the United States"), so that the
+    vectorizer does not count that same mention as a competing target; otherwise the row's own
+    target text.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"sentence": ["The United States bullied China."],
+    ...                       "target": ["the United States"], "span_start": [0], "span_end": [17]})
+    >>> labelled_mention_rows(table, load_targets(DEFAULT_TARGETS), "en")[["target", "spans"]].values.tolist()
+    [['US', [[0, 17]]]]
+    """
+    languages = ([lang or language for lang in table["language"].fillna("").astype(str)]
+                 if "language" in table.columns else [language] * len(table))
+    targets, spans = [], []
+    for sentence, target, start, end, lang in zip(
+        table["sentence"], table["target"], table["span_start"], table["span_end"], languages,
+        strict=True,
+    ):
+        if pd.isna(start) or pd.isna(end):
+            targets.append(str(target))
+            spans.append(None)
+            continue
+        start, end = int(start), int(end)
+        overlap = [
+            h.target
+            for h in target_set.find(sentence, language=lang)
+            if h.start < end and start < h.end
+        ]
+        targets.append(overlap[0] if overlap else str(target))
+        spans.append([[start, end]])
+    return pd.DataFrame(
+        {"sentence": table["sentence"].tolist(), "target": targets, "spans": spans,
+         "language": languages},
+        index=table.index,
+    )
+
+
+def lexicon_feature_table(
+    rows: pd.DataFrame, vectorizer: LexiconVectorizer, *, voices: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The hybrid model's feature columns for mention-mode rows: THE one feature builder.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        ``sentence``, ``target`` (target id), optional ``spans`` (within the sentence) and
+        ``language``: the mention table's rows, or :func:`labelled_mention_rows` of a labelled
+        table.
+    vectorizer : LexiconVectorizer
+        Fitted, ``unit="mention"`` (:func:`mention_vectorizer`).
+    voices : sequence of str, optional
+        Each row's voice (:mod:`framing.voice`); adds the one-hot ``VOICE_FEATURES`` columns.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``rows``: ``lex__<feature>`` for every feature of the vectorizer, then the
+        voice columns when ``voices`` is given.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"sentence": ["The US bullied China."], "target": ["US"],
+    ...                      "spans": [[[4, 6]]], "language": ["en"]})
+    >>> table = lexicon_feature_table(rows, mention_vectorizer())
+    >>> float(table.loc[0, "lex__polarity_sum"]), float(table.loc[0, "lex__cues"])
+    (-1.0, 1.0)
+    """
+    names = [f"{FEATURE_PREFIX}{n}" for n in vectorizer.get_feature_names_out()]
+    values = (
+        vectorizer.transform(rows) if len(rows) else np.zeros((0, len(names)), dtype=np.float64)
+    )
+    out = pd.DataFrame(values, columns=names, index=rows.index)
+    if voices is not None:
+        from framing.voice import voice_features
+
+        out = pd.concat([out, voice_features(voices).set_index(rows.index)], axis=1)
+    return out
+
+
+def with_feature_columns(table: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the columns of ``features`` (replacing columns of the same name) at its end."""
+    return pd.concat([table.drop(columns=list(features.columns), errors="ignore"), features], axis=1)
 
 
 def _choice(name: str, value: Any, accepted: tuple[str, ...]) -> None:

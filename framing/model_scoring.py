@@ -13,9 +13,11 @@ Methods
     A classifier trained with lexicon feature columns (``lex__<feature>``): the same lexicon
     features are computed for every (sentence, target) with
     :class:`~framing.features.LexiconVectorizer` in mention mode (cues attributed to the row's
-    target by the rule of :mod:`framing.scoring`) and fused into the model. The lexicon is the
-    one the model was trained with (its name is stored in the model folder); a lexicon whose
-    sha256 differs from the model's is used with a warning, and the manifest records both.
+    target by the rule of :mod:`framing.scoring`) and fused into the model. The vectorizer is
+    the model's own (:meth:`~framing.classifier.StanceClassifier.lexicon_vectorizer`: the
+    lexicon it was trained with, named in the model folder), with the target set the mentions
+    were found with; a lexicon whose sha256 differs from the model's is used with a warning, and
+    the manifest records both.
 
 The method is a property of the model: asking for ``hybrid`` with a model trained without lexicon
 features (or ``model`` with one trained with them) is a configuration error.
@@ -40,7 +42,6 @@ hybrid, the lexicon cues attributed to the target (so the report highlights both
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,9 @@ import numpy as np
 import pandas as pd
 
 from framing import schema
+from framing.defaults import DEFAULT_TARGETS
 from framing.errors import ConfigError, DataError
+from framing.features import FEATURE_PREFIX
 from framing.scoring import (
     DEFAULT_AGGREGATION,
     NEUTRAL_BAND,
@@ -59,8 +62,6 @@ from framing.scoring import (
 )
 
 METHODS: tuple[str, ...] = ("model", "hybrid")
-#: Prefix of lexicon feature columns in classifier inputs (as in training).
-FEATURE_PREFIX = "lex__"
 #: Sentences listed as evidence per (article, target).
 EVIDENCE_SENTENCES = 3
 #: Category given to a mention span in the evidence terms.
@@ -172,7 +173,7 @@ def lexicon_features(
     examples: pd.DataFrame,
     lexicon: Any,
     *,
-    target_set: Any = "targets-v1",
+    target_set: Any = DEFAULT_TARGETS,
     default_language: str = "en",
 ) -> tuple[pd.DataFrame, list[str]]:
     """Lexicon mention features (``lex__<feature>`` columns) for :func:`mention_examples` rows.
@@ -180,8 +181,13 @@ def lexicon_features(
     Parameters
     ----------
     examples : DataFrame
-        ``sentence``, ``target`` (target id), ``spans`` (within the sentence), ``language``.
-    lexicon : str, Path or Lexicon
+        ``sentence``, ``target`` (target id), ``spans`` (within the sentence), ``language``;
+        with a ``voice`` column, the voice columns a model trained with voice features reads
+        are added too.
+    lexicon : str, Path, Lexicon or fitted LexiconVectorizer
+        A vectorizer (e.g. a model's ``lexicon_vectorizer()``) is used as it is; otherwise a
+        mention-mode vectorizer is built from the lexicon, ``target_set`` and
+        ``default_language``.
     target_set : str, Path or TargetSet
         Finds the other targets of each sentence (they compete for the cues).
     default_language : str
@@ -192,22 +198,20 @@ def lexicon_features(
     (DataFrame, list of str)
         ``examples`` with the feature columns added, and the feature column names.
     """
-    from framing.features import LexiconVectorizer
-
-    vec = LexiconVectorizer(
-        lexicon, unit="mention", target_set=target_set, default_language=default_language
+    from framing.features import (
+        LexiconVectorizer,
+        lexicon_feature_table,
+        mention_vectorizer,
+        with_feature_columns,
     )
-    vec.fit(examples.iloc[:0])
-    values = vec.transform(examples) if len(examples) else np.zeros((0, len(vec.feature_names_out_)))
-    names = [f"{FEATURE_PREFIX}{n}" for n in vec.get_feature_names_out()]
-    features = pd.DataFrame(values, columns=names, index=examples.index)
-    if "voice" in examples.columns:
-        # The voice columns a model trained with voice_features reads (others ignore them).
-        from framing.voice import VOICE_FEATURES, voice_features
 
-        features = pd.concat([features, voice_features(examples["voice"]).set_index(examples.index)], axis=1)
-        names = [*names, *VOICE_FEATURES]
-    return pd.concat([examples.drop(columns=names, errors="ignore"), features], axis=1), names
+    vec = (
+        lexicon if isinstance(lexicon, LexiconVectorizer)
+        else mention_vectorizer(lexicon, target_set=target_set, language=default_language)
+    )
+    voices = examples["voice"] if "voice" in examples.columns else None
+    features = lexicon_feature_table(examples, vec, voices=voices)
+    return with_feature_columns(examples, features), list(features.columns)
 
 
 def predict_mentions(
@@ -234,7 +238,7 @@ def predict_mentions(
     n_labels = len(clf.classes_)
     if not len(examples):
         return np.zeros((0, n_labels), dtype=np.float64)
-    columns = ["sentence", "mention", "span_start", "span_end", *clf.feature_columns]
+    columns = ["sentence", "mention", "span_start", "span_end", *fused_columns(clf)]
     if dedupe:
         key = examples[columns].astype(str).agg("\x1f".join, axis=1)
         codes, _ = pd.factorize(key, sort=False)
@@ -250,10 +254,16 @@ def predict_mentions(
     return proba[codes]
 
 
+def fused_columns(clf: Any) -> tuple[str, ...]:
+    """The feature columns a fitted classifier fuses (its ``feature_columns_``, else its
+    ``feature_columns``)."""
+    return tuple(getattr(clf, "feature_columns_", None) or clf.feature_columns)
+
+
 def check_method(method: str | None, clf: Any, where: str = "") -> str:
     """The scoring method of ``clf`` ("hybrid" with feature columns, else "model"), checked
     against the ``method`` asked for (None: take the model's)."""
-    actual = "hybrid" if len(clf.feature_columns) else "model"
+    actual = "hybrid" if len(fused_columns(clf)) else "model"
     if method is None:
         return actual
     if method not in METHODS:
@@ -263,7 +273,7 @@ def check_method(method: str | None, clf: Any, where: str = "") -> str:
             "was trained without lexicon features: use method 'model', or train a hybrid model "
             "(framing train with a lexicon)"
             if actual == "model"
-            else f"was trained with lexicon features ({clf.lexicon_name}): use method 'hybrid'"
+            else f"was trained with lexicon features ({_lexicon_name(clf)}): use method 'hybrid'"
         )
         raise ConfigError(f"{where or 'the model'} {detail}")
     return actual
@@ -285,7 +295,7 @@ def score_model(
     *,
     method: str | None = None,
     lexicon: Any = None,
-    target_set: Any = "targets-v1",
+    target_set: Any = DEFAULT_TARGETS,
     neutral_band: float = NEUTRAL_BAND,
     aggregation: str = DEFAULT_AGGREGATION,
     batch_size: int = 64,
@@ -330,13 +340,14 @@ def score_model(
     examples = mention_examples(articles, sentences, mentions)
     lex = None
     if method == "hybrid":
-        lex = _hybrid_lexicon(clf, lexicon)
-        examples, names = lexicon_features(examples, lex, target_set=target_set)
-        missing = [c for c in clf.feature_columns if c not in names]
+        vec = clf.lexicon_vectorizer(lexicon=lexicon, target_set=target_set)
+        lex = vec.lexicon_
+        examples, names = lexicon_features(examples, vec)
+        missing = [c for c in fused_columns(clf) if c not in names]
         if missing:
             raise ConfigError(
                 f"the model expects lexicon features {missing} that lexicon {lex.id!r} does not "
-                f"produce; score with the lexicon it was trained with ({clf.lexicon_name})"
+                f"produce; score with the lexicon it was trained with ({_lexicon_name(clf)})"
             )
     proba = predict_mentions(
         examples, clf, batch_size=batch_size, precision=precision, num_threads=num_threads,
@@ -455,23 +466,9 @@ def voice_scores(
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
-def _hybrid_lexicon(clf: Any, lexicon: Any) -> Any:
-    from framing.scoring import resolve_lexicon
-
-    if lexicon is None and not clf.lexicon_name:
-        raise ConfigError(
-            "this hybrid model does not record the lexicon it was trained with; pass lexicon="
-        )
-    lex = resolve_lexicon(lexicon if lexicon is not None else clf.lexicon_name)
-    if clf.lexicon_sha256 and lex.sha256 != clf.lexicon_sha256:
-        warnings.warn(
-            f"lexicon {lex.id!r} has sha256 {lex.sha256[:12]}, the model was trained with "
-            f"{clf.lexicon_name!r} sha256 {clf.lexicon_sha256[:12]}: the lexicon changed since "
-            "training, so its features differ from what the model learned (retrain to be exact)",
-            UserWarning,
-            stacklevel=3,
-        )
-    return lex
+def _lexicon_name(clf: Any) -> Any:
+    record = getattr(clf, "lexicon_record_", None) or {}
+    return record.get("name") or getattr(clf, "lexicon_name", None)
 
 
 def _cues(articles, sentences, mentions, lex) -> pd.DataFrame:

@@ -83,6 +83,7 @@ import pandas as pd
 
 from framing import config as cfgmod
 from framing import schema, tableio
+from framing.defaults import DEFAULT_LEXICON, DEFAULT_TARGETS
 from framing.errors import ConfigError
 
 #: Prefix of a dataset spec naming a NewsMTSC split, e.g. "newsmtsc:train".
@@ -113,8 +114,8 @@ class TrainConfig:
     seed: int
     train: str
     base_model: str = ""
-    lexicon: str = "framing-stance-v1"
-    target_set: str = "targets-v1"
+    lexicon: str = DEFAULT_LEXICON
+    target_set: str = DEFAULT_TARGETS
     language: str = "en"
     dev: str = ""
     test: tuple[str, ...] = ()
@@ -218,8 +219,8 @@ def train_config_from_dict(
     if "seed" in training:
         raise ConfigError(f"training.seed in {file}: give the seed once, at the top level")
     strings = {}
-    for key, default in (("base_model", ""), ("lexicon", "framing-stance-v1"),
-                         ("target_set", "targets-v1"), ("language", "en")):
+    for key, default in (("base_model", ""), ("lexicon", DEFAULT_LEXICON),
+                         ("target_set", DEFAULT_TARGETS), ("language", "en")):
         value = data.get(key, default)
         if not isinstance(value, str):
             raise ConfigError(f"{key} in {file}: expected text, received {value!r}")
@@ -360,40 +361,48 @@ def dataset_sha256(spec: str) -> str:
 
 
 def with_features(
-    table: pd.DataFrame, lexicon: Any, *, target_set: Any = "targets-v1", language: str = "en",
+    table: pd.DataFrame, lexicon: Any, *, target_set: Any = DEFAULT_TARGETS, language: str = "en",
     voice: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Add the lexicon mention features (``lex__*``) a hybrid model reads to a labelled table.
 
     The labelled row's span is its own mention; a target-set mention overlapping it is treated as
-    the same target (see :func:`framing.benchmark.lexicon_mentions`). Rows with a ``language``
-    column use it, others ``language``.
+    the same target (see :func:`framing.features.labelled_mention_rows`). Rows with a
+    ``language`` column use it, others ``language``. ``lexicon`` may also be a fitted mention-mode
+    ``LexiconVectorizer`` (its lexicon and target set are then used; ``language`` still fills
+    the rows' blank languages). The columns come from
+    :func:`framing.features.lexicon_feature_table`, as at inference.
     """
-    from framing import benchmark as bm
-    from framing.features import LexiconVectorizer
-    from framing.targets import TargetSet, load_targets
+    from framing.features import (
+        LexiconVectorizer,
+        labelled_mention_rows,
+        lexicon_feature_table,
+        mention_vectorizer,
+        with_feature_columns,
+    )
 
-    targets = target_set if isinstance(target_set, TargetSet) else load_targets(target_set)
-    vec = LexiconVectorizer(lexicon, unit="mention", target_set=targets, default_language=language)
+    vec = (
+        lexicon if isinstance(lexicon, LexiconVectorizer)
+        else mention_vectorizer(lexicon, target_set=target_set, language=language)
+    )
     # Each row's own language (blank or missing: ``language``).
-    rows = bm.lexicon_mentions(table, targets, language)
-    vec.fit(rows.iloc[:0])
-    values = vec.transform(rows) if len(rows) else np.zeros((0, len(vec.feature_names_out_)))
-    names = [f"{bm.FEATURE_PREFIX}{n}" for n in vec.get_feature_names_out()]
-    out = pd.concat([table, pd.DataFrame(values, columns=names, index=table.index)], axis=1)
-    if voice:
-        from framing.voice import VOICE_FEATURES, load_voice_cues, mention_voice, voice_features
+    rows = labelled_mention_rows(table, vec.target_set_, language)
+    voices = _voices(table, rows, language) if voice else None
+    features = lexicon_feature_table(rows, vec, voices=voices)
+    return with_feature_columns(table, features), list(features.columns)
 
-        cues = load_voice_cues()
-        voices = [
-            mention_voice(str(s), [] if pd.isna(a) or pd.isna(b) else [(int(a), int(b))],
-                          language=str(lang or language), cues=cues)
-            for s, a, b, lang in zip(out["sentence"], out["span_start"], out["span_end"],
-                                     rows["language"], strict=True)
-        ]
-        out = pd.concat([out, voice_features(voices).set_index(out.index)], axis=1)
-        names = [*names, *VOICE_FEATURES]
-    return out, names
+
+def _voices(table: pd.DataFrame, rows: pd.DataFrame, language: str) -> list[str]:
+    """The voice of each labelled row's mention (``framing.voice.mention_voice``)."""
+    from framing.voice import load_voice_cues, mention_voice
+
+    cues = load_voice_cues()
+    return [
+        mention_voice(str(s), [] if pd.isna(a) or pd.isna(b) else [(int(a), int(b))],
+                      language=str(lang or language), cues=cues)
+        for s, a, b, lang in zip(table["sentence"], table["span_start"], table["span_end"],
+                                 rows["language"], strict=True)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,7 +448,9 @@ def train(
         ``coded_data`` (:func:`coded_data`; None unless the training rows were coded by people).
     """
     from framing.classifier import StanceClassifier
+    from framing.features import mention_vectorizer
     from framing.lexicon import load_lexicon
+    from framing.voice import VOICE_FEATURES
 
     say = print if progress else (lambda *a, **k: None)
     args = cfg.arguments()
@@ -454,16 +465,19 @@ def train(
             raise ConfigError(f"data.test {spec} holds weak labels; evaluate on independent gold labels")
     say(f"train: {len(data['train'])} rows" + (f", dev: {len(data['dev'])}" if cfg.dev else ""))
     lexicon = load_lexicon(cfg.lexicon) if cfg.lexicon else None
-    features: list[str] = []
-    if lexicon is not None:
+    # The hybrid model owns its vectorizer (saved with it); the features are computed here once
+    # for all splits and folds, by the same builder the model would use.
+    vectorizer = (
+        mention_vectorizer(lexicon, target_set=cfg.target_set, language=cfg.language)
+        if lexicon is not None else None
+    )
+    if vectorizer is not None:
         for key in list(data):
-            data[key], features = with_features(
-                data[key], lexicon, target_set=cfg.target_set, language=cfg.language,
-                voice=cfg.voice_features,
+            data[key], _ = with_features(
+                data[key], vectorizer, language=cfg.language, voice=cfg.voice_features
             )
         tests = {
-            k: with_features(v, lexicon, target_set=cfg.target_set, language=cfg.language,
-                             voice=cfg.voice_features)[0]
+            k: with_features(v, vectorizer, language=cfg.language, voice=cfg.voice_features)[0]
             for k, v in tests.items()
         }
     if cfg.base_model and cfgmod.is_name(cfg.base_model) and not (cfgmod.models_dir() / cfg.base_model).is_dir():
@@ -482,9 +496,10 @@ def train(
         return StanceClassifier(
             model_path=base,
             args=args,
-            feature_columns=tuple(features),
+            feature_columns=VOICE_FEATURES if vectorizer is not None and cfg.voice_features else (),
             lexicon_name=lexicon.id if lexicon is not None else None,
             lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
+            vectorizer=vectorizer,
         )
 
     dev = data.get("dev")
@@ -704,7 +719,7 @@ def evaluate(
     spec: str,
     *,
     columns: Mapping[str, str] | None = None,
-    target_set: Any = "targets-v1",
+    target_set: Any = DEFAULT_TARGETS,
     language: str = "en",
     precision: str = "fp32",
 ) -> dict[str, Any]:
@@ -721,8 +736,7 @@ def evaluate(
     ConfigError
         The labels are weak (``label_source`` "weak:..."), or the model's lexicon is missing.
     """
-    from framing.lexicon import load_lexicon
-    from framing.model_scoring import load_model
+    from framing.model_scoring import _lexicon_name, fused_columns, load_model
 
     clf = load_model(model) if isinstance(model, str | Path) else model
     table = load_dataset(spec, columns=columns)
@@ -732,14 +746,15 @@ def evaluate(
             "so a score on them measures agreement with the lexicon, not accuracy; evaluate on "
             "labels coded by people"
         )
-    if len(clf.feature_columns):
-        if not clf.lexicon_name:
+    columns = fused_columns(clf)
+    if len(columns):
+        if not _lexicon_name(clf):
             raise ConfigError("the model uses lexicon features but does not record its lexicon")
         from framing.voice import VOICE_FEATURES
 
         table, _ = with_features(
-            table, load_lexicon(clf.lexicon_name), target_set=target_set, language=language,
-            voice=bool(set(VOICE_FEATURES) & set(clf.feature_columns)),
+            table, clf.lexicon_vectorizer(target_set=target_set), language=language,
+            voice=bool(set(VOICE_FEATURES) & set(columns)),
         )
     out = _evaluate_table(clf, table, precision=precision)
     out["dataset"] = spec
@@ -766,7 +781,7 @@ def weak_labels(
     sentences: pd.DataFrame,
     mentions: pd.DataFrame,
     *,
-    lexicon: Any = "framing-stance-v1",
+    lexicon: Any = DEFAULT_LEXICON,
     seed: int,
     per_label: int = 2000,
     margin: float = 1.0,

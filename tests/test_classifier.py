@@ -344,3 +344,124 @@ def test_training_goes_on_from_a_saved_classifier(fitted, tmp_path):
     fresh.fit(TRAIN, TRAIN["label"])
     word = "embeddings.word_embeddings.weight"
     assert not torch.allclose(fresh.model_.encoder.state_dict()[word], saved[word], atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# The hybrid model as one object: the classifier owns its lexicon vectorizer
+
+
+@pytest.fixture(scope="module")
+def hybrid_pair(tiny_encoder):
+    """The same hybrid trained twice: owning its vectorizer, and on precomputed lex__ columns."""
+    from framing.features import mention_vectorizer
+    from framing.training import with_features
+
+    raw = TRAIN.drop(columns=["lex_pos", "lex_neg"])
+    owned = StanceClassifier(model_path=tiny_encoder, args=_args(epochs=3),
+                             vectorizer=mention_vectorizer())
+    owned.fit(raw, raw["label"])
+    table, names = with_features(raw, mention_vectorizer())
+    vec = mention_vectorizer()
+    given = StanceClassifier(model_path=tiny_encoder, args=_args(epochs=3),
+                             feature_columns=tuple(names), lexicon_name=vec.lexicon_.id,
+                             lexicon_sha256=vec.lexicon_sha256_)
+    given.fit(table, table["label"])
+    return raw, table, owned, given
+
+
+def test_hybrid_owning_its_vectorizer_equals_precomputed_features(hybrid_pair):
+    raw, table, owned, given = hybrid_pair
+    assert owned.feature_columns_ == given.feature_columns_
+    assert all(c.startswith("lex__") for c in owned.feature_columns_)
+    assert owned.vectorizer_.unit == "mention" and owned.vectorizer is not owned.vectorizer_
+    # Raw rows (features built inside) and precomputed columns give the same probabilities.
+    np.testing.assert_array_equal(owned.predict_proba(raw), given.predict_proba(table))
+    np.testing.assert_array_equal(owned.predict_proba(table), owned.predict_proba(raw))
+    # An old-style hybrid builds its columns from its lexicon name when they are missing.
+    np.testing.assert_array_equal(given.predict_proba(raw), given.predict_proba(table))
+
+
+def test_hybrid_saves_its_vectorizer_and_loads_as_one_object(hybrid_pair, tmp_path):
+    raw, _, owned, _ = hybrid_pair
+    folder = owned.save(tmp_path / "hybrid")
+    meta = json.loads((folder / "framing_model.json").read_text())
+    assert meta["vectorizer"]["lexicon"] == "framing-stance-v1"
+    assert meta["vectorizer"]["target_set"] == "targets-v1" and meta["vectorizer"]["unit"] == "mention"
+    assert meta["feature_columns"] == list(owned.feature_columns_)
+    assert meta["lexicon"]["name"] == "framing-stance-v1" and len(meta["lexicon"]["sha256"]) == 64
+    loaded = StanceClassifier.load(folder)
+    assert loaded.vectorizer.get_params() == owned.vectorizer.get_params()
+    assert loaded.feature_columns == () and loaded.feature_columns_ == owned.feature_columns_
+    np.testing.assert_array_equal(loaded.predict_proba(raw), owned.predict_proba(raw))
+
+
+def test_model_folders_without_vectorizer_settings_still_load(hybrid_pair, tmp_path):
+    """Folders written before the vectorizer was saved: plain feature columns, lexicon by name."""
+    raw, table, owned, given = hybrid_pair
+    for clf, name in ((owned, "owned"), (given, "given")):
+        folder = clf.save(tmp_path / name)
+        meta_path = folder / "framing_model.json"
+        meta = json.loads(meta_path.read_text())
+        del meta["vectorizer"]
+        meta_path.write_text(json.dumps(meta))
+        old = StanceClassifier.load(folder)
+        assert old.vectorizer is None and old.feature_columns == clf.feature_columns_
+        np.testing.assert_array_equal(old.predict_proba(table), clf.predict_proba(table))
+        np.testing.assert_array_equal(old.predict_proba(raw), clf.predict_proba(raw))
+
+
+def test_hybrid_estimator_contract(tiny_encoder):
+    from sklearn.base import clone
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    from framing.features import LexiconVectorizer
+
+    clf = StanceClassifier(model_path=tiny_encoder, args=_args(),
+                           vectorizer=LexiconVectorizer(unit="mention", weighting="weight"))
+    for check in (check_no_attributes_set_in_init, check_get_params_invariance,
+                  check_set_params, check_parameters_default_constructible):
+        check("StanceClassifier", clf)
+    params = clf.get_params(deep=True)
+    assert params["vectorizer__weighting"] == "weight" and params["vectorizer__unit"] == "mention"
+    clf.set_params(vectorizer__target_set="targets-v1")
+    assert clf.vectorizer.target_set == "targets-v1"
+    copy = clone(clf)
+    assert copy.vectorizer is not clf.vectorizer
+    assert copy.vectorizer.get_params() == clf.vectorizer.get_params()
+    assert not hasattr(copy, "model_") and not hasattr(copy, "vectorizer_")
+
+
+def test_vectorizer_must_be_mention_mode(tiny_encoder):
+    from framing.features import LexiconVectorizer
+
+    clf = StanceClassifier(model_path=tiny_encoder, args=_args(epochs=1),
+                           vectorizer=LexiconVectorizer(unit="document"))
+    with pytest.raises(ConfigError, match="unit='mention'"):
+        clf.fit(TRAIN, TRAIN["label"])
+
+
+@pytest.mark.parametrize("total", [1, 2, 7, 40, 333])
+@pytest.mark.parametrize("ratio", [0.0, 0.1, 0.3, 0.9])
+def test_learning_rate_schedule_is_linear_warmup_then_decay(total, ratio):
+    """transformers' schedule, set up to give the hand-written factors of before, float for float."""
+    from framing.classifier import _linear_scheduler
+
+    warmup = int(ratio * total)
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.AdamW([param], lr=0.5)
+    scheduler = _linear_scheduler(optimizer, warmup, total)
+    seen = []
+    for _ in range(total):
+        seen.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    expected = [
+        0.5 * ((k + 1) / (warmup + 1) if k < warmup else max(0.0, (total - k) / max(1, total - warmup)))
+        for k in range(total)
+    ]
+    assert seen == expected

@@ -308,3 +308,49 @@ def test_mention_mode_agrees_with_scoring_on_the_seeds(seeds):
         check_names=False,
     )
     assert summed.to_numpy().sum() > 20
+
+
+# ---------------------------------------------------------------------------------------------
+# The hybrid model's feature columns: one builder, one prefix
+
+
+def test_one_feature_prefix_everywhere():
+    from framing import benchmark, features, model_scoring
+
+    assert features.FEATURE_PREFIX == "lex__"
+    assert benchmark.FEATURE_PREFIX is features.FEATURE_PREFIX
+    assert model_scoring.FEATURE_PREFIX is features.FEATURE_PREFIX
+
+
+def test_lexicon_feature_table_prefixes_names_and_adds_voices():
+    from framing.features import lexicon_feature_table, mention_vectorizer
+    from framing.voice import VOICE_FEATURES
+
+    vec = mention_vectorizer()
+    rows = pd.DataFrame({"sentence": ["Washington bullied its allies.", "The EU met."],
+                         "target": ["US", "EU"], "spans": [[[0, 10]], [[4, 6]]],
+                         "language": ["en", "en"]}, index=[7, 9])
+    table = lexicon_feature_table(rows, vec, voices=["author", "quoted"])
+    names = [f"lex__{n}" for n in vec.get_feature_names_out()]
+    assert list(table.columns) == [*names, *VOICE_FEATURES]
+    assert list(table.index) == [7, 9]
+    assert table.loc[7, "lex__cues"] >= 1 and table.loc[9, "lex__cues"] == 0
+    assert table.loc[9, "voice__quoted"] == 1.0 and table.loc[7, "voice__quoted"] == 0.0
+    np.testing.assert_array_equal(table[names].to_numpy(), vec.transform(rows))
+    empty = lexicon_feature_table(rows.iloc[:0], vec)
+    assert empty.shape == (0, len(names))
+
+
+def test_labelled_rows_and_mention_rows_give_the_same_features():
+    """A labelled row (mention text and one span) and the mention-table row of the same mention."""
+    from framing.features import labelled_mention_rows, lexicon_feature_table, mention_vectorizer
+
+    vec = mention_vectorizer()
+    labelled = pd.DataFrame({"sentence": ["Washington bullied China again."],
+                             "target": ["Washington"], "span_start": [0], "span_end": [10]})
+    rows = labelled_mention_rows(labelled, vec.target_set_, "en")
+    assert rows.loc[0, "target"] == "US" and rows.loc[0, "spans"] == [[0, 10]]
+    mention = pd.DataFrame({"sentence": labelled["sentence"], "target": ["US"],
+                            "spans": [[[0, 10]]], "language": ["en"]})
+    pd.testing.assert_frame_equal(lexicon_feature_table(rows, vec),
+                                  lexicon_feature_table(mention, vec))

@@ -271,3 +271,29 @@ def test_voice_scores_split_author_from_others():
     assert table.loc[("a", "quoted or reported"), "score"] == pytest.approx(0.5 / 3)
     assert ("b", "author") not in table.index  # b has no sentence in the author's voice
     assert len(table) == 3  # the speaker sentence counts in neither
+
+
+def test_hybrid_owning_its_vectorizer_scores_the_same(models, tables, tmp_path):
+    """The one-object hybrid (vectorizer inside) gives the scores of the hybrid trained on
+    precomputed lex__ columns, in memory and after save/load."""
+    from framing.features import mention_vectorizer
+    from framing.voice import VOICE_FEATURES
+
+    articles, sentences, mentions = tables
+    _, hybrid = models
+    examples = model_scoring.mention_examples(articles, sentences, mentions)
+    labels = np.where(examples["sentence"].str.contains("bullied"), "against",
+                      np.where(examples["sentence"].str.contains("praised|welcomed"), "favor", "neutral"))
+    X = examples.assign(target_id=examples["target"], target=examples["mention"])
+    owned = StanceClassifier(model_path=hybrid.model_path, args=hybrid.args,
+                             feature_columns=VOICE_FEATURES, vectorizer=mention_vectorizer())
+    owned.fit(X, labels)
+    assert owned.feature_columns_ == tuple(hybrid.feature_columns)
+    expected, expected_predictions = model_scoring.score_model(articles, sentences, mentions, hybrid)
+    scores, predictions = model_scoring.score_model(articles, sentences, mentions, owned)
+    pd.testing.assert_frame_equal(scores, expected)
+    pd.testing.assert_frame_equal(predictions, expected_predictions)
+    loaded = StanceClassifier.load(owned.save(tmp_path / "owned"))
+    assert loaded.vectorizer is not None and loaded.feature_columns == VOICE_FEATURES
+    again, _ = model_scoring.score_model(articles, sentences, mentions, loaded)
+    pd.testing.assert_frame_equal(again, expected)
