@@ -379,7 +379,7 @@ def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_labe
 @click.option("--by", default="outlet", show_default=True, help="grouping column(s), comma-separated")
 @click.option("--articles", "articles_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="article table, for grouping columns such as leaning")
 @click.option("--frames", "frames_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--seed", type=int, required=True, help="seed of the bootstrap and permutation tests")
+@click.option("--seed", type=int, default=13, show_default=True, help="seed of the bootstrap and permutation tests (recorded in comparison.json)")
 @click.option("--n-boot", type=int, default=2000, show_default=True)
 @click.option("--min-n", type=int, default=5, show_default=True)
 def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boot, min_n) -> None:

@@ -201,3 +201,17 @@ def test_comparing_by_a_score_key_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match=r"compare.also_by in .*'outlet' is listed twice"):
         ExperimentConfig.from_dict({"name": "x", "seed": 1, "corpus": {"inputs": ["a.csv"]},
                                     "compare": {"also_by": ["outlet", "outlet"]}}, check_paths=False)
+
+
+def test_compare_runs_without_a_seed_and_records_the_default(tmp_path):
+    import json
+
+    scores = pd.DataFrame({"article_id": [f"a{i}" for i in range(6)], "outlet": ["x", "y"] * 3,
+                           "target": "US", "method": "lexicon", "score": [0.1, -0.2, 0.3, -0.1, 0.0, 0.2],
+                           "label": "neutral", "confidence": 0.5, "n_mentions": 1, "n_cues": 0})
+    scores.to_parquet(tmp_path / "s.parquet")
+    res = CliRunner().invoke(main, ["compare", str(tmp_path / "s.parquet"), "-o", str(tmp_path / "out"),
+                                    "--min-n", "1", "--n-boot", "50"])
+    assert res.exit_code == 0, res.output + res.stderr
+    settings = json.loads((tmp_path / "out" / "comparison.json").read_text())["settings"]
+    assert settings["random_state"] == 13
