@@ -19,8 +19,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from framing import datasets
-from framing.classifier import StanceClassifier, TrainingArguments, available_cores
+from framing.stance import datasets
+from framing.stance.classifier import StanceClassifier, TrainingArguments, available_cores
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import resource
 import statistics
 import time
 
-from framing import config, pipeline
+from framing.runs import config, pipeline
 
 ALLSIDES_MAP = {"article_id": "ID", "outlet": "source", "text": "content_original", "published": "date"}
 

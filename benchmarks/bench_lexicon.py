@@ -32,7 +32,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import config, lexicon, pipeline, preprocess, scoring
+from framing.lexicon import core as lexicon
+from framing.runs import config, pipeline
+from framing.stance import scoring
+from framing.text import preprocess
 
 ALLSIDES_MAP = {"article_id": "ID", "outlet": "source", "text": "content_original", "published": "date"}
 TABLES = ("articles", "sentences", "mentions")

@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from framing import config, model_scoring, pipeline, scoring
-from framing.classifier import available_cores, default_model_path
+from framing.runs import config, pipeline
+from framing.stance import model_scoring, scoring
+from framing.stance.classifier import available_cores, default_model_path
 
 ALLSIDES_MAP = {"article_id": "ID", "outlet": "source", "text": "content_original", "published": "date"}
 MAX_LENGTH = 128
@@ -171,7 +172,7 @@ def sample_articles(articles: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFra
 
 def allsides_sample(n: int, seed: int = 0) -> pd.DataFrame:
     """Article table of ``n`` AllSides articles drawn at random (ingested on their own)."""
-    from framing import corpus
+    from framing.corpus import core as corpus
 
     raw = pd.read_parquet(allsides_path())
     raw = raw.sample(n=min(n, len(raw)), random_state=seed).sort_index()
@@ -302,7 +303,7 @@ def naive_pipeline(threads: int):
 
 
 def naive_baseline(sample: pd.DataFrame, runs: int, threads: int, report: dict) -> dict:
-    from framing import preprocess
+    from framing.text import preprocess
 
     sents = preprocess.split_articles(sample)
     texts = sents["text"].tolist()
@@ -336,7 +337,7 @@ def all_sentence_examples(sample: pd.DataFrame, sents: pd.DataFrame, clf) -> pd.
 def ladder(big: pd.DataFrame, small: pd.DataFrame, clf, cfg, runs: int, threads: int,
            gflops: dict, report: dict) -> None:
     """Switch the optimisations on one at a time; articles/s and speed-up of each step."""
-    from framing import preprocess
+    from framing.text import preprocess
 
     def mention_rows(sample):
         sents, ments = pipeline.sentences_and_mentions(sample, n_jobs=1)
@@ -401,7 +402,7 @@ def ladder(big: pd.DataFrame, small: pd.DataFrame, clf, cfg, runs: int, threads:
 
 def _lengths(examples: pd.DataFrame, clf, dedupe: bool) -> np.ndarray:
     """Token lengths of the inputs the classifier sees (after dedupe), as predict_proba encodes them."""
-    from framing.classifier import _encode
+    from framing.stance.classifier import _encode
 
     rows = examples
     if dedupe:
@@ -418,7 +419,7 @@ def _lengths(examples: pd.DataFrame, clf, dedupe: bool) -> np.ndarray:
 
 
 def precision_accuracy(clf, report: dict) -> None:
-    from framing import training
+    from framing.stance import training
 
     out = {}
     for precision in ("fp32", "bf16", "int8"):

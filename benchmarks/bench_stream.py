@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench_scale import ALLSIDES_MAP, PeakMemory, allsides_path
 
-from framing import stream
+from framing.runs import stream
 
 
 def digest(folder: Path, names) -> dict[str, str]:

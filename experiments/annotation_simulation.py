@@ -10,7 +10,7 @@ at random; then each round trains the hybrid model (the encoder, lexicon and [tr
 ``--train-config``, ``--epochs`` fixed epochs, no dev set: a researcher with a few hundred codes
 has none to spare) on the items coded so far, scores NewsMTSC test-rw (macro-F1, accuracy),
 predicts the rest of the pool and draws the next ``--batch`` items with
-``framing.annotate.sample_items`` (the same code as ``framing annotate sample``; no strata), so
+``framing.annotate.core.sample_items`` (the same code as ``framing annotate sample``; no strata), so
 ``n_labels = start + round * batch``. ``disagreement`` draws only items whose lexicon label
 differs from the model's; when fewer disagree than a batch needs, the rest is drawn at random
 (``n_random_fill`` counts them). The seed draws the pool, the first items and the random picks,
@@ -36,12 +36,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from framing import annotate, config, datasets, plots, runs, tableio, training
-from framing import benchmark as bm
-from framing.classifier import StanceClassifier, TrainingArguments
-from framing.errors import ConfigError, FramingError
-from framing.evaluation import STANCE_LABELS, classification_report
-from framing.lexicon import load_lexicon
+from framing.analysis import plots
+from framing.annotate import core as annotate
+from framing.infra import tableio
+from framing.infra.errors import ConfigError, FramingError
+from framing.lexicon.core import load_lexicon
+from framing.runs import config
+from framing.runs import folders as runs
+from framing.stance import benchmark as bm
+from framing.stance import datasets, training
+from framing.stance.classifier import StanceClassifier, TrainingArguments
+from framing.stance.evaluation import STANCE_LABELS, classification_report
 
 HERE = Path(__file__).resolve().parent
 POOL_SPLIT, TEST_SPLIT = "train", "test-rw"

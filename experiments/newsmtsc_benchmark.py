@@ -15,10 +15,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from framing import benchmark as bm
-from framing import config, datasets, runs, tableio
-from framing.classifier import StanceClassifier, TrainingArguments
-from framing.errors import FramingError
+from framing.infra import tableio
+from framing.infra.errors import FramingError
+from framing.runs import config
+from framing.runs import folders as runs
+from framing.stance import benchmark as bm
+from framing.stance import datasets
+from framing.stance.classifier import StanceClassifier, TrainingArguments
 
 HERE = Path(__file__).resolve().parent
 

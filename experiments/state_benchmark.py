@@ -20,12 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import benchmark as bm
-from framing import config, runs, tableio, training
-from framing.classifier import StanceClassifier, TrainingArguments
-from framing.errors import ConfigError, FramingError
-from framing.evaluation import STANCE_LABELS, classification_report
-from framing.voice import VOICE_FEATURES
+from framing.infra import tableio
+from framing.infra.errors import ConfigError, FramingError
+from framing.runs import config
+from framing.runs import folders as runs
+from framing.stance import benchmark as bm
+from framing.stance import training
+from framing.stance.classifier import StanceClassifier, TrainingArguments
+from framing.stance.evaluation import STANCE_LABELS, classification_report
+from framing.text.voice import VOICE_FEATURES
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("lexicon", "tfidf", "transformer", "hybrid")

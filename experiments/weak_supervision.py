@@ -3,7 +3,7 @@
     python experiments/weak_supervision.py [--corpus allsides] [--per-label 2000] [--epochs 2]
         [--seed 13] [--out reports/runs/weak_supervision]
 
-Builds weak labels from the AllSides articles (``framing.training.weak_labels``: only mentions
+Builds weak labels from the AllSides articles (``framing.stance.training.weak_labels``: only mentions
 the lexicon is sure of), fine-tunes the hybrid model on them, and evaluates it on NewsMTSC test-rw
 and test-mt, whose labels were coded by people. The weak labels themselves are never used to
 evaluate. Writes ``<out>/weak_labels.csv``, the model under ``models_dir()/allsides-weak-hybrid``
@@ -17,10 +17,11 @@ import json
 import sys
 from pathlib import Path
 
-from framing import config, pipeline, training
-from framing.errors import FramingError
-from framing.runs import write_text
-from framing.tableio import write_csv
+from framing.infra.errors import FramingError
+from framing.infra.tableio import write_csv
+from framing.runs import config, pipeline
+from framing.runs.folders import write_text
+from framing.stance import training
 
 ALLSIDES = {
     "path": "data/allsides_baly2020/articles.parquet",

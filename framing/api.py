@@ -15,12 +15,15 @@ from typing import Any
 import pandas as pd
 
 import framing
-from framing import compare, config, corpus, pipeline, plots, report
-from framing.classifier import StanceClassifier  # noqa: F401 - public, see __all__
-from framing.config import ScoringConfig, TargetsConfig  # noqa: F401 - public
-from framing.defaults import DEFAULT_TARGETS
-from framing.features import LexiconVectorizer  # noqa: F401 - public
-from framing.scorer import Scorer, scoring_config
+from framing.analysis import compare, plots
+from framing.corpus import core as corpus
+from framing.infra.defaults import DEFAULT_TARGETS
+from framing.report import core as report
+from framing.runs import config, pipeline
+from framing.runs.config import ScoringConfig, TargetsConfig  # noqa: F401 - public
+from framing.stance.classifier import StanceClassifier  # noqa: F401 - public, see __all__
+from framing.stance.features import LexiconVectorizer  # noqa: F401 - public
+from framing.stance.scorer import Scorer, scoring_config
 
 # The public names are listed once, in framing/__init__.py.
 __all__ = list(framing.__all__)
@@ -39,7 +42,7 @@ def load_corpus(inputs: str | os.PathLike | Iterable[str | os.PathLike], **optio
     """Read files or folders (CSV, JSON Lines, JSON, Parquet, text, HTML) into the article table.
 
     One row per input article, whatever happened to it (``status`` and ``reason`` say); options
-    as for :func:`framing.corpus.load` (``column_map``, ``supported_languages``, ``dayfirst``...).
+    as for :func:`framing.corpus.core.load` (``column_map``, ``supported_languages``, ``dayfirst``...).
 
     >>> articles = load_corpus(demo_corpus())
     >>> len(articles), bool(articles["status"].eq("ok").all())
@@ -72,7 +75,7 @@ def score(articles: pd.DataFrame, *, method: str = "lexicon", model: str | None 
     """Stance per (article, target), in [-1, 1], with its label and evidence.
 
     ``method`` is "lexicon", "model" or "hybrid" (these need ``model``, a trained model's name or
-    folder); other settings as for :func:`framing.scorer.scoring_config` (``neutral_band``,
+    folder); other settings as for :func:`framing.stance.scorer.scoring_config` (``neutral_band``,
     ``target_kinds``, ``aggregation``...). For the other tables (mentions, frames, predictions)
     call a :class:`Scorer` directly.
 
@@ -90,7 +93,7 @@ def compare_outlets(scores: pd.DataFrame, *, by: str | Sequence[str] = "outlet",
                     **options: Any) -> pd.DataFrame:
     """Mean stance per outlet (or other group) and target, with a cluster-bootstrap interval.
 
-    Options as for :func:`framing.compare.outlet_table` (``n_boot``, ``min_n``, ``ci``); groups
+    Options as for :func:`framing.analysis.compare.outlet_table` (``n_boot``, ``min_n``, ``ci``); groups
     smaller than ``min_n`` articles get no interval and a warning.
 
     >>> table = compare_outlets(score(load_corpus(demo_corpus())), random_state=13, n_boot=200)
@@ -102,7 +105,7 @@ def compare_outlets(scores: pd.DataFrame, *, by: str | Sequence[str] = "outlet",
 
 def plot_outlets(table: pd.DataFrame, **options: Any) -> Any:
     """Heatmap of mean stance per outlet and target (a matplotlib Axes); options as for
-    :func:`framing.plots.heatmap_outlet_target`. Save it with ``ax.figure.savefig(...)``.
+    :func:`framing.analysis.plots.heatmap_outlet_target`. Save it with ``ax.figure.savefig(...)``.
 
     >>> table = compare_outlets(score(load_corpus(demo_corpus())), random_state=13, n_boot=200)
     >>> ax = plot_outlets(table)
@@ -117,7 +120,7 @@ def build_report(scores: pd.DataFrame, folder: str | os.PathLike, *, random_stat
                  articles: pd.DataFrame | None = None, title: str | None = None,
                  **options: Any) -> dict[str, Path]:
     """Compare the groups of ``scores`` and write tables, figures, ``report.html`` and
-    ``report.md`` into ``folder``; options as for :func:`framing.report.write_comparison`.
+    ``report.md`` into ``folder``; options as for :func:`framing.report.core.write_comparison`.
 
     >>> import tempfile
     >>> articles = load_corpus(demo_corpus())

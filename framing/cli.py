@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from framing.cli_errors import EXIT_USAGE, ErrorGroup  # noqa: F401 - EXIT_USAGE is part of the CLI API
-from framing.defaults import (
+from framing.infra.defaults import (
     DEFAULT_AGGREGATION,
     DEFAULT_LANGUAGES,
     DEFAULT_LEXICON,
@@ -65,7 +65,7 @@ def _echo_table(title: str, table) -> None:
 
 
 def _print_article_summary(articles) -> None:
-    from framing import corpus
+    from framing.corpus import core as corpus
 
     summary = corpus.summarise(articles)
     click.echo(f"articles: {len(articles)}")
@@ -79,7 +79,7 @@ def _print_article_summary(articles) -> None:
 
 
 def _print_mention_summary(mentions) -> None:
-    from framing import targets
+    from framing.text import targets
 
     _echo_table("mentions per target:", targets.mention_summary(mentions))
 
@@ -102,8 +102,8 @@ def main(debug: bool) -> None:
 @_dayfirst_options
 def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfirst_outlets) -> None:
     """Read INPUT files or folders into one article table (cleaned, language identified)."""
-    from framing import pipeline
-    from framing.runs import check_outputs, write_table
+    from framing.runs import pipeline
+    from framing.runs.folders import check_outputs, write_table
 
     files = [p for p in inputs if not p.is_dir()]
     check_outputs({"-o": output}, {"INPUT": files, "--metadata": metadata},
@@ -133,8 +133,8 @@ def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfi
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 def mentions(articles_path, output, sentences_out, targets_name, extra_aliases, jobs) -> None:
     """Split ARTICLES into sentences and find every mention of each target."""
-    from framing import pipeline
-    from framing.runs import check_outputs, read_table, write_table
+    from framing.runs import pipeline
+    from framing.runs.folders import check_outputs, read_table, write_table
 
     check_outputs({"-o": output, "--sentences": sentences_out},
                   {"ARTICLES": articles_path, "--extra-aliases": extra_aliases})
@@ -163,7 +163,7 @@ def run(config_path, force, root, jobs) -> None:
 
 
 def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int) -> None:
-    from framing import config, pipeline
+    from framing.runs import config, pipeline
 
     cfg = config.load_config(config_path)
     report_path = pipeline.run_experiment(
@@ -178,14 +178,14 @@ def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int) -> Non
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 def demo(force, root, jobs) -> None:
     """Run the main job on the bundled demo corpus and print the path of its report."""
-    from framing import config
+    from framing.runs import config
 
     click.echo(f"demo corpus: {config.demo_corpus_path()}")
     _run_config(config.demo_corpus_path() / "demo.toml", force=force, root=root, jobs=jobs)
 
 
 def _scoring_options(func):
-    """The options of the one scoring config (``framing.config.ScoringConfig``), shared by
+    """The options of the one scoring config (``framing.runs.config.ScoringConfig``), shared by
     ``framing score`` and ``framing stream`` so that they cannot drift apart."""
     options = [
         click.option("--method", type=click.Choice(["lexicon", "model", "hybrid"]), default="lexicon", show_default=True, help="model/hybrid need --model"),
@@ -195,7 +195,7 @@ def _scoring_options(func):
         click.option("--kinds", "alias_kinds", default="", help="alias kinds to match, comma-separated (default: the target set's default kinds)"),
         click.option("--neutral-band", type=click.FloatRange(0, 1, max_open=True), default=NEUTRAL_BAND, show_default=True, help="scores with absolute value below this are labelled neutral"),
         click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision"),
-        click.option("--aggregation", default=DEFAULT_AGGREGATION, show_default=True, help="model/hybrid: how mention predictions become article scores (framing.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
+        click.option("--aggregation", default=DEFAULT_AGGREGATION, show_default=True, help="model/hybrid: how mention predictions become article scores (framing.stance.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -205,7 +205,7 @@ def _scoring_options(func):
 def _scoring_config(method, model_name, lexicon_name, targets_name, alias_kinds, neutral_band,
                     precision, aggregation):
     """The ScoringConfig of the shared scoring options."""
-    from framing.scorer import check_config, scoring_config
+    from framing.stance.scorer import check_config, scoring_config
 
     config = scoring_config(
         method=method, model=model_name, lexicon=lexicon_name, target_set=targets_name,
@@ -225,9 +225,9 @@ def _scoring_config(method, model_name, lexicon_name, targets_name, alias_kinds,
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 def score(articles_path, output, frames_out, predictions_out, jobs, **options) -> None:
     """Score stance per (article, target) for ARTICLES (an article table from `framing ingest`)."""
-    from framing import pipeline
-    from framing.runs import check_outputs, read_table, write_table
-    from framing.scorer import Scorer
+    from framing.runs import pipeline
+    from framing.runs.folders import check_outputs, read_table, write_table
+    from framing.stance.scorer import Scorer
 
     check_outputs({"-o": output, "--frames": frames_out, "--predictions": predictions_out},
                   {"ARTICLES": articles_path})
@@ -263,8 +263,8 @@ def score(articles_path, output, frames_out, predictions_out, jobs, **options) -
 def stream(input_path, output, fmt, maps, languages, chunk_size, threads, no_frames, restart,
            dask_address, dayfirst, dayfirst_outlets, **options) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
-    from framing import stream as streaming
-    from framing.runs import check_outputs
+    from framing.runs import stream as streaming
+    from framing.runs.folders import check_outputs
 
     written = ("articles", *streaming.TABLES[options["method"]])
     files = [output / f"{name}.parquet" for name in written] + [output / streaming.STATE_FILE]
@@ -277,8 +277,8 @@ def stream(input_path, output, fmt, maps, languages, chunk_size, threads, no_fra
         dayfirst=_dayfirst(dayfirst, dayfirst_outlets),
     )
     if dask_address:
-        from framing import dask_scoring
-        from framing.runs import write_table
+        from framing.runs import dask_scoring
+        from framing.runs.folders import write_table
 
         tables = dask_scoring.score_dask(input_path, settings,
                                          address=None if dask_address == "local" else dask_address)
@@ -302,7 +302,7 @@ def stream(input_path, output, fmt, maps, languages, chunk_size, threads, no_fra
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="model folder (default: <models folder>/<name>)")
 def train(config_path, output) -> None:
     """Fine-tune a stance model from the training CONFIG (TOML) and save it by name."""
-    from framing import training
+    from framing.stance import training
 
     folder, record = training.train(training.load_train_config(config_path), output=output)
     if record["weak_labels"]:
@@ -320,9 +320,9 @@ def evaluate(model_name, datasets, maps, precision, output) -> None:
     """Evaluate MODEL (name or folder) on labelled DATASETS (.csv/.jsonl files or newsmtsc:<split>)."""
     import json
 
-    from framing import training
-    from framing.model_scoring import load_model
-    from framing.runs import write_text
+    from framing.runs.folders import write_text
+    from framing.stance import training
+    from framing.stance.model_scoring import load_model
 
     model = load_model(model_name)
     reports = {}
@@ -354,9 +354,10 @@ def evaluate(model_name, datasets, maps, precision, output) -> None:
 @click.option("-j", "--jobs", type=int, default=0)
 def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_label, margin, jobs) -> None:
     """Label confident mentions of ARTICLES with the lexicon, for training without gold labels."""
-    from framing import pipeline, training
-    from framing.runs import check_outputs, read_table
-    from framing.tableio import write_csv
+    from framing.infra.tableio import write_csv
+    from framing.runs import pipeline
+    from framing.runs.folders import check_outputs, read_table
+    from framing.stance import training
 
     check_outputs({"-o": output}, {"ARTICLES": articles_path})
     articles = read_table(articles_path, kind="articles")
@@ -384,8 +385,8 @@ def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_labe
 @click.option("--min-n", type=int, default=5, show_default=True)
 def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boot, min_n) -> None:
     """Compare outlets (or other groups) on SCORES: tables and figures into OUTPUT_DIR."""
-    from framing import report
-    from framing.runs import check_outputs, read_table
+    from framing.report import core as report
+    from framing.runs.folders import check_outputs, read_table
 
     names = [*report.TABLE_FILES.values(), report.COMPARISON_FILE]
     if (output_dir / report.TABLE_FILES["scores"]).resolve() == scores_path.resolve():
@@ -410,7 +411,7 @@ def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boo
 @click.option("--title", default=None)
 def report_cmd(run_dir, title) -> None:
     """Assemble RUN_DIR's tables and figures into report.html and report.md."""
-    from framing import report
+    from framing.report import core as report
 
     paths = report.build_report(run_dir, title=title)
     click.echo(f"report: {paths['html'].resolve()}")
@@ -425,7 +426,7 @@ def report_cmd(run_dir, title) -> None:
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
 def paper(configs, output_dir, force, root, jobs) -> None:
     """Run experiment CONFIGS and collect every figure and table under OUTPUT_DIR (with SHA256SUMS)."""
-    from framing.paper import build_paper
+    from framing.runs.paper import build_paper
 
     build_paper(configs, output_dir, root=root, force=force, n_jobs=jobs or None)
 
@@ -439,8 +440,9 @@ def lexicon() -> None:
 @click.argument("names", nargs=-1)
 def validate(names) -> None:
     """Validate lexicon folders (names or paths; default: every folder under lexicons/)."""
-    from framing import config, preprocess, targets
-    from framing.lexicon import load_lexicon
+    from framing.lexicon.core import load_lexicon
+    from framing.runs import config
+    from framing.text import preprocess, targets
 
     folders = list(names) or sorted(p.name for p in config.lexicons_dir().iterdir() if p.is_dir())
     for name in folders:
@@ -452,7 +454,7 @@ def validate(names) -> None:
         elif base.startswith("abbreviations-"):
             obj = preprocess.load_abbreviations(name)
         elif base.startswith("voice-"):
-            from framing.voice import load_voice_cues
+            from framing.text.voice import load_voice_cues
 
             obj = load_voice_cues(name)
         else:
@@ -465,7 +467,7 @@ def validate(names) -> None:
 @click.argument("name", default=DEFAULT_LEXICON)
 def stats(name) -> None:
     """Terms per language and category of lexicon NAME."""
-    from framing.lexicon import lexicon_stats, load_lexicon
+    from framing.lexicon.core import lexicon_stats, load_lexicon
 
     _echo_table(f"{name}:", lexicon_stats(load_lexicon(name)))
 
@@ -478,8 +480,9 @@ def stats(name) -> None:
 @click.option("-j", "--jobs", type=int, default=0)
 def coverage(articles_path, lexicon_name, top, output_dir, jobs) -> None:
     """Share of target sentences with a cue, per language and frame, and the top terms per frame."""
-    from framing import pipeline, scoring
-    from framing.runs import check_outputs, read_table, write_table
+    from framing.runs import pipeline
+    from framing.runs.folders import check_outputs, read_table, write_table
+    from framing.stance import scoring
 
     if output_dir:  # the tables of scoring.coverage
         names = ("by_language", "by_target", "top_terms")
@@ -496,7 +499,7 @@ def coverage(articles_path, lexicon_name, top, output_dir, jobs) -> None:
 
 
 def _add_subgroups() -> None:
-    from framing.cli_annotate import annotate
+    from framing.annotate.cli import annotate
 
     main.add_command(annotate)
 

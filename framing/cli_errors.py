@@ -3,7 +3,7 @@
 Both command groups (``framing`` and ``framing annotate``) use :class:`ErrorGroup`, so each
 command prints
 
-- ``error: <message>`` and exits 2 for a user error (:class:`~framing.errors.FramingError`, or a
+- ``error: <message>`` and exits 2 for a user error (:class:`~framing.infra.errors.FramingError`, or a
   file that cannot be opened or written: missing, a folder, no permission, a full disk);
 - ``error: unexpected <Type>: <message> ...`` and exits 1 for anything else (a bug: the line says
   how to see the traceback);
@@ -20,7 +20,7 @@ import sys
 
 import click
 
-from framing.errors import FramingError
+from framing.infra.errors import FramingError
 
 #: Exit status for a user error (bad input, bad option): the message says what to change.
 EXIT_USAGE = 2

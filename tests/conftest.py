@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from framing import config
+from framing.runs import config
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing import annotate as an
-from framing.cli_annotate import annotate
+from framing.annotate import core as an
+from framing.annotate.cli import annotate
 from framing.cli_errors import EXIT_USAGE
-from framing.datasets import load_labelled
-from framing.errors import ConfigError, DataError
+from framing.infra.errors import ConfigError, DataError
+from framing.stance.datasets import load_labelled
 
 # Tiny invented corpus: (article_id, outlet, language, title, body sentences).
 ARTICLES = [
@@ -39,7 +39,7 @@ ALIASES = {"Washington": "US", "De VS": "US", "Beijing": "CN", "EU": "EU", "Brus
 
 
 def _tables(articles=ARTICLES):
-    """Article, sentence and mention tables in the shapes of ``framing.schema``."""
+    """Article, sentence and mention tables in the shapes of ``framing.infra.schema``."""
     art_rows, sent_rows, ment_rows = [], [], []
     for aid, outlet, lang, title, body in articles:
         text = " ".join(body)
@@ -552,7 +552,7 @@ def test_import_end_to_end(tmp_path, drawn, codebook):
 
 @pytest.fixture()
 def run_dir(tmp_path):
-    from framing.runs import write_table
+    from framing.runs.folders import write_table
 
     arts, sents, ments = _tables()
     folder = tmp_path / "run"
@@ -613,7 +613,7 @@ def test_cli_errors_are_one_line(tmp_path, run_dir):
 
 
 def test_seeds_sample_code_import(tmp_path, seeds_dir, codebook):
-    from framing import pipeline
+    from framing.runs import pipeline
 
     articles = pipeline.ingest([seeds_dir])
     sentences, mentions = pipeline.sentences_and_mentions(articles)

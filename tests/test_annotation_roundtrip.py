@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing import config, pipeline, training
 from framing.cli import main
+from framing.runs import config, pipeline
+from framing.stance import training
 
 LABELS = ("against", "neutral", "favor")
 

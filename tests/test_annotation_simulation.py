@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import config, datasets, plots
-from framing.errors import ConfigError
+from framing.analysis import plots
+from framing.infra.errors import ConfigError
+from framing.runs import config
+from framing.stance import datasets
 
 
 def _driver():

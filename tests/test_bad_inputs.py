@@ -32,10 +32,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing import config, lexicon, pipeline, schema, scoring
 from framing.cli import EXIT_USAGE, main
-from framing.errors import FramingError
-from framing.runs import read_table, write_table
+from framing.infra import schema
+from framing.infra.errors import FramingError
+from framing.lexicon import core as lexicon
+from framing.runs import config, pipeline
+from framing.runs.folders import read_table, write_table
+from framing.stance import scoring
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "robustness.md"
 ROWS_BEGIN, ROWS_END = "<!-- inputs: begin (generated) -->", "<!-- inputs: end -->"
@@ -990,14 +993,14 @@ def _err_missing_input(f: Path):
 
 def _err_score_table(f: Path):
     p = put(f, "a.csv", f"id,text\n1,{EN}\n")
-    from framing.runs import read_table
+    from framing.runs.folders import read_table
 
     return ["score", str(p)], lambda: read_table(p, kind="articles")
 
 
 def _err_score_binary(f: Path):
     p = put(f, "articles.parquet", PNG)
-    from framing.runs import read_table
+    from framing.runs.folders import read_table
 
     return ["score", str(p)], lambda: read_table(p, kind="articles")
 
@@ -1018,7 +1021,7 @@ def _err_extra_aliases(f: Path):
     extra = put(
         f, "extra.csv", "target,language,alias,kind,case,note\nXX,en,Atlantis,name,sensitive,\n"
     )
-    from framing import targets
+    from framing.text import targets
 
     return (
         ["mentions", str(_articles_table(f)), "--extra-aliases", str(extra)],
@@ -1049,7 +1052,7 @@ def _err_alias_two_targets(f: Path):
         "target,language,alias,kind,case,note\nEU,en,Atlantis,name,sensitive,\n"
         "CN,*,Atlantis,name,sensitive,\n",
     )
-    from framing import targets
+    from framing.text import targets
 
     return (
         ["mentions", str(_articles_table(f)), "--extra-aliases", str(extra)],
@@ -1066,7 +1069,7 @@ def _err_model_folder(f: Path):
 
 def _err_model_pickle(f: Path):
     model = _pickle_model(f)
-    from framing.classifier import check_encoder_folder
+    from framing.stance.classifier import check_encoder_folder
 
     return (
         ["score", str(_articles_table(f)), "--method", "model", "--model", str(model)],
@@ -1415,7 +1418,7 @@ def test_stream_keeps_the_lines_around_a_deeply_nested_one(tmp_path):
 
 
 def test_coder_file_nested_too_deeply_or_with_a_huge_id_is_one_clear_error(tmp_path):
-    from framing import annotate
+    from framing.annotate import core as annotate
 
     sample, codebook = pd.DataFrame({"id": ["m1", "m2"]}), annotate.load_codebook()
     deep = put(tmp_path, "deep.json", f'[{{"item_id": "m1", "label": "favor"}}, {DEEP}]')

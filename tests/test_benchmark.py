@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import benchmark as bm
-from framing.errors import ConfigError
-from framing.targets import load_targets
+from framing.infra.errors import ConfigError
+from framing.stance import benchmark as bm
+from framing.text.targets import load_targets
 
 TOML = """
 name = "tiny_bench"

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.classifier import (
+from framing.infra.errors import ConfigError, DataError
+from framing.stance.classifier import (
     MENTION_CLOSE,
     MENTION_OPEN,
     StanceClassifier,
@@ -21,7 +22,6 @@ from framing.classifier import (
     length_batches,
     mark_mention,
 )
-from framing.errors import ConfigError, DataError
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -353,8 +353,8 @@ def test_training_goes_on_from_a_saved_classifier(fitted, tmp_path):
 @pytest.fixture(scope="module")
 def hybrid_pair(tiny_encoder):
     """The same hybrid trained twice: owning its vectorizer, and on precomputed lex__ columns."""
-    from framing.features import mention_vectorizer
-    from framing.training import with_features
+    from framing.stance.features import mention_vectorizer
+    from framing.stance.training import with_features
 
     raw = TRAIN.drop(columns=["lex_pos", "lex_neg"])
     owned = StanceClassifier(model_path=tiny_encoder, args=_args(epochs=3),
@@ -419,7 +419,7 @@ def test_hybrid_estimator_contract(tiny_encoder):
         check_set_params,
     )
 
-    from framing.features import LexiconVectorizer
+    from framing.stance.features import LexiconVectorizer
 
     clf = StanceClassifier(model_path=tiny_encoder, args=_args(),
                            vectorizer=LexiconVectorizer(unit="mention", weighting="weight"))
@@ -437,7 +437,7 @@ def test_hybrid_estimator_contract(tiny_encoder):
 
 
 def test_vectorizer_must_be_mention_mode(tiny_encoder):
-    from framing.features import LexiconVectorizer
+    from framing.stance.features import LexiconVectorizer
 
     clf = StanceClassifier(model_path=tiny_encoder, args=_args(epochs=1),
                            vectorizer=LexiconVectorizer(unit="document"))
@@ -449,7 +449,7 @@ def test_vectorizer_must_be_mention_mode(tiny_encoder):
 @pytest.mark.parametrize("ratio", [0.0, 0.1, 0.3, 0.9])
 def test_learning_rate_schedule_is_linear_warmup_then_decay(total, ratio):
     """transformers' schedule, set up to give the hand-written factors of before, float for float."""
-    from framing.classifier import _linear_scheduler
+    from framing.stance.classifier import _linear_scheduler
 
     warmup = int(ratio * total)
     param = torch.nn.Parameter(torch.zeros(1))

@@ -61,7 +61,7 @@ def test_mentions_on_a_non_article_table(tmp_path):
 
 @pytest.mark.slow  # fine-tunes MiniLM on the demo's weak labels (about a minute on 2 cores)
 def test_demo_runs_end_to_end_and_prints_the_report(tmp_path, monkeypatch):
-    from framing import config
+    from framing.runs import config
 
     monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "models"))
     res = CliRunner().invoke(main, ["demo", "--root", str(tmp_path), "-j", "1"])
@@ -79,7 +79,7 @@ def test_demo_runs_end_to_end_and_prints_the_report(tmp_path, monkeypatch):
 
 
 def test_score_compare_report(tmp_path):
-    from framing import config
+    from framing.runs import config
 
     runner = CliRunner()
     arts = tmp_path / "a.parquet"
@@ -136,9 +136,9 @@ def _boom(*args, **kwargs):
 @pytest.mark.parametrize(
     "target, args",
     [
-        ("framing.corpus.load", ["ingest", "{src}", "-o", "{tmp}/a.parquet", "-j", "1"]),
-        ("framing.annotate.load_codebook", ["annotate", "sample", "{tmp}", "-o", "{tmp}/s", "-n", "5", "--seed", "1"]),
-        ("framing.lexicon.load_lexicon", ["lexicon", "stats", "framing-stance-v1"]),
+        ("framing.corpus.core.load", ["ingest", "{src}", "-o", "{tmp}/a.parquet", "-j", "1"]),
+        ("framing.annotate.core.load_codebook", ["annotate", "sample", "{tmp}", "-o", "{tmp}/s", "-n", "5", "--seed", "1"]),
+        ("framing.lexicon.core.load_lexicon", ["lexicon", "stats", "framing-stance-v1"]),
     ],
 )
 def test_unexpected_errors_are_one_line_with_a_pointer_to_debug(tmp_path, monkeypatch, target, args):
@@ -162,7 +162,7 @@ def test_unexpected_errors_are_one_line_with_a_pointer_to_debug(tmp_path, monkey
 
 
 def test_debug_flag_and_variable_let_the_traceback_through(tmp_path, monkeypatch):
-    monkeypatch.setattr("framing.corpus.load", _boom)
+    monkeypatch.setattr("framing.corpus.core.load", _boom)
     src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
     args = ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"]
     res = CliRunner().invoke(main, ["--debug", *args])
@@ -179,7 +179,7 @@ def test_ctrl_c_is_one_word(tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("framing.corpus.load", interrupt)
+    monkeypatch.setattr("framing.corpus.core.load", interrupt)
     src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
     res = CliRunner().invoke(main, ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"])
     assert res.exit_code == EXIT_INTERRUPTED
@@ -195,8 +195,8 @@ def test_comparing_by_a_score_key_is_a_clear_error(tmp_path):
                                     "--by", "article_id", "--seed", "1"])
     assert res.exit_code == EXIT_USAGE, res.output
     assert res.stderr.strip().startswith("error: cannot compare by ['article_id']: 'article_id' is a key")
-    from framing.config import ExperimentConfig
-    from framing.errors import ConfigError
+    from framing.infra.errors import ConfigError
+    from framing.runs.config import ExperimentConfig
 
     with pytest.raises(ConfigError, match=r"compare.also_by in .*'outlet' is listed twice"):
         ExperimentConfig.from_dict({"name": "x", "seed": 1, "corpus": {"inputs": ["a.csv"]},

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from framing import compare
-from framing.errors import ConfigError, DataError
+from framing.analysis import compare
+from framing.infra.errors import ConfigError, DataError
 
 SEED = 20240613
 
@@ -428,7 +428,7 @@ def test_group_events_with_a_custom_embedding():
 def test_group_events_on_the_seeds(seeds_dir):
     """The seeds tell one event in three outlets; TF-IDF joins the two English ones (the Dutch one
     needs a cross-lingual embedding)."""
-    from framing import corpus
+    from framing.corpus import core as corpus
 
     articles = corpus.load(seeds_dir)
     events = compare.group_events(articles).merge(articles[["article_id", "language"]], on="article_id")

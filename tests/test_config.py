@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from framing import config
-from framing.config import (
+from framing.infra import paths
+from framing.infra.errors import ConfigError
+from framing.runs import config
+from framing.runs.config import (
     CompareConfig,
     CorpusConfig,
     ExperimentConfig,
@@ -19,7 +21,6 @@ from framing.config import (
     TargetsConfig,
     load_config,
 )
-from framing.errors import ConfigError
 
 FULL = """\
 name = "eu_japan_2023"
@@ -117,7 +118,7 @@ def test_an_installed_framing_keeps_models_and_data_in_the_user_folder(monkeypat
     site = tmp_path / "site-packages"
     (site / "framing").mkdir(parents=True)
     assert config.is_source_checkout()
-    monkeypatch.setattr(config, "PROJECT_DIR", site)
+    monkeypatch.setattr(paths, "PROJECT_DIR", site)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user"))
     for env in (config.MODELS_ENV, config.DATA_ENV):
         monkeypatch.delenv(env, raising=False)
@@ -483,7 +484,8 @@ def test_model_name_not_found_lists_the_models(tmp_path, monkeypatch):
 
 
 def test_vocabularies_match_the_modules():
-    from framing import compare, corpus
+    from framing.analysis import compare
+    from framing.corpus import core as corpus
 
     assert tuple(corpus.FORMATS) == config.INPUT_FORMATS
     assert corpus.CANONICAL_FIELDS == config.COLUMN_FIELDS
@@ -520,7 +522,7 @@ def test_every_setting_declares_how_it_is_checked():
 
 
 def test_defaults_are_the_named_defaults():
-    from framing import defaults
+    from framing.infra import defaults
 
     assert TargetsConfig().lexicon == defaults.DEFAULT_TARGETS
     scoring = ScoringConfig()

@@ -1,4 +1,4 @@
-"""Tests for framing.corpus: every reader, bad input, ids, duplicates, statuses (tiny data we write)."""
+"""Tests for framing.corpus.core: every reader, bad input, ids, duplicates, statuses (tiny data we write)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from framing import corpus, schema
-from framing.errors import ConfigError, DataError
+from framing.corpus import core as corpus
+from framing.infra import schema
+from framing.infra.errors import ConfigError, DataError
 
 HARBOUR = (
     "The harbour board approved a plan on Monday to dredge the northern channel before winter.\n\n"

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import corpus, dask_scoring, model_scoring, pipeline, stream
-from framing.errors import ConfigError, DataError
+from framing.corpus import core as corpus
+from framing.infra.errors import ConfigError, DataError
+from framing.runs import dask_scoring, pipeline, stream
+from framing.stance import model_scoring
 
 SENTENCES = [
     "Washington bullied its allies again over chips.",
@@ -194,7 +196,7 @@ def test_default_local_cluster_is_started_and_closed(parquet):
 
 @pytest.mark.slow  # about 20 s: torch and the model load in both workers
 def test_model_on_two_workers_equals_one_process(parquet, client, tmp_path, tiny_encoder_factory):
-    from framing.classifier import StanceClassifier, TrainingArguments
+    from framing.stance.classifier import StanceClassifier, TrainingArguments
 
     articles = corpus.load(parquet, near_duplicates=False)
     sentences, mentions = pipeline.sentences_and_mentions(articles)

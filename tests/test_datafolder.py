@@ -1,4 +1,4 @@
-"""Versioned data folders (framing.datafolder): names and paths, meta.toml, tables, hashes.
+"""Versioned data folders (framing.infra.datafolder): names and paths, meta.toml, tables, hashes.
 
 Every loader of a data folder (lexicons, target sets, boilerplate, abbreviations, voice cues,
 codebooks) goes through this module; the last tests check that they do, and that the hashes
@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from framing import annotate, config, datafolder, lexicon, preprocess, targets, voice
-from framing.errors import ConfigError, DataError
+from framing.annotate import core as annotate
+from framing.infra import datafolder
+from framing.infra.errors import ConfigError, DataError
+from framing.lexicon import core as lexicon
+from framing.runs import config
+from framing.text import preprocess, targets, voice
 
 BUNDLED_FOLDERS = ("abbreviations-v1", "boilerplate-v1", "framing-stance-v1", "targets-v1", "voice-v1")
 

@@ -8,15 +8,15 @@ import json
 import pandas as pd
 import pytest
 
-from framing import datasets as ds
-from framing.datasets import (
+from framing.infra.errors import ConfigError, DataError
+from framing.stance import datasets as ds
+from framing.stance.datasets import (
     LABELLED_COLUMNS,
     NEWSMTSC_SPLITS,
     load_labelled,
     load_newsmtsc,
     newsmtsc_path,
 )
-from framing.errors import ConfigError, DataError
 
 NEWSMTSC_COUNTS = {"train": 8739, "dev-rw": 343, "test-rw": 803, "dev-mt": 442, "test-mt": 1034}
 
@@ -209,7 +209,8 @@ def test_state_set_sizes_meet_the_design():
 
 
 def _tiny_state_set(tmp_path, text_of_first: str):
-    from framing import corpus, preprocess
+    from framing.corpus import core as corpus
+    from framing.text import preprocess
 
     data = tmp_path / "shared"
     (data / "data" / "tiny").mkdir(parents=True)

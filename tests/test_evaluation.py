@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.errors import ConfigError
-from framing.evaluation import (
+from framing.infra.errors import ConfigError
+from framing.stance.evaluation import (
     STANCE_LABELS,
     classification_report,
     expected_calibration_error,
@@ -111,7 +111,7 @@ def test_bad_input_names_the_problem(kwargs, message):
 
 
 def test_score_agreement_by_language_counts_unscored_pairs_as_neutral():
-    from framing.evaluation import score_agreement
+    from framing.stance.evaluation import score_agreement
 
     scores = pd.DataFrame({"article_id": ["a", "b", "c"], "target": ["US", "US", "CN"],
                            "score": [-0.5, 0.3, 0.0], "label": ["against", "favor", "neutral"]})

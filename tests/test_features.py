@@ -1,5 +1,5 @@
 """LexiconVectorizer: the scikit-learn contract, features computed by hand with a tiny lexicon
-written here, mention mode, and agreement with framing.scoring on the seeds."""
+written here, mention mode, and agreement with framing.stance.scoring on the seeds."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import FeatureUnion
 
-from framing import scoring
-from framing.errors import ConfigError
-from framing.features import LexiconVectorizer
-from framing.lexicon import load_lexicon
+from framing.infra.errors import ConfigError
+from framing.lexicon.core import load_lexicon
+from framing.stance import scoring
+from framing.stance.features import LexiconVectorizer
 
 META = """\
 name = "tiny-features"
@@ -258,12 +258,13 @@ def test_bad_settings_and_input(tiny, docs):
 
 
 # ---------------------------------------------------------------------------------------------
-# Agreement with framing.scoring on real text
+# Agreement with framing.stance.scoring on real text
 
 
 @pytest.fixture(scope="module")
 def seeds(seeds_dir):
-    from framing import corpus, preprocess, targets
+    from framing.corpus import core as corpus
+    from framing.text import preprocess, targets
 
     articles = corpus.load([seeds_dir])
     sentences = preprocess.split_articles(articles)
@@ -315,7 +316,7 @@ def test_mention_mode_agrees_with_scoring_on_the_seeds(seeds):
 
 
 def test_one_feature_prefix_everywhere():
-    from framing import benchmark, features, model_scoring
+    from framing.stance import benchmark, features, model_scoring
 
     assert features.FEATURE_PREFIX == "lex__"
     assert benchmark.FEATURE_PREFIX is features.FEATURE_PREFIX
@@ -323,8 +324,8 @@ def test_one_feature_prefix_everywhere():
 
 
 def test_lexicon_feature_table_prefixes_names_and_adds_voices():
-    from framing.features import lexicon_feature_table, mention_vectorizer
-    from framing.voice import VOICE_FEATURES
+    from framing.stance.features import lexicon_feature_table, mention_vectorizer
+    from framing.text.voice import VOICE_FEATURES
 
     vec = mention_vectorizer()
     rows = pd.DataFrame({"sentence": ["Washington bullied its allies.", "The EU met."],
@@ -343,7 +344,11 @@ def test_lexicon_feature_table_prefixes_names_and_adds_voices():
 
 def test_labelled_rows_and_mention_rows_give_the_same_features():
     """A labelled row (mention text and one span) and the mention-table row of the same mention."""
-    from framing.features import labelled_mention_rows, lexicon_feature_table, mention_vectorizer
+    from framing.stance.features import (
+        labelled_mention_rows,
+        lexicon_feature_table,
+        mention_vectorizer,
+    )
 
     vec = mention_vectorizer()
     labelled = pd.DataFrame({"sentence": ["Washington bullied China again."],

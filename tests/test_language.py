@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from framing import language
-from framing.language import UNDETERMINED, detect_language, detect_languages
+from framing.text import language
+from framing.text.language import UNDETERMINED, detect_language, detect_languages
 
 
 @pytest.mark.parametrize(

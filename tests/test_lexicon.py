@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing.errors import ConfigError, DataError
-from framing.lexicon import (
+from framing.infra.errors import ConfigError, DataError
+from framing.lexicon.core import (
     Hit,
     Lexicon,
     _normaliser,
@@ -281,7 +281,7 @@ def test_prefix_wildcards_anywhere_in_a_chunk(tmp_path):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8), max_size=6))
 def test_sentences_joined_by_a_spaced_line_break_match_as_alone(tiny_shared, sentences):
-    # framing.scoring matches the sentences of an article in one call, joined by " \n ".
+    # framing.stance.scoring matches the sentences of an article in one call, joined by " \n ".
     texts = [" ".join(words) for words in sentences]
     joined, base, expected = " \n ".join(texts), 0, []
     for text in texts:

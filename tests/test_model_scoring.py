@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import config, model_scoring, pipeline, schema, training
-from framing.classifier import StanceClassifier, TrainingArguments
-from framing.errors import ConfigError
-from framing.scoring import SMOOTHING
+from framing.infra import schema
+from framing.infra.errors import ConfigError
+from framing.runs import config, pipeline
+from framing.stance import model_scoring, training
+from framing.stance.classifier import StanceClassifier, TrainingArguments
+from framing.stance.scoring import SMOOTHING
 
 ARTICLES = [
     ("a1", "Harbour Ledger", "Washington bullied its allies again. The EU met in Brussels. "
@@ -65,7 +67,7 @@ def models(tiny_encoder_factory, tables):
     plain = examples.assign(target=examples["mention"])
     transformer = StanceClassifier(model_path=encoder, args=args).fit(plain, labels)
     with_lex, names = model_scoring.lexicon_features(examples, "framing-stance-v1")
-    from framing.lexicon import load_lexicon
+    from framing.lexicon.core import load_lexicon
 
     lex = load_lexicon("framing-stance-v1")
     hybrid = StanceClassifier(model_path=encoder, args=args, feature_columns=tuple(names),
@@ -276,8 +278,8 @@ def test_voice_scores_split_author_from_others():
 def test_hybrid_owning_its_vectorizer_scores_the_same(models, tables, tmp_path):
     """The one-object hybrid (vectorizer inside) gives the scores of the hybrid trained on
     precomputed lex__ columns, in memory and after save/load."""
-    from framing.features import mention_vectorizer
-    from framing.voice import VOICE_FEATURES
+    from framing.stance.features import mention_vectorizer
+    from framing.text.voice import VOICE_FEATURES
 
     articles, sentences, mentions = tables
     _, hybrid = models

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from framing import config
 from framing.cli import main
-from framing.paper import SUMS_FILE, build_paper
+from framing.runs import config
+from framing.runs.paper import SUMS_FILE, build_paper
 
 CONFIG = """
 name = "paper_small"

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from framing import config, pipeline
-from framing.schema import ARTICLE_COLUMNS, MENTION_COLUMNS, MENTION_VOICE, SENTENCE_COLUMNS
+from framing.infra.schema import ARTICLE_COLUMNS, MENTION_COLUMNS, MENTION_VOICE, SENTENCE_COLUMNS
+from framing.runs import config, pipeline
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_sentences_and_mentions_same_for_one_and_two_jobs(demo_articles):
 
 @pytest.mark.parametrize("frames", [True, False])
 def test_lexicon_scores_in_one_pass_equal_the_two_stages(demo_articles, frames):
-    from framing import scoring
+    from framing.stance import scoring
 
     sents, ments = pipeline.sentences_and_mentions(demo_articles)
     scores, frame_table = scoring.score_lexicon(demo_articles, sents, ments, article_frames=frames)
@@ -91,7 +91,7 @@ def test_join_metadata_by_id_with_repeated_ids(tmp_path):
 def test_every_experiment_config_is_valid():
     import tomllib
 
-    from framing.config import PROJECT_DIR, load_config
+    from framing.runs.config import PROJECT_DIR, load_config
 
     # Pipeline experiments have a [corpus] table; benchmark configs (own drivers) do not.
     paths = [p for p in sorted((PROJECT_DIR / "experiments").glob("*.toml"))
@@ -106,7 +106,7 @@ def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
     """The study with lexicon scoring (the hybrid run, which trains a model, is a slow test)."""
     import dataclasses
 
-    from framing.config import PROJECT_DIR, TrainingConfig, load_config
+    from framing.runs.config import PROJECT_DIR, TrainingConfig, load_config
 
     cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml", check_paths=False)
     cfg = dataclasses.replace(
@@ -125,7 +125,7 @@ def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
 
 @pytest.mark.slow  # trains the NewsMTSC hybrid model on first use (about 10-15 minutes on 2 cores)
 def test_eu_japan_2023_hybrid_china_daily_lowest_on_us(seeds_dir, tmp_path):
-    from framing.config import PROJECT_DIR, load_config
+    from framing.runs.config import PROJECT_DIR, load_config
 
     cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml")
     report = pipeline.run_experiment(cfg, root=tmp_path, n_jobs=1)

@@ -20,8 +20,8 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from framing import plots
-from framing.errors import ConfigError
+from framing.analysis import plots
+from framing.infra.errors import ConfigError
 
 OUTLETS = ["Norwell Post", "Ostby Herald", "Pellam Courier"]
 
@@ -183,7 +183,7 @@ def test_saving_in_a_new_process_gives_identical_bytes(outlet_table, tmp_path):
     outlet_table.to_csv(tmp_path / "table.csv", index=False)
     script = (
         "import sys, hashlib, pandas as pd\n"
-        "from framing import plots\n"
+        "from framing.analysis import plots\n"
         "t = pd.read_csv(sys.argv[1])\n"
         "paths = plots.save_figure(plots.heatmap_outlet_target(t), sys.argv[2])\n"
         "print(' '.join(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths))\n"
@@ -231,4 +231,4 @@ def test_plots_compute_no_statistics():
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom | ast.Import)
                 for alias in node.names} | {node.module for node in ast.walk(tree)
                                             if isinstance(node, ast.ImportFrom)}
-    assert not {"scipy", "statsmodels", "framing.compare", "compare"} & imported
+    assert not {"scipy", "statsmodels", "framing.analysis.compare", "compare"} & imported

@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-from framing import classifier, pipeline
-from framing.errors import ConfigError, DataError
-from framing.pool import available_cores, check_jobs, map_chunks
+from framing.infra.errors import ConfigError, DataError
+from framing.infra.pool import available_cores, check_jobs, map_chunks
+from framing.runs import pipeline
+from framing.stance import classifier
 
 
 def _slow_square_sum(chunk: list[int]) -> int:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing import preprocess as pp
-from framing.errors import DataError
-from framing.schema import SENTENCE_COLUMNS
+from framing.infra.errors import DataError
+from framing.infra.schema import SENTENCE_COLUMNS
+from framing.text import preprocess as pp
 
 # The three seed articles (read through the seeds_dir fixture; their text is never copied here).
 SEED_CN = "000_b88d6d00c0fd3b28.txt"  # English, outlet chrome above and a copyright footer below

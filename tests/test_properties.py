@@ -21,10 +21,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from framing import corpus, preprocess, schema, scoring
-from framing.errors import DataError, FramingError
-from framing.lexicon import load_lexicon
-from framing.targets import _LOOKALIKES, _fold, load_targets
+from framing.corpus import core as corpus
+from framing.infra import schema
+from framing.infra.errors import DataError, FramingError
+from framing.lexicon.core import load_lexicon
+from framing.stance import scoring
+from framing.text import preprocess
+from framing.text.targets import _LOOKALIKES, _fold, load_targets
 
 #: Same examples on every run, no example database, no deadline (the CI machine is shared).
 PROPERTY = settings(
@@ -291,7 +294,7 @@ def _article_table(texts: list[str]) -> pd.DataFrame:
 
 
 def test_mentions_do_not_depend_on_whitespace_or_on_the_fast_path(target_set):
-    from framing.targets import find_mentions
+    from framing.text.targets import find_mentions
 
     @settings(PROPERTY, max_examples=60)
     @given(st.data())
@@ -448,7 +451,7 @@ def test_aggregate_ignores_unit_order_and_favour_never_lowers_a_score():
 
 
 def test_score_lexicon_scores_every_mentioned_pair_once(target_set, stance_lexicon):
-    from framing.targets import find_mentions
+    from framing.text.targets import find_mentions
 
     @settings(PROPERTY, max_examples=40)
     @given(st.lists(PROSE, min_size=1, max_size=4))

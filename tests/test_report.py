@@ -1,4 +1,4 @@
-"""Tests of framing.report: a synthetic run folder (3 outlets x 3 targets x 10 articles, text we
+"""Tests of framing.report.core: a synthetic run folder (3 outlets x 3 targets x 10 articles, text we
 wrote) through write_comparison and build_report, escaping, determinism, and a headless browser."""
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from framing import plots, report, runs
-from framing.errors import DataError
+from framing.analysis import plots
+from framing.infra.errors import DataError
+from framing.report import core as report
+from framing.runs import folders as runs
 
 OUTLETS = ("Daily Planet", "The Bugle", "Harbour <Times> & Co")
 TARGETS = ("CN", "EU", "US")

@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framing import config, runs
-from framing.config import load_config
-from framing.errors import DataError
-from framing.runs import Run, safe_name
+from framing.infra.errors import DataError
+from framing.runs import config
+from framing.runs import folders as runs
+from framing.runs.config import load_config
+from framing.runs.folders import Run, safe_name
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def test_folder_sha256_is_stable_and_content_sensitive(tmp_path):
 
 
 def test_folder_sha256_equals_the_target_set_digest():
-    from framing import targets
+    from framing.text import targets
 
     folder = config.lexicon_folder("targets-v1")
     assert runs.folder_sha256(folder) == targets.load_targets(folder).sha256
@@ -438,8 +439,8 @@ def test_git_state_of_a_checkout(tmp_path):
 def test_lexicon_runs_never_import_torch(cfg_path, tmp_path):
     script = f"""
 import sys
-from framing.config import load_config
-from framing.runs import Run
+from framing.runs.config import load_config
+from framing.runs.folders import Run
 run = Run.open(load_config({str(cfg_path)!r}), root={str(tmp_path / "runs")!r})
 assert run.set_seed() == ["random", "numpy"], run.set_seed()
 run.write_manifest()
@@ -450,9 +451,10 @@ assert "torch" not in sys.modules
 
 
 def test_stage_code_keys_follow_imports_only():
-    from framing.runs import _framing_imports, modules_sha256
+    from framing.runs.folders import _framing_imports, modules_sha256
 
-    scoring_imports = _framing_imports(config.PACKAGE_DIR / "scoring.py")
-    assert "lexicon" in scoring_imports and "report" not in scoring_imports
-    assert modules_sha256(("corpus",)) != modules_sha256(("scoring",))
-    assert modules_sha256(("corpus",)) == modules_sha256(("corpus",))
+    scoring_imports = _framing_imports(config.PACKAGE_DIR / "stance" / "scoring.py")
+    assert "lexicon.core" in scoring_imports
+    assert not any(name.startswith("report") for name in scoring_imports)
+    assert modules_sha256(("corpus.core",)) != modules_sha256(("stance.scoring",))
+    assert modules_sha256(("corpus.core",)) == modules_sha256(("corpus.core",))

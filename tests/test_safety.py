@@ -30,9 +30,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import framing
-from framing import config, plots, report, runs
+from framing.analysis import plots
 from framing.cli import EXIT_USAGE, main
-from framing.errors import DataError, FramingError
+from framing.infra.errors import DataError, FramingError
+from framing.report import core as report
+from framing.runs import config
+from framing.runs import folders as runs
 
 SCRIPT = "<script>document.title='PWNED'</script>"
 IMG = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
@@ -230,7 +233,10 @@ def test_hostile_report_runs_no_payload_in_chromium(hostile_run, tmp_path):
 @functools.cache
 def _framing_sources() -> dict[str, ast.Module]:
     folder = Path(framing.__file__).parent
-    return {p.name: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.py"))}
+    return {
+        p.relative_to(folder).as_posix(): ast.parse(p.read_text(encoding="utf-8"))
+        for p in sorted(folder.rglob("*.py"))
+    }
 
 
 def _dotted(node: ast.AST) -> str:
@@ -316,7 +322,7 @@ def test_a_pickle_only_model_folder_is_refused_without_unpickling(tmp_path, monk
     (model / "framing_model.json").write_text(json.dumps({"format_version": 1}))
     (model / "config.json").write_text(json.dumps({"model_type": "bert"}))
     (model / "pytorch_model.bin").write_bytes(b"never read")
-    from framing.model_scoring import load_model
+    from framing.stance.model_scoring import load_model
 
     with pytest.raises(DataError, match=r"no model\.safetensors.*pytorch_model\.bin"):
         load_model(model)
@@ -498,7 +504,7 @@ def test_paper_writes_only_inside_its_output_folder(names, validated):
     are refused at load, and (set behind load_config's back) still never leave -o."""
     import tempfile
 
-    from framing.paper import build_paper
+    from framing.runs.paper import build_paper
 
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
         base = Path(tmp)
@@ -510,7 +516,7 @@ def test_paper_writes_only_inside_its_output_folder(names, validated):
         for i, name in enumerate(names):
             paths.append(base / f"exp{i}.toml")
             paths[-1].write_text(_experiment_toml(name if validated else "plain"), "utf-8")
-        patch.setattr("framing.pipeline.run_experiment", _fake_experiment(run_root))
+        patch.setattr("framing.runs.pipeline.run_experiment", _fake_experiment(run_root))
         if not validated:
             loaded = iter(names)
             real = config.load_config
@@ -585,7 +591,7 @@ def test_report_links_each_outlet_to_its_own_figure(tmp_path):
 
 
 def _annotation_tables(outlets: list[str], ids: list[str]) -> tuple[pd.DataFrame, ...]:
-    """Article, sentence and mention tables (framing.schema shapes) with the given names."""
+    """Article, sentence and mention tables (framing.infra.schema shapes) with the given names."""
     sentence = "Washington met Beijing."
     articles = pd.DataFrame([
         {"article_id": aid, "outlet": outlet, "published": "2024-05-01", "language": "en",
@@ -614,7 +620,7 @@ def test_annotation_files_stay_inside_their_folder(names, coders):
     import io
     import tempfile
 
-    from framing import annotate as an
+    from framing.annotate import core as an
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -860,7 +866,7 @@ def _fill_codes(sample_csv: Path, out: Path, label_of) -> Path:
 @pytest.fixture(scope="module")
 def formula_outputs(tmp_path_factory) -> dict:
     """Every CSV writer run on a corpus whose ids, outlets, titles and texts start with formulas."""
-    from framing.paper import build_paper
+    from framing.runs.paper import build_paper
 
     base = tmp_path_factory.mktemp("formulas")
     src = base / "formulas.jsonl"
@@ -912,9 +918,10 @@ def test_no_csv_for_people_has_a_formula_cell(formula_outputs):
 
 
 def test_csv_written_by_the_tool_reads_back_the_original_values(formula_outputs):
-    from framing import annotate as an
-    from framing import tableio, training
-    from framing.datasets import load_labelled
+    from framing.annotate import core as an
+    from framing.infra import tableio
+    from framing.stance import training
+    from framing.stance.datasets import load_labelled
 
     raw = pd.read_parquet(formula_outputs["parquet"])
     back = runs.read_table(formula_outputs["csv"], kind="articles")
@@ -957,7 +964,7 @@ def test_parquet_outputs_keep_the_raw_values(formula_outputs):
 @PROPERTY
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=5))
 def test_neutralised_cells_round_trip_and_never_start_a_formula(values):
-    from framing import tableio
+    from framing.infra import tableio
 
     table = pd.DataFrame({"x": values, "n": [-0.3] * len(values)})
     text = tableio.csv_text(table)

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing import config, corpus, dask_scoring, stream
 from framing.cli import main
-from framing.config import ScoringConfig, TargetsConfig
-from framing.scorer import Scorer
+from framing.corpus import core as corpus
+from framing.runs import config, dask_scoring, stream
+from framing.runs.config import ScoringConfig, TargetsConfig
+from framing.stance.scorer import Scorer
 
 #: Not the default band (0.1): every entry point must pass it on.
 BAND = 0.25

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing import schema, scoring
-from framing.errors import ConfigError, DataError
-from framing.lexicon import load_lexicon
+from framing.infra import schema
+from framing.infra.errors import ConfigError, DataError
+from framing.lexicon.core import load_lexicon
+from framing.stance import scoring
 
 META = """\
 name = "tiny-stance"
@@ -478,7 +479,8 @@ def test_coverage_by_hand(tiny):
 
 @pytest.fixture(scope="module")
 def seeds(seeds_dir):
-    from framing import corpus, preprocess, targets
+    from framing.corpus import core as corpus
+    from framing.text import preprocess, targets
 
     articles = corpus.load([seeds_dir])
     sentences = preprocess.split_articles(articles)
@@ -526,7 +528,9 @@ def test_seeds_dutch_derisking_through_dutch_terms(seeds):
 
 
 def test_demo_corpus_scores_follow_the_intended_stances():
-    from framing import config, corpus, preprocess, targets
+    from framing.corpus import core as corpus
+    from framing.runs import config
+    from framing.text import preprocess, targets
 
     articles = corpus.load([config.demo_corpus_path() / "articles.jsonl"])
     sentences = preprocess.split_articles(articles)

@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing import corpus, model_scoring, pipeline, scoring, stream
-from framing.classifier import StanceClassifier, TrainingArguments
-from framing.errors import ConfigError
+from framing.corpus import core as corpus
+from framing.infra.errors import ConfigError
+from framing.runs import pipeline, stream
+from framing.stance import model_scoring, scoring
+from framing.stance.classifier import StanceClassifier, TrainingArguments
 
 SENTENCES = [
     "Washington bullied its allies again over chips.",
@@ -66,7 +68,7 @@ def _whole(path: Path, settings: stream.StreamSettings) -> dict[str, pd.DataFram
 
 
 def _roundtrip(table: pd.DataFrame, tmp_path: Path, name: str) -> pd.DataFrame:
-    from framing.runs import write_table
+    from framing.runs.folders import write_table
 
     write_table(table, tmp_path / f"{name}.parquet")
     return pd.read_parquet(tmp_path / f"{name}.parquet")
@@ -144,7 +146,7 @@ def test_finished_run_resumes_to_the_same_output(jsonl, tmp_path):
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from framing import stream
+    from framing.runs import stream
     real = stream._write_part
     calls = []
 

@@ -1,4 +1,4 @@
-"""Tests for framing.targets: alias matching rules, data validation, extra targets, mention tables.
+"""Tests for framing.text.targets: alias matching rules, data validation, extra targets, mention tables.
 
 Every sentence here is invented for the tests; the seed and AllSides tests read real data through
 the ``seeds_dir`` / ``data_dir`` fixtures only.
@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing import config, schema
-from framing.errors import ConfigError, DataError
-from framing.targets import (
+from framing.infra import schema
+from framing.infra.errors import ConfigError, DataError
+from framing.runs import config
+from framing.text.targets import (
     ALIAS_FIELDS,
     MENTION_FLAG,
     MIXED_SCRIPT,

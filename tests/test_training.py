@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing import config, training
 from framing.cli import EXIT_USAGE, main
-from framing.errors import ConfigError
+from framing.infra.errors import ConfigError
+from framing.runs import config
+from framing.stance import training
 
 # Invented labelled sentences; the mention is a target of targets-v1 so lexicon features fire.
 ROWS = [
@@ -86,7 +87,7 @@ def test_train_saves_a_complete_model_folder_and_evaluate_reports(tmp_path, enco
     record = json.loads((folder / training.TRAINING_META).read_text())
     assert record["weak_labels"] is False
     # a run that names this training config reuses the model instead of training it again
-    from framing.pipeline import _trained_with
+    from framing.runs.pipeline import _trained_with
 
     cfg = training.load_train_config(tmp_path / "train.toml")
     assert _trained_with(folder, training.reuse_key(cfg))
@@ -169,7 +170,7 @@ def test_weak_label_command_writes_a_trainable_file(tmp_path):
 
 def test_state_training_config_runs_on_a_tiny_slice(tmp_path, encoder, monkeypatch):
     """experiments/models/state-hybrid.toml as it is, on a few rows of each of its datasets."""
-    from framing import datasets
+    from framing.stance import datasets
 
     monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "models"))
     cfg = training.load_train_config(config.PROJECT_DIR / "experiments" / "models" / "state-hybrid.toml")

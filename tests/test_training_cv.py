@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing import config, training
 from framing.cli import main
-from framing.errors import ConfigError
-from framing.runs import file_sha256
+from framing.infra.errors import ConfigError
+from framing.runs import config
+from framing.runs.folders import file_sha256
+from framing.stance import training
 
 # Invented sentences, four per label; the mention is a target of targets-v1.
 ROWS = [
@@ -172,7 +173,7 @@ def test_coded_data_links_the_codes_of_the_import(tmp_path):
 
 
 def test_coded_data_reads_what_annotate_import_writes(tmp_path):
-    from framing import annotate as an
+    from framing.annotate import core as an
 
     rows = [{"id": f"a{k}:1:US", "target": "US", "mention": m, "context_before": "",
              "sentence_marked": an.mark_spans(s, [(s.index(m), s.index(m) + len(m))]),
@@ -251,7 +252,7 @@ def test_train_cross_validates_coded_labels_and_records_their_hashes(tmp_path, e
     card = (folder / "README.md").read_text()
     assert "## Cross-validation" in card and f"codebook `{CODEBOOK}`" in card
     # The saved model is the one trained on all rows: it predicts every row.
-    from framing.model_scoring import load_model
+    from framing.stance.model_scoring import load_model
 
     assert len(load_model(folder).predict(training.with_features(
         training.load_dataset(str(path)), "framing-stance-v1")[0])) == len(ROWS)

@@ -1,12 +1,12 @@
-"""The voice of a mention: author, reported, quoted or speaker (framing.voice), on sentences we wrote."""
+"""The voice of a mention: author, reported, quoted or speaker (framing.text.voice), on sentences we wrote."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from framing.errors import DataError
-from framing.voice import VOICES, add_voice, load_voice_cues, mention_voice
+from framing.infra.errors import DataError
+from framing.text.voice import VOICES, add_voice, load_voice_cues, mention_voice
 
 CUES = load_voice_cues()
 

@@ -4,7 +4,7 @@
 
 Scores every article coded at article level in the state set (dev and test splits, English and
 Dutch) with the model once, then aggregates the same mention predictions under every rule of
-framing.scoring.AGGREGATIONS (and scores the lexicon rule for comparison), and compares each with
+framing.stance.scoring.AGGREGATIONS (and scores the lexicon rule for comparison), and compares each with
 the article codes: macro-F1 of the labels and Spearman of the scores. The rule with the best dev
 macro-F1 (ties: Spearman) is the one to make the default; the test rows report it.
 Writes results.csv, results.md and predictions.parquet into the output folder.
@@ -18,9 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import config, datasets, model_scoring, preprocess, runs, scoring, tableio, targets
-from framing.errors import FramingError
-from framing.evaluation import score_agreement
+from framing.infra import tableio
+from framing.infra.errors import FramingError
+from framing.runs import config
+from framing.runs import folders as runs
+from framing.stance import datasets, model_scoring, scoring
+from framing.stance.evaluation import score_agreement
+from framing.text import preprocess, targets
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing import annotate as an
-from framing import tableio
+from framing.annotate import core as an
+from framing.infra import tableio
 
 #: Corpus name per language folder of the coding folder (as in meta.toml).
 CORPORA = {"en": "allsides", "nl": "dpgmedia"}

@@ -1,0 +1,1 @@
+"""Scores to comparisons: statistics, events, plots (compute and draw kept apart)."""

@@ -1,0 +1,665 @@
+"""One function per figure: a table (from :mod:`framing.analysis.compare`) and ``ax=None`` in, ``Axes`` out.
+
+Plot functions never compute statistics: they reshape and draw the numbers of the table they
+are given (a heatmap cell shows exactly its table value), so a figure and its table cannot
+disagree. Compute with :mod:`framing.analysis.compare`, then plot.
+
+Figures are made with the object-oriented API on the Agg canvas (``matplotlib.figure.Figure``,
+never ``pyplot``): nothing needs a display, nothing accumulates in pyplot's figure registry, and
+the caller's backend is left alone. To draw into a notebook figure, pass its ``ax``.
+
+:func:`save_figure` writes PDF, SVG and PNG that are byte-identical on rerun: no creation date
+(PDF ``CreationDate``, SVG ``Date``), no software tag (PNG ``Software``), a fixed ``svg.hashsalt``
+(SVG element ids), fixed dpi and fonts (DejaVu Sans, shipped with matplotlib). Name figures by
+content with :func:`figure_name` (``stance-by-outlet-cn``), never by position.
+
+Examples
+--------
+>>> table = pd.DataFrame({"outlet": ["A", "B"], "target": ["US", "US"], "mean": [0.2, -0.4],
+...                       "n_articles": [12, 9]})
+>>> ax = heatmap_outlet_target(table)
+>>> [t.get_text() for t in ax.texts]
+['0.20\\nn=12', '-0.40\\nn=9']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from framing.infra import schema
+from framing.infra.errors import ConfigError
+
+#: Figure formats :func:`save_figure` writes, with the metadata that would change on every run.
+FORMATS: dict[str, dict[str, Any]] = {
+    "pdf": {"CreationDate": None},
+    "svg": {"Date": None},
+    "png": {"Software": None},
+}
+#: Resolution of raster output; vector output does not depend on it.
+DPI = 200
+#: Colours of the stance labels (ColorBrewer RdBu ends and a neutral grey), against to favor.
+STANCE_COLOURS: dict[str, str] = {"against": "#b2182b", "neutral": "#bababa", "favor": "#2166ac"}
+#: Diverging colour map for scores in [-1, 1]; sequential one for shares in [0, 1].
+SCORE_CMAP = "RdBu"
+SHARE_CMAP = "Blues"
+
+#: The fixed style: seaborn "whitegrid" at "paper" scale, plus what makes output reproducible.
+STYLE: dict[str, Any] = {
+    **sns.axes_style("whitegrid"),
+    **sns.plotting_context("paper"),
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],  # shipped with matplotlib: same glyphs on every machine
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.05,
+    "pdf.fonttype": 42,  # TrueType: text stays text in the PDF
+    "svg.fonttype": "path",
+    "svg.hashsalt": "framing",  # SVG ids are hashes salted with this; default is random per run
+    "axes.prop_cycle": mpl.cycler(color=sns.color_palette("colorblind").as_hex()),
+}
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@contextlib.contextmanager
+def plot_style() -> Iterator[None]:
+    """Context manager applying :data:`STYLE` (matplotlib ``rc_context``).
+
+    Examples
+    --------
+    >>> with plot_style():
+    ...     mpl.rcParams["svg.hashsalt"]
+    'framing'
+    """
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def figure_name(*parts: Any) -> str:
+    """A file stem that says what the figure shows: words lower-cased, ASCII, joined by "-".
+
+    Examples
+    --------
+    >>> figure_name("stance by outlet", "China")
+    'stance-by-outlet-china'
+    >>> figure_name("Frames", "Le Monde", "Ü")
+    'frames-le-monde-u'
+    """
+    text = " ".join(str(p) for p in parts if p is not None and str(p) != "")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _SLUG.sub("-", ascii_text.lower()).strip("-")
+    if not slug:
+        raise ConfigError(f"figure name parts {parts!r} leave no letters or digits for a file name")
+    return slug
+
+
+def save_figure(
+    fig: Figure | Axes,
+    path_stem: str | Path,
+    formats: Sequence[str] = ("pdf", "svg", "png"),
+    *,
+    dpi: int = DPI,
+) -> list[Path]:
+    """Save a figure in several formats, byte-identically on rerun.
+
+    Parameters
+    ----------
+    fig : Figure or Axes
+        The figure (or an Axes of it).
+    path_stem : str or Path
+        Path without extension, e.g. ``run/figures/stance-by-outlet-cn``; folders are created.
+    formats : sequence of {"pdf", "svg", "png"}
+        Formats to write.
+    dpi : int, default 200
+        Raster resolution (PNG).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+    """
+    if isinstance(fig, Axes):
+        fig = fig.figure
+    if not isinstance(fig, Figure):
+        raise ConfigError(f"save_figure needs a matplotlib Figure or Axes; received {type(fig).__name__}")
+    formats = [formats] if isinstance(formats, str) else list(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ConfigError(f"formats {unknown or formats} not accepted; accepted: {', '.join(FORMATS)}")
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)  # a figure made elsewhere (e.g. a GUI backend) saves through Agg too
+    written = []
+    with plot_style():
+        for fmt in formats:
+            path = stem.with_name(f"{stem.name}.{fmt}")
+            partial = path.with_name(f".{path.name}.partial")
+            fig.savefig(partial, format=fmt, dpi=dpi, metadata=FORMATS[fmt])
+            os.replace(partial, path)  # readers never see a half-written figure
+            written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Axes, contextlib.AbstractContextManager]:
+    """The Axes to draw on and the style context to draw in (the fixed style for a new figure;
+    the caller's own style when the caller gives the Axes)."""
+    if ax is not None:
+        if not isinstance(ax, Axes):
+            raise ConfigError(f"ax must be a matplotlib Axes or None; received {type(ax).__name__}")
+        return ax, contextlib.nullcontext()
+    with plot_style():
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig.add_subplot(), plot_style()
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(f"{what} takes a DataFrame; received {type(table).__name__}")
+    missing = [c for c in dict.fromkeys(columns) if c is not None and c not in table.columns]
+    if missing:
+        raise ConfigError(
+            f"{what} needs column(s) {', '.join(missing)}; the table has {', '.join(map(str, table.columns))}"
+        )
+    if table.empty:
+        raise ConfigError(f"{what} received an empty table: nothing to plot")
+
+
+def _one_target(table: pd.DataFrame, target: str | None, what: str) -> tuple[pd.DataFrame, str | None]:
+    """Rows of one target: ``target`` if given, else the table's only target."""
+    if "target" not in table.columns:
+        return table, target
+    present = list(dict.fromkeys(table["target"]))
+    if target is None:
+        if len(present) > 1:
+            raise ConfigError(f"{what}: the table holds targets {present}; choose one with target=")
+        return table, present[0]
+    if target not in present:
+        raise ConfigError(f"{what}: target {target!r} not in the table; present: {present}")
+    return table[table["target"] == target], target
+
+
+def _matrix(table: pd.DataFrame, row: str, col: str, value: str, what: str) -> pd.DataFrame:
+    """Reshape to a row x col matrix; refuses duplicates (aggregating them would be statistics)."""
+    if table.duplicated([row, col]).any():
+        dup = table.loc[table.duplicated([row, col]), [row, col]].head(3).to_records(index=False)
+        raise ConfigError(
+            f"{what}: several rows per ({row}, {col}), e.g. {[tuple(d) for d in dup]}; filter the "
+            "table to one row per cell (plots do not aggregate)"
+        )
+    rows = list(dict.fromkeys(table[row]))
+    cols = list(dict.fromkeys(table[col]))
+    return table.pivot(index=row, columns=col, values=value).reindex(index=rows, columns=cols)
+
+
+def _annotated_heatmap(
+    matrix: pd.DataFrame, texts: np.ndarray, ax: Axes, *, cmap: str, vmin: float, vmax: float,
+    center: float | None, cbar_label: str,
+) -> Axes:
+    with warnings.catch_warnings():  # seaborn 0.13 calls a colormap method matplotlib 3.11 deprecates
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        sns.heatmap(matrix.astype(float), ax=ax, annot=texts, fmt="", cmap=cmap, vmin=vmin, vmax=vmax,
+                    center=center, linewidths=0.5, linecolor="white",
+                    cbar_kws={"label": cbar_label}, annot_kws={"fontsize": 7})
+    ax.set_xlabel(matrix.columns.name or "")
+    ax.set_ylabel(matrix.index.name or "")
+    ax.tick_params(axis="y", rotation=0)
+    return ax
+
+
+def _cell_texts(values: pd.DataFrame, fmt: str, counts: pd.DataFrame | None) -> np.ndarray:
+    texts = np.full(values.shape, "", dtype=object)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values.iat[i, j]
+            if pd.isna(v):
+                continue
+            text = format(float(v), fmt)
+            if counts is not None and not pd.isna(counts.iat[i, j]):
+                text += f"\nn={int(counts.iat[i, j])}"
+            texts[i, j] = text
+    return texts
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+
+
+def heatmap_outlet_target(
+    table: pd.DataFrame,
+    *,
+    value: str = "mean",
+    row: str = "outlet",
+    col: str = "target",
+    n_col: str | None = "n_articles",
+    fmt: str = ".2f",
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of a value (mean stance by default) per outlet and target, each cell annotated.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per (row, col), e.g. :func:`framing.analysis.compare.outlet_table` output.
+    value : str, default "mean"
+        Column shown (colour scale -1 ... 1, centred on 0).
+    row, col : str
+        Columns giving the heatmap rows and columns (order of first appearance in the table).
+    n_col : str or None, default "n_articles"
+        Column with the number of articles, printed under the value ("n=12"); ignored when the
+        table lacks it, omitted when None.
+    fmt : str, default ".2f"
+        Format of the value in each cell.
+    ax : Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    Axes
+        One text per cell with a value; empty cells (no articles) stay blank.
+    """
+    _require(table, (value, row, col), "heatmap_outlet_target")
+    matrix = _matrix(table, row, col, value, "heatmap_outlet_target")
+    counts = None
+    if n_col is not None and n_col in table.columns:
+        counts = _matrix(table, row, col, n_col, "heatmap_outlet_target")
+    ax, style = _axes(ax, (1.6 + 1.1 * matrix.shape[1], 1.0 + 0.45 * matrix.shape[0]))
+    with style:
+        return _annotated_heatmap(matrix, _cell_texts(matrix, fmt, counts), ax, cmap=SCORE_CMAP,
+                                  vmin=-1, vmax=1, center=0, cbar_label=value)
+
+
+def forest_plot(
+    table: pd.DataFrame,
+    *,
+    group: str = "outlet",
+    estimate: str = "mean",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    hue: str | None = "target",
+    target: str | None = None,
+    reference: float | None = 0.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """Point estimates with their intervals, one row per group, one colour per target.
+
+    Works for :func:`framing.analysis.compare.outlet_table` output (``mean``, ``ci_low``, ``ci_high``) and
+    for :func:`framing.analysis.compare.pairwise_contrasts` output (``group="pair", estimate="diff"``).
+    A row without an interval (one article) is drawn as a point only.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table to draw.
+    group : str, default "outlet"
+        Column of the row labels (order of first appearance, top to bottom).
+    estimate, low, high : str
+        Columns of the point estimate and the interval ends.
+    hue : str or None, default "target"
+        Column splitting points into colours (ignored when the table lacks it).
+    target : str, optional
+        Keep only this target.
+    reference : float or None, default 0.0
+        Draw a vertical reference line here (None: none).
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        Per hue value, one line of points (``ax.lines``, labelled by the hue value) and one
+        collection of interval segments (``ax.collections``); a legend when there are several.
+    """
+    _require(table, (group, estimate, low, high), "forest_plot")
+    if target is not None:
+        table, _ = _one_target(table, target, "forest_plot")
+    hue = hue if hue is not None and hue in table.columns else None
+    groups = list(dict.fromkeys(table[group]))
+    position = {g: k for k, g in enumerate(groups)}
+    levels = list(dict.fromkeys(table[hue])) if hue else [None]
+    width = 0.6 / max(len(levels), 1)
+    ax, style = _axes(ax, (5.0, 1.0 + 0.35 * len(groups) * max(1, len(levels) ** 0.5)))
+    with style:
+        palette = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+        for k, level in enumerate(levels):
+            part = table if level is None else table[table[hue] == level]
+            y = part[group].map(position).to_numpy(dtype=float) + (k - (len(levels) - 1) / 2) * width
+            x = part[estimate].to_numpy(dtype=float)
+            lows, highs = part[low].to_numpy(dtype=float), part[high].to_numpy(dtype=float)
+            colour = palette[k % len(palette)]
+            # Interval ends are drawn as given (not as x -/+ error: no rounding); a row without
+            # an interval is a point only.
+            has = np.isfinite(lows) & np.isfinite(highs)
+            ax.hlines(y[has], lows[has], highs[has], color=colour, linewidth=1.2)
+            ax.plot(x, y, marker="o", markersize=4, linestyle="none", color=colour,
+                    label="_nolegend_" if level is None else str(level))
+        if reference is not None:
+            ax.axvline(reference, color="0.4", linewidth=0.8, linestyle="--", zorder=0)
+        ax.set_yticks(range(len(groups)), [str(g) for g in groups])
+        ax.set_ylim(len(groups) - 0.5, -0.5)  # first group on top
+        ax.set_xlabel(estimate)
+        ax.set_ylabel("")
+        if hue and len(levels) > 1:
+            ax.legend(title=hue, frameon=False, fontsize=7)
+    return ax
+
+
+def stance_distribution(
+    table: pd.DataFrame,
+    *,
+    group: str = "outlet",
+    target: str | None = None,
+    n_col: str | None = "n_articles",
+    ax: Axes | None = None,
+) -> Axes:
+    """Stacked bars of the shares of against / neutral / favor articles per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`framing.analysis.compare.outlet_table` output (``share_against``, ``share_neutral``,
+        ``share_favor``).
+    group : str, default "outlet"
+        Column of the bar labels.
+    target : str, optional
+        Keep only this target; without it, every row is a bar labelled "group · target" when the
+        table holds several targets.
+    n_col : str or None, default "n_articles"
+        Number of articles, added to each label ("(n=12)") when present.
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        Three bar patches per row (one per label, in ``schema.STANCE_LABELS`` order) and a legend.
+    """
+    share_cols = [f"share_{label}" for label in schema.STANCE_LABELS]
+    _require(table, (group, *share_cols), "stance_distribution")
+    if target is not None:
+        table, _ = _one_target(table, target, "stance_distribution")
+    several = "target" in table.columns and table["target"].nunique() > 1
+    labels = [f"{g} · {t}" if several else str(g)
+              for g, t in zip(table[group], table.get("target", table[group]), strict=True)]
+    if n_col is not None and n_col in table.columns:
+        labels = [f"{lab} (n={int(n)})" for lab, n in zip(labels, table[n_col], strict=True)]
+    y = np.arange(len(table))
+    ax, style = _axes(ax, (5.0, 1.0 + 0.3 * len(table)))
+    with style:
+        left = np.zeros(len(table))
+        for label, column in zip(schema.STANCE_LABELS, share_cols, strict=True):
+            share = table[column].to_numpy(dtype=float)
+            ax.barh(y, np.nan_to_num(share), left=left, color=STANCE_COLOURS[label], label=label,
+                    height=0.7)
+            left += np.nan_to_num(share)
+        ax.set_yticks(y, labels)
+        ax.set_ylim(len(table) - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of articles")
+        ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=7)
+    return ax
+
+
+def frame_shares(
+    table: pd.DataFrame,
+    *,
+    group: str = "outlet",
+    target: str | None = None,
+    share: str = "article_share",
+    fmt: str = ".2f",
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of frame shares: groups by frame categories, for one target.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`framing.analysis.compare.frame_table` output.
+    group : str, default "outlet"
+        Column of the heatmap rows.
+    target : str, optional
+        The target ("" for article-level frames); required when the table holds several.
+    share : {"article_share", "cue_share"} or any column
+        The value shown (colour scale 0 ... 1).
+    fmt : str, default ".2f"
+        Format of the value in each cell.
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        One text per non-empty cell.
+    """
+    _require(table, (group, "category", share), "frame_shares")
+    table, chosen = _one_target(table, target, "frame_shares")
+    matrix = _matrix(table, group, "category", share, "frame_shares")
+    ax, style = _axes(ax, (1.6 + 0.9 * matrix.shape[1], 1.2 + 0.45 * matrix.shape[0]))
+    with style:
+        _annotated_heatmap(matrix, _cell_texts(matrix, fmt, None), ax, cmap=SHARE_CMAP, vmin=0,
+                           vmax=1, center=None, cbar_label=share)
+        ax.tick_params(axis="x", rotation=30)
+        if chosen:
+            ax.set_title(f"target: {chosen}", fontsize=8)
+    return ax
+
+
+def distinguishing_terms_plot(
+    table: pd.DataFrame,
+    *,
+    value: str = "z",
+    term: str = "term",
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal bars of the z-scores of distinguishing terms (one comparison).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`framing.analysis.compare.distinguishing_terms` output, or the rows of one group of
+        :func:`framing.analysis.compare.distinguishing_terms_by` (filter first: one row per term).
+    value : str, default "z"
+        Column of the bar lengths.
+    term : str, default "term"
+        Column of the bar labels.
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        One bar per row, in table order from the top; with a ``favours`` column, bars are
+        coloured by side and a legend names the sides.
+    """
+    _require(table, (term, value), "distinguishing_terms_plot")
+    if table[term].duplicated().any():
+        raise ConfigError(
+            "distinguishing_terms_plot: terms repeat (several groups?); filter the table to one "
+            "comparison first"
+        )
+    y = np.arange(len(table))
+    x = table[value].to_numpy(dtype=float)
+    ax, style = _axes(ax, (4.5, 1.0 + 0.22 * len(table)))
+    with style:
+        palette = sns.color_palette("colorblind").as_hex()
+        if "favours" in table.columns:
+            sides = list(dict.fromkeys(table["favours"]))
+            for k, side in enumerate(sides):
+                mask = (table["favours"] == side).to_numpy()
+                ax.barh(y[mask], x[mask], color=palette[k % len(palette)], label=str(side), height=0.7)
+            ax.legend(title="favours", frameon=False, fontsize=7)
+        else:
+            ax.barh(y, x, color=palette[0], height=0.7)
+        ax.axvline(0, color="0.3", linewidth=0.8)
+        ax.set_yticks(y, [str(t) for t in table[term]])
+        ax.set_ylim(len(table) - 0.5, -0.5)
+        ax.set_xlabel(f"{value} (log-odds, informative Dirichlet prior)" if value == "z" else value)
+    return ax
+
+
+def stance_over_time(
+    table: pd.DataFrame,
+    *,
+    time: str = "period",
+    group: str = "outlet",
+    target: str | None = None,
+    estimate: str = "mean",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    band: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Mean stance per period, one line per group, with its interval as a band.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`framing.analysis.compare.outlet_table` grouped by ``(group, time)`` (see
+        :func:`framing.analysis.compare.add_period`), one target (or choose one with ``target``).
+    time : str, default "period"
+        Column of the periods; they are placed in sorted order (period strings such as
+        "2024-06" or "2024Q2" sort chronologically). A period a group lacks is a gap in its line.
+    group : str, default "outlet"
+        Column of the lines.
+    target : str, optional
+        The target; required when the table holds several.
+    estimate, low, high : str
+        Columns of the point estimate and interval ends.
+    band : bool, default True
+        Shade the interval.
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        One line per group (``ax.lines``), one band per group when ``band``, and a legend.
+    """
+    _require(table, (time, group, estimate, *((low, high) if band else ())), "stance_over_time")
+    table, chosen = _one_target(table, target, "stance_over_time")
+    table = table[table[time].notna()]
+    periods = sorted(dict.fromkeys(table[time]), key=str)
+    position = {p: k for k, p in enumerate(periods)}
+    ax, style = _axes(ax, (6.0, 3.0))
+    with style:
+        for g in dict.fromkeys(table[group]):
+            part = table[table[group] == g]
+            if part[time].duplicated().any():
+                raise ConfigError(f"stance_over_time: several rows for {group}={g!r} in one period; "
+                                  "give one row per (group, period)")
+            part = part.set_index(part[time].map(position)).reindex(range(len(periods)))
+            x = np.arange(len(periods))
+            (line,) = ax.plot(x, part[estimate].to_numpy(dtype=float), marker="o", markersize=3,
+                              linewidth=1.2, label=str(g))
+            if band:
+                ax.fill_between(x, part[low].to_numpy(dtype=float), part[high].to_numpy(dtype=float),
+                                color=line.get_color(), alpha=0.15, linewidth=0)
+        ax.axhline(0, color="0.4", linewidth=0.8, linestyle="--", zorder=0)
+        ax.set_xticks(range(len(periods)), [str(p) for p in periods], rotation=45, ha="right")
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_ylabel(estimate)
+        ax.set_xlabel(time)
+        if chosen:
+            ax.set_title(f"target: {chosen}", fontsize=8)
+        ax.legend(title=group, frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def learning_curve(
+    table: pd.DataFrame,
+    *,
+    x: str = "n_labels",
+    estimate: str = "macro_f1_mean",
+    spread: str | None = "macro_f1_sd",
+    hue: str = "strategy",
+    references: dict[str, float] | None = None,
+    xlabel: str = "labelled items",
+    ylabel: str = "macro-F1",
+    ax: Axes | None = None,
+) -> Axes:
+    """A score against the number of labels, one line per strategy, with a band of +/- its spread.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per (hue, x), e.g. the mean and standard deviation over seeds of an annotation
+        simulation (``experiments/annotation_simulation.py``); the plot does not aggregate.
+    x : str, default "n_labels"
+        Column of the x positions (numeric).
+    estimate : str, default "macro_f1_mean"
+        Column of the line.
+    spread : str or None, default "macro_f1_sd"
+        Column of the half-width of the shaded band (``estimate`` -/+ ``spread``); None, or NaN
+        (one seed), for no band.
+    hue : str, default "strategy"
+        Column of the lines, in order of first appearance.
+    references : dict, optional
+        label -> value, each drawn as a dashed horizontal line (e.g. the lexicon rule, which
+        needs no labels).
+    xlabel, ylabel : str
+        Axis labels.
+    ax : Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    Axes
+        One line per hue value (``ax.lines``, labelled by it, then one per reference), one band
+        per hue value with a spread, and a legend.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"strategy": ["random"] * 2, "n_labels": [100, 200],
+    ...                   "macro_f1_mean": [0.5, 0.6], "macro_f1_sd": [0.02, 0.01]})
+    >>> [line.get_label() for line in learning_curve(t).lines]
+    ['random']
+    """
+    _require(table, (x, estimate, hue, spread), "learning_curve")
+    if table.duplicated([hue, x]).any():
+        raise ConfigError(
+            f"learning_curve: several rows per ({hue}, {x}); give one row per point (e.g. the mean "
+            "over seeds): plots do not aggregate"
+        )
+    ax, style = _axes(ax, (5.0, 3.2))
+    with style:
+        for level in dict.fromkeys(table[hue]):
+            part = table[table[hue] == level].sort_values(x, kind="stable")
+            xs = part[x].to_numpy(dtype=float)
+            ys = part[estimate].to_numpy(dtype=float)
+            (line,) = ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.4, label=str(level))
+            if spread is not None:
+                half = part[spread].to_numpy(dtype=float)
+                if np.isfinite(half).any():
+                    ax.fill_between(xs, ys - half, ys + half, color=line.get_color(), alpha=0.18,
+                                    linewidth=0)
+        for k, (label, value) in enumerate((references or {}).items()):
+            ax.axhline(float(value), color=str(0.25 + 0.2 * k), linewidth=0.9, linestyle="--",
+                       label=str(label), zorder=0)
+        positions = sorted(set(table[x].tolist()))
+        if len(positions) <= 12:  # few label counts: tick each one that was run
+            ax.set_xticks(positions, [f"{p:g}" for p in positions])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(title=hue, frameon=False, fontsize=7, title_fontsize=7)
+    return ax

@@ -1,0 +1,1 @@
+"""Coding by hand: sample, export, import, agreement, adjudication."""

@@ -1,0 +1,1 @@
+"""Files to the article table: readers, decoding, statuses, duplicates, chunked reading."""

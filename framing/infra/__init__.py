@@ -1,0 +1,1 @@
+"""Ground floor: named defaults, errors, table columns, versioned data folders, table I/O, the process pool."""

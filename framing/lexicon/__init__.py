@@ -1,0 +1,1 @@
+"""Versioned lexicon folders, their importers and the matcher."""

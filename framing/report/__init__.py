@@ -1,0 +1,1 @@
+"""Comparison tables to HTML and Markdown reports; reads tables, never recomputes."""

@@ -1,0 +1,1 @@
+"""Experiment configs, run folders and caching, the pipeline, streaming, Dask, paper figures."""

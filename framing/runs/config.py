@@ -1,0 +1,1069 @@
+"""Settings: where data, lexicons and models live, and experiment configs read from TOML.
+
+One setting points the toolkit at real data: the environment variable ``FRAMING_DATA``
+(default: the folder ``shared`` beside the project root, i.e. ``../shared``). Experiment
+configs (TOML, see ``experiments/``) may override it with their own ``data_dir`` key.
+Trained models live in ``FRAMING_MODELS`` (default ``<project>/models`` in a source checkout, the
+per-user data folder of :func:`user_dir` when installed), one folder per model.
+
+An experiment config is one TOML file, read by :func:`load_config` into frozen dataclasses
+(:class:`ExperimentConfig` and one class per section). Defaults live on the dataclasses; the
+file states only what differs. Example (every key but ``seed`` and ``corpus.inputs`` optional)::
+
+    name = "eu_japan_2023"          # default: the file name without .toml
+    seed = 13                       # required: every random choice of a run derives from it
+    description = "How do EN and NL outlets frame the EU-Japan summit?"
+    data_dir = "${FRAMING_DATA}"    # default: config.data_dir()
+
+    [corpus]
+    inputs = ["{data_dir}/seeds"]   # files or folders
+    format = ""                     # "" guesses from the file ending; or txt/csv/jsonl/json/parquet/html
+    metadata = "eu_japan_2023.metadata.csv"
+    languages = ["en", "nl"]
+    dayfirst = false                # "05/07/2023": true reads day first; or a list of outlets
+    [corpus.columns]                # canonical field -> input column
+    outlet = "source"
+    [corpus.extra]                  # new column -> input column, kept for grouping
+    leaning = "bias_text"
+
+    [targets]
+    lexicon = "targets-v1"          # a lexicon name, or a folder path
+    extra = []                      # further targets/aliases files or folders
+    kinds = []                      # alias kinds; [] = the target set's default kinds
+
+    [scoring]
+    method = "lexicon"              # lexicon | model | hybrid
+    lexicon = "framing-stance-v1"
+    model = ""                      # name under models_dir() or a folder path; needed by model/hybrid
+    neutral_band = 0.1
+    precision = "fp32"              # model inference: fp32 | bf16 | int8
+
+    [compare]
+    by = ["outlet"]
+    n_boot = 2000
+    n_perm = 9999
+    min_n = 5
+    ci = 0.95
+    test = "permutation"
+
+    [report]
+    title = ""                      # default: the experiment name
+    figures = ["heatmap", "forest", "distribution", "frames", "terms", "over_time"]
+
+Placeholders in path values: ``${NAME}`` is an environment variable (``${FRAMING_DATA}``,
+``${FRAMING_MODELS}`` and ``${FRAMING_LEXICONS}`` fall back to their defaults when unset; any other
+variable must be set); ``{data_dir}``, ``{config_dir}`` and ``{project_dir}`` are folders. After
+expansion a relative path is resolved against the config file's folder, so a config means the same
+thing from any working directory. Lexicon and model values with a single path part
+(``"targets-v1"``) are names, looked up under :func:`lexicons_dir` / :func:`models_dir` when used.
+
+Every problem raises :class:`~framing.infra.errors.ConfigError` naming the file, the key path
+(``scoring.method``), what was received and what is accepted; a misspelt key names the closest
+valid one.
+
+One validator reads every section: each dataclass field says in its metadata how its value is
+checked (``field(default="lexicon", metadata=_check(Choice(SCORING_METHODS)))``; the checks are
+:class:`Text`, :class:`Choice`, :class:`Integer`, :class:`Number`, :class:`ListOf`,
+:class:`PathValue`, :class:`NameOrPath`, :class:`Table` and :class:`FlagOrNames`), and
+``_read_fields`` applies them to the keys a table holds. Rules that span fields or sections
+(a model for the model methods, ``training.labels`` against ``scoring.method``, the experiment
+name, lexicon and model folders that must exist) are small named post-checks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import unicodedata
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framing.infra import schema
+from framing.infra.defaults import (
+    DEFAULT_AGGREGATION,
+    DEFAULT_LANGUAGES,
+    DEFAULT_LEXICON,
+    DEFAULT_TARGETS,
+    NEUTRAL_BAND,
+)
+from framing.infra.errors import ConfigError
+from framing.infra.paths import (  # noqa: F401 - re-exported: config.data_dir() etc.
+    DATA_ENV,
+    LEXICONS_ENV,
+    MODELS_ENV,
+    PACKAGE_DIR,
+    PROJECT_DIR,
+    _did_you_mean,
+    _resolve_folder,
+    data_dir,
+    demo_corpus_path,
+    is_name,
+    is_source_checkout,
+    lexicon_folder,
+    lexicons_dir,
+    models_dir,
+    resolve_model,
+    user_dir,
+)
+
+# Vocabularies of settings. They mirror constants of higher modules (corpus.FORMATS keys,
+# corpus.CANONICAL_FIELDS, compare.TESTS), which config cannot import without turning the import
+# order upside down; tests/test_config.py checks that the copies agree.
+#: Scoring methods (the ``method`` column of the score table).
+SCORING_METHODS: tuple[str, ...] = ("lexicon", "model", "hybrid")
+#: Scoring methods that need a trained model.
+MODEL_METHODS: tuple[str, ...] = ("model", "hybrid")
+EVENT_METHODS: tuple[str, ...] = ("column", "encoder", "tfidf")
+#: How ``training.labels`` makes a missing model: "" (it must exist), weak labels, a training config.
+TRAINING_LABELS: tuple[str, ...] = ("", "weak", "config")
+#: Input formats ``corpus.format`` accepts ("" guesses from the file ending).
+INPUT_FORMATS: tuple[str, ...] = ("txt", "csv", "jsonl", "json", "parquet", "html")
+#: Canonical fields a ``[corpus.columns]`` map may fill.
+COLUMN_FIELDS: tuple[str, ...] = ("article_id", "outlet", "published", "title", "text", "language")
+#: Tests for pairwise outlet contrasts.
+COMPARE_TESTS: tuple[str, ...] = ("permutation", "mannwhitney")
+#: Figures a report can hold, named by content.
+REPORT_FIGURES: tuple[str, ...] = (
+    "heatmap",
+    "forest",
+    "distribution",
+    "frames",
+    "terms",
+    "over_time",
+)
+
+#: Largest seed numpy accepts.
+MAX_SEED = 2**32 - 1
+#: Longest experiment name (it names folders; ``framing.runs.folders.MAX_NAME`` is the same length).
+MAX_NAME_LENGTH = 100
+
+# ``${NAME}`` (environment variable) or ``{name}`` (folder placeholder), in one pass so that an
+# expanded value is never expanded again.
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}|\{([^}]*)\}")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# --------------------------------------------------------------------------------------------
+# Folders
+
+def resolve_lexicon(name_or_path: str | os.PathLike) -> Path:
+    """Deprecated name of :func:`lexicon_folder` (it returns the folder, not a loaded lexicon)."""
+    warnings.warn(
+        "framing.runs.config.resolve_lexicon is deprecated: use framing.runs.config.lexicon_folder "
+        "(framing.stance.scoring.resolve_lexicon loads the lexicon itself)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return lexicon_folder(name_or_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Field checks: each field of a config dataclass names, in its metadata, how its value is read
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where a config comes from, for messages and relative paths."""
+
+    file: str  # as the user gave it, for messages
+    source: Path | None = None
+    base: Path = Path(".")  # relative paths resolve here
+    check_paths: bool = False
+
+
+#: Returned by a check when the value stands for the field's default (``None`` written by
+#: ``to_dict`` for "not set", or "" where that means "not set").
+_DEFAULT: Any = object()
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string; ``empty=False`` refuses "" and blanks; ``pattern`` must match the whole string.
+
+    >>> Text(empty=False).read(_Context("x.toml"), "name", "", {})
+    Traceback (most recent call last):
+    framing.infra.errors.ConfigError: name in x.toml: expected a non-empty string; received '' (str)
+    """
+
+    empty: bool = True
+    pattern: re.Pattern[str] | None = None
+    #: What a string matching ``pattern`` looks like, for the message.
+    expected: str = ""
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> str:
+        text = _str(ctx, key, value, empty=self.empty)
+        if self.pattern is not None and not self.pattern.fullmatch(text):
+            raise _bad(ctx, key, self.expected, text)
+        return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the ``accepted`` strings (a tuple, or a function returning it when the vocabulary
+    lives in a higher module); ``blank=True``: "" keeps the default.
+
+    >>> Choice(("lexicon", "model")).read(_Context("x.toml"), "scoring.method", "lexicom", {})
+    Traceback (most recent call last):
+    framing.infra.errors.ConfigError: scoring.method in x.toml: received 'lexicom' (str); accepted: 'lexicon', 'model'; did you mean lexicon?
+    """
+
+    accepted: tuple[str, ...] | Callable[[], tuple[str, ...]]
+    blank: bool = False
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> Any:
+        if self.blank and not value:
+            _str(ctx, key, value)
+            return _DEFAULT
+        accepted = self.accepted() if callable(self.accepted) else self.accepted
+        if not isinstance(value, str) or value not in accepted:
+            hint = _did_you_mean(value, accepted) if isinstance(value, str) else ""
+            raise ConfigError(
+                f"{key} in {ctx.file}: received {_describe(value)}; accepted: "
+                f"{', '.join(repr(a) for a in accepted)}{hint}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Integer:
+    """An integer (not a bool) in ``[low, high]``; ``high=None``: no upper bound.
+
+    >>> Integer(1).read(_Context("x.toml"), "compare.n_boot", 0, {})
+    Traceback (most recent call last):
+    framing.infra.errors.ConfigError: compare.n_boot in x.toml: expected an integer >= 1; received 0 (int)
+    """
+
+    low: int
+    high: int | None = None
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or value < self.low or (self.high is not None and value > self.high):
+            span = f">= {self.low}" if self.high is None else f"in [{self.low}, {self.high}]"
+            raise _bad(ctx, key, f"an integer {span}", value)
+        return value
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number (int or float, not a bool) between ``low`` and ``high``, read as a float; an
+    ``*_open`` bound is excluded; ``note`` is added to the message.
+
+    >>> Number(0, 1, high_open=True).read(_Context("x.toml"), "scoring.neutral_band", 1.5, {})
+    Traceback (most recent call last):
+    framing.infra.errors.ConfigError: scoring.neutral_band in x.toml: expected a number in [0, 1); received 1.5 (float)
+    """
+
+    low: float
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    note: str = ""
+
+    def span(self) -> str:
+        """The accepted range as the message writes it: ``"> 0"``, ``"in [0, 1)"``."""
+        if self.high is None:
+            return f"> {self.low}" if self.low_open else f">= {self.low}"
+        return f"in {'(' if self.low_open else '['}{self.low}, {self.high}{')' if self.high_open else ']'}"
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> float:
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        x = float(value) if number else float("nan")
+        above = x > self.low if self.low_open else x >= self.low
+        below = self.high is None or (x < self.high if self.high_open else x <= self.high)
+        if not (above and below):
+            raise _bad(ctx, key, f"a number {self.span()}{self.note}", value)
+        return x
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A TOML array (a lone string counts as one item) of values read by ``item``, as a tuple.
+
+    ``at_least``: what the message asks for when the list is empty (None: empty is fine);
+    ``unique``: drop repeats, keeping the first; ``problem``: a function of the tuple returning
+    why it cannot be used, or None.
+
+    >>> ListOf().read(_Context("x.toml"), "compare.by", "outlet", {})
+    ('outlet',)
+    """
+
+    item: Any = Text(empty=False)
+    at_least: str | None = None
+    unique: bool = False
+    problem: Callable[[tuple[Any, ...]], str | None] | None = None
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> tuple:
+        if not isinstance(value, list | str):
+            raise _bad(ctx, key, 'a list, e.g. ["a", "b"]', value)
+        values = [value] if isinstance(value, str) else value
+        items = tuple(self.item.read(ctx, f"{key}[{i}]", v, folders) for i, v in enumerate(values))
+        if self.at_least is not None and not items:
+            raise _bad(ctx, key, self.at_least, value)
+        if self.unique:
+            items = tuple(dict.fromkeys(items))
+        problem = self.problem(items) if self.problem is not None else None
+        if problem:
+            raise ConfigError(f"{key} in {ctx.file}: {problem}")
+        return items
+
+
+@dataclass(frozen=True)
+class PathValue:
+    """A path: placeholders expanded, resolved against the config's folder.
+
+    ``must_exist``: "file" or "any" (file or folder), checked with ``check_paths``;
+    ``optional``: None keeps the default; ``blank``: "" keeps the default.
+
+    >>> PathValue().read(_Context("x.toml", base=Path("/data")), "data_dir", "{config_dir}/a", {"config_dir": Path("/cfg")})
+    PosixPath('/cfg/a')
+    """
+
+    must_exist: str = ""
+    optional: bool = False
+    blank: bool = False
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> Any:
+        if value is None and self.optional:
+            return _DEFAULT
+        if self.blank and not value:
+            _str(ctx, key, value)
+            return _DEFAULT
+        return _path(ctx, key, value, folders, must_exist=self.must_exist)
+
+
+@dataclass(frozen=True)
+class NameOrPath:
+    """A lexicon or model: a bare name stays a name, anything else becomes an absolute path;
+    ``expected`` (when given) refuses "" with that text.
+
+    >>> NameOrPath().read(_Context("x.toml"), "scoring.model", "stance-v1", {})
+    'stance-v1'
+    """
+
+    expected: str = ""
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> str:
+        text = _name_or_path(ctx, key, value, folders)
+        if self.expected and not text:
+            raise _bad(ctx, key, self.expected, "")
+        return text
+
+
+@dataclass(frozen=True)
+class Table:
+    """A TOML table, kept as a read-only :class:`FrozenDict`.
+
+    ``expected``: the message's words for it (``{key}`` is filled in); ``strings``: every value a
+    non-empty string; ``check_name(ctx, key, name)``: raises when a name is refused.
+
+    >>> Table(strings=True).read(_Context("x.toml"), "corpus.extra", {"leaning": "bias"}, {})
+    FrozenDict({'leaning': 'bias'})
+    """
+
+    expected: str = 'a table [{key}] of name = "column" lines'
+    strings: bool = False
+    check_name: Callable[[_Context, str, str], None] | None = None
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> FrozenDict:
+        if not isinstance(value, Mapping):
+            raise _bad(ctx, key, self.expected.format(key=key), value)
+        if self.strings:
+            value = {k: _str(ctx, f"{key}.{k}", v, empty=False) for k, v in value.items()}
+        for name in value if self.check_name is not None else ():
+            self.check_name(ctx, key, name)
+        return FrozenDict(value)
+
+
+@dataclass(frozen=True)
+class FlagOrNames:
+    """True, false, or a non-empty list of names (repeats dropped) that the flag applies to.
+
+    >>> FlagOrNames().read(_Context("x.toml"), "corpus.dayfirst", ["Le Monde", "Le Monde"], {})
+    ('Le Monde',)
+    """
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, list) and value:
+            return ListOf(unique=True).read(ctx, key, value, folders)
+        raise _bad(ctx, key, "true, false or a list of outlet names", value)
+
+
+def _column_field(ctx: _Context, key: str, name: str) -> None:
+    """A ``[corpus.columns]`` name must be a canonical field."""
+    if name not in COLUMN_FIELDS:
+        raise ConfigError(
+            f"unknown key {key}.{name} in {ctx.file}"
+            f"{_did_you_mean(name, COLUMN_FIELDS).replace('mean ', f'mean {key}.')}"
+            f" (a column map fills one of: {', '.join(COLUMN_FIELDS)}; "
+            f"keep other columns with [corpus.extra])"
+        )
+
+
+def _new_column(ctx: _Context, key: str, name: str) -> None:
+    """A ``[corpus.extra]`` name must be a plain identifier and not an article column."""
+    if not _COLUMN_NAME.fullmatch(name) or name in schema.ARTICLE_COLUMNS:
+        raise ConfigError(
+            f"{key}.{name} in {ctx.file}: the new column name must be a plain "
+            f"identifier (letters, digits, _) and not one of the article columns "
+            f"({', '.join(schema.ARTICLE_COLUMNS)})"
+        )
+
+
+def _aggregations() -> tuple[str, ...]:
+    from framing.stance.scoring import AGGREGATIONS  # scoring imports config: read it when needed
+
+    return tuple(AGGREGATIONS)
+
+
+def _check(spec: Any, missing: str = "") -> dict[str, Any]:
+    """Field metadata: ``spec`` reads the value; ``missing`` (for required keys) says what to add."""
+    return {"check": spec, "missing": missing} if missing else {"check": spec}
+
+
+# --------------------------------------------------------------------------------------------
+# Experiment config: the dataclasses (field names are the TOML keys)
+
+
+class FrozenDict(dict):
+    """A read-only, hashable dict (column maps inside frozen configs); pickles like a dict."""
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("this mapping is part of a frozen config and cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        return (FrozenDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    """Which articles to read and how (the arguments of ``corpus.load``)."""
+
+    #: Files and folders, absolute.
+    inputs: tuple[Path, ...] = field(
+        metadata=_check(
+            ListOf(PathValue(must_exist="any"), at_least="at least one file or folder"),
+            missing='add a [corpus] table with inputs = ["path/to/files"] (files or folders; '
+            "{data_dir} expands)",
+        )
+    )
+    #: Forced input format; "" guesses from each file's ending.
+    format: str = field(default="", metadata=_check(Choice(INPUT_FORMATS, blank=True)))
+    #: Sidecar CSV/JSONL with per-file metadata; None: ``metadata.csv`` in the folder, if any.
+    metadata: Path | None = field(
+        default=None, metadata=_check(PathValue("file", optional=True, blank=True))
+    )
+    #: Languages that are processed; others get status ``unsupported_language``.
+    languages: tuple[str, ...] = field(
+        default=DEFAULT_LANGUAGES,
+        metadata=_check(
+            ListOf(
+                Text(False, _LANGUAGE_CODE, "a lower-case ISO 639-1 code such as 'en'"),
+                at_least="at least one language code",
+                unique=True,
+            )
+        ),
+    )
+    #: Canonical field -> input column, for tabular inputs.
+    columns: FrozenDict = field(
+        default_factory=FrozenDict, metadata=_check(Table(strings=True, check_name=_column_field))
+    )
+    #: New column name -> input column, kept for grouping (e.g. ``leaning = "bias_text"``).
+    extra: FrozenDict = field(
+        default_factory=FrozenDict, metadata=_check(Table(strings=True, check_name=_new_column))
+    )
+    #: Dates valid in both orders ("05/07/2023"): true reads them day first, false month first;
+    #: a list of outlet names reads day first for those outlets only (``corpus.load(dayfirst=)``).
+    dayfirst: bool | tuple[str, ...] = field(default=False, metadata=_check(FlagOrNames()))
+
+
+@dataclass(frozen=True)
+class TargetsConfig:
+    """The target set: actors and their aliases.
+
+    >>> TargetsConfig(kinds=("name", "short_name")).kinds
+    ('name', 'short_name')
+    """
+
+    #: Lexicon name under ``lexicons_dir()`` or an absolute folder path.
+    lexicon: str = field(
+        default=DEFAULT_TARGETS,
+        metadata=_check(NameOrPath(f"a lexicon name such as {DEFAULT_TARGETS!r} or a folder")),
+    )
+    #: Further targets/aliases/exclusions files or folders, absolute.
+    extra: tuple[Path, ...] = field(default=(), metadata=_check(ListOf(PathValue(must_exist="any"))))
+    #: Alias kinds to use; () uses the target set's default kinds.
+    kinds: tuple[str, ...] = field(default=(), metadata=_check(ListOf(unique=True)))
+
+
+#: Model inference precisions (``StanceClassifier.predict_proba``).
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "int8")
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """How stance is scored per (article, target): the one config of every entry point.
+
+    ``framing score``, ``framing stream``, the Dask path and ``framing run`` all build a
+    :class:`framing.stance.scorer.Scorer` from one of these. In an experiment config it is the
+    ``[scoring]`` section, with ``targets`` filled from the ``[targets]`` section.
+
+    >>> ScoringConfig(method="lexicon", neutral_band=0.2, targets=TargetsConfig(kinds=("name",)))
+    ScoringConfig(method='lexicon', lexicon='framing-stance-v1', model='', neutral_band=0.2, precision='fp32', aggregation='smoothed-v1')
+    """
+
+    #: One of ``SCORING_METHODS``.
+    method: str = field(default="lexicon", metadata=_check(Choice(SCORING_METHODS)))
+    #: Stance lexicon name under ``lexicons_dir()`` or an absolute folder path. "" means the
+    #: default: ``framing-stance-v1`` for the lexicon method, the model's own for the hybrid.
+    lexicon: str = field(
+        default=DEFAULT_LEXICON,
+        metadata=_check(NameOrPath(f"a lexicon name such as {DEFAULT_LEXICON!r} or a folder")),
+    )
+    #: Trained model name under ``models_dir()`` or an absolute folder path; "" for none.
+    model: str = field(default="", metadata=_check(NameOrPath()))
+    #: Scores with absolute value below this are labelled neutral.
+    neutral_band: float = field(default=NEUTRAL_BAND, metadata=_check(Number(0, 1, high_open=True)))
+    #: Model inference precision: "fp32", "bf16" (about 2.5x faster here, same NewsMTSC
+    #: macro-F1 within 0.5 points, see README Results) or "int8".
+    precision: str = field(default="fp32", metadata=_check(Choice(PRECISIONS)))
+    #: How model and hybrid mention predictions become article scores: a versioned rule of
+    #: ``framing.stance.scoring.AGGREGATIONS`` (voice weights, smoothing).
+    aggregation: str = field(default=DEFAULT_AGGREGATION, metadata=_check(Choice(_aggregations)))
+    #: The target set and alias kinds whose mentions are scored (an experiment's ``[targets]``;
+    #: not a key of ``[scoring]``, hence left out of comparisons and of ``to_dict``).
+    targets: TargetsConfig = field(default_factory=TargetsConfig, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Fine-tuning inside a run: how ``scoring.model`` is made when it does not exist yet."""
+
+    #: "" : scoring.model must exist. "weak": derive weak labels from this corpus with the lexicon
+    #: and fine-tune scoring.model on them when it is missing or was trained on other labels.
+    #: "config": train scoring.model from the training config ``config`` (``framing train``
+    #: format) when it is missing or was trained from other settings or data.
+    labels: str = field(default="", metadata=_check(Choice(TRAINING_LABELS)))
+    #: Training config (TOML) for labels = "config".
+    config: Path | None = field(default=None, metadata=_check(PathValue("file", optional=True)))
+    #: Encoder to fine-tune: a folder or a model name; "" = the bundled all-MiniLM-L6-v2.
+    base_model: str = field(default="", metadata=_check(NameOrPath()))
+    #: Weak labels: at most this many rows per label.
+    per_label: int = field(default=2000, metadata=_check(Integer(1)))
+    #: Weak labels: cue weight needed for favor/against.
+    margin: float = field(default=1.0, metadata=_check(Number(0, low_open=True)))
+    #: Keys of framing.stance.classifier.TrainingArguments (the seed is the experiment's).
+    arguments: FrozenDict = field(
+        default_factory=FrozenDict, metadata=_check(Table("a table of TrainingArguments keys"))
+    )
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Outlet comparison: grouping and the statistics' knobs."""
+
+    #: Columns of the score table (joined with the articles) to group by.
+    by: tuple[str, ...] = field(
+        default=("outlet",),
+        metadata=_check(
+            ListOf(
+                at_least='at least one column name, e.g. ["outlet"]',
+                problem=schema.group_column_problem,
+            )
+        ),
+    )
+    #: Bootstrap resamples for intervals.
+    n_boot: int = field(default=2000, metadata=_check(Integer(1)))
+    #: Permutations for pairwise tests.
+    n_perm: int = field(default=9999, metadata=_check(Integer(1)))
+    #: Groups with fewer articles get no interval (too few to say anything).
+    min_n: int = field(default=5, metadata=_check(Integer(1)))
+    #: Interval coverage.
+    ci: float = field(default=0.95, metadata=_check(Number(0, 1, True, True, note=", e.g. 0.95")))
+    #: Test for pairwise contrasts, one of ``COMPARE_TESTS``.
+    test: str = field(default="permutation", metadata=_check(Choice(COMPARE_TESTS)))
+    #: Same-event grouping, one of ``EVENT_METHODS``: "column" uses the corpus's ``event`` column
+    #: (none: no same-event view); "encoder" / "tfidf" group articles by date window and the
+    #: cosine similarity of their title and lead (framing.analysis.compare.group_events).
+    events: str = field(default="column", metadata=_check(Choice(EVENT_METHODS)))
+    #: Days an event stays open after its first article.
+    event_window_days: int = field(default=3, metadata=_check(Integer(0)))
+    #: Smallest mean cosine similarity to join an event (encoder: ~0.5; TF-IDF: ~0.2).
+    event_threshold: float = field(default=0.5, metadata=_check(Number(-1, 1, note=" (a cosine)")))
+    #: Further grouping columns, each with its own stance table and heatmap (e.g. ["outlet"]
+    #: beside by = ["leaning"]).
+    also_by: tuple[str, ...] = field(
+        default=(), metadata=_check(ListOf(problem=schema.group_column_problem))
+    )
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What the report shows."""
+
+    #: Report title; "" means the experiment name.
+    title: str = field(default="", metadata=_check(Text()))
+    #: Figures to draw, each one of ``REPORT_FIGURES``.
+    figures: tuple[str, ...] = field(
+        default=REPORT_FIGURES, metadata=_check(ListOf(Choice(REPORT_FIGURES), unique=True))
+    )
+
+
+def _default_data_dir() -> Path:
+    return data_dir()
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A whole experiment, resolved: absolute paths, placeholders expanded, defaults filled in.
+
+    Build one with :func:`load_config` (or :meth:`from_dict`), which validate; the constructor
+    only stores what it is given. ``source`` (the TOML file) is not part of the settings: two
+    configs with the same settings compare equal and give the same run id wherever they live.
+    """
+
+    name: str = field(metadata=_check(Text(empty=False), missing='add name = "my_experiment"'))
+    seed: int = field(
+        metadata=_check(
+            Integer(0, MAX_SEED),
+            missing="add a line such as 'seed = 13' at the top; every random choice of a run "
+            "(bootstrap, sampling, training) derives from it",
+        )
+    )
+    corpus: CorpusConfig
+    description: str = field(default="", metadata=_check(Text()))
+    data_dir: Path = field(default_factory=_default_data_dir, metadata=_check(PathValue()))
+    targets: TargetsConfig = field(default_factory=TargetsConfig)
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    source: Path | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # One target set: the scoring config scores the mentions of the [targets] section.
+        if self.scoring.targets != self.targets:
+            object.__setattr__(self, "scoring", dataclasses.replace(self.scoring, targets=self.targets))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as plain JSON types (paths as strings, tuples as lists).
+
+        ``source`` is left out (see the class docstring). ``from_dict(cfg.to_dict()) == cfg``.
+
+        Examples
+        --------
+        >>> cfg = ExperimentConfig("demo", 1, CorpusConfig(inputs=(Path("/data/a.jsonl"),)))
+        >>> cfg.to_dict()["scoring"]["method"]
+        'lexicon'
+        """
+        return {
+            f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.compare
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        source: str | os.PathLike | None = None,
+        base_dir: str | os.PathLike | None = None,
+        check_paths: bool = True,
+    ) -> ExperimentConfig:
+        """Validate a mapping shaped like the TOML file and build the config.
+
+        Parameters
+        ----------
+        data : mapping
+            Parsed TOML (or ``to_dict()`` output).
+        source : path, optional
+            The file the mapping came from: named in errors, its stem is the default name,
+            its folder the default ``base_dir``.
+        base_dir : path, optional
+            Folder relative paths resolve against; default the source's folder, else the
+            working directory.
+        check_paths : bool
+            Check that corpus inputs, the metadata file and extra target files exist.
+
+        Returns
+        -------
+        ExperimentConfig
+
+        Raises
+        ------
+        ConfigError
+            Unknown key (with the closest valid one), wrong type, value out of range or not
+            among the accepted ones, missing seed or inputs, missing path.
+        """
+        src = Path(source) if source is not None else None
+        if base_dir is not None:
+            base = Path(base_dir).expanduser().resolve()
+        else:
+            base = src.expanduser().resolve().parent if src is not None else Path.cwd()
+        return _build(
+            data, _Context(str(src) if src is not None else "<dict>", src, base, check_paths)
+        )
+
+
+def load_config(path: str | os.PathLike, *, check_paths: bool = True) -> ExperimentConfig:
+    """Read an experiment config from a TOML file and validate it.
+
+    Parameters
+    ----------
+    path : str or path
+        The ``.toml`` file.
+    check_paths : bool
+        Check that the corpus inputs, metadata file and extra target files exist (turn off to
+        inspect a config written for another machine).
+
+    Returns
+    -------
+    ExperimentConfig
+        Resolved: absolute paths, placeholders expanded, defaults filled in.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not valid TOML (the message gives the line), or a setting is
+        wrong (the message names the key path, what was received and what is accepted).
+
+    Examples
+    --------
+    >>> cfg = load_config("experiments/eu_japan_2023.toml")  # doctest: +SKIP
+    >>> cfg.scoring.method, cfg.seed  # doctest: +SKIP
+    ('lexicon', 13)
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"experiment config not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"experiment config {path} is a folder; give a .toml file") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read experiment config {path}: {err.strerror or err}") from err
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as err:
+        # tomllib's message ends with "(at line N, column M)".
+        raise ConfigError(f"{path} is not valid TOML: {err}") from None
+    return ExperimentConfig.from_dict(data, source=path, check_paths=check_paths)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+#: The sections, their dataclass, in file order.
+SECTIONS: dict[str, type] = {
+    "corpus": CorpusConfig,
+    "targets": TargetsConfig,
+    "scoring": ScoringConfig,
+    "training": TrainingConfig,
+    "compare": CompareConfig,
+    "report": ReportConfig,
+}
+_TOP_KEYS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(ExperimentConfig) if f.compare
+)
+
+
+def _all_keys() -> list[str]:
+    keys = [k for k in _TOP_KEYS if k not in SECTIONS]
+    for section, cls in SECTIONS.items():
+        keys.extend(f"{section}.{f.name}" for f in dataclasses.fields(cls))
+    return keys
+
+
+
+def _check_keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str, ctx: _Context
+) -> None:
+    for key in table:
+        if key in allowed:
+            continue
+        dotted = f"{prefix}{key}"
+        hint = _did_you_mean(key, allowed)
+        if hint:
+            hint = hint.replace("mean ", f"mean {prefix}", 1)
+        elif prefix and key in _TOP_KEYS:
+            # TOML puts every key after a [table] header into that table: a classic slip.
+            hint = (
+                f"; {key} belongs at the top level: move it above the first [table] header"
+                if key not in SECTIONS
+                else f"; [{key}] is a table of its own: start it with its own [{key}] header"
+            )
+        else:  # the right key in the wrong section: "method" at the top -> scoring.method
+            elsewhere = [k for k in _all_keys() if k.rsplit(".", 1)[-1] == key]
+            hint = f"; did you mean {elsewhere[0]}?" if elsewhere else ""
+        where = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
+        raise ConfigError(
+            f"unknown key {dotted} in {ctx.file}{hint} (accepted in {where}: {', '.join(allowed)})"
+        )
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _bad(ctx: _Context, key: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"{key} in {ctx.file}: expected {expected}; received {_describe(value)}")
+
+
+def _str(ctx: _Context, key: str, value: Any, *, empty: bool = True) -> str:
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise _bad(ctx, key, "a string" if empty else "a non-empty string", value)
+    return value
+
+
+
+
+
+
+
+
+def _expand(ctx: _Context, key: str, text: str, folders: Mapping[str, Path]) -> str:
+    defaults = {DATA_ENV: data_dir, MODELS_ENV: models_dir, LEXICONS_ENV: lexicons_dir}
+
+    def replace(match: re.Match[str]) -> str:
+        env, name = match.group(1), match.group(2)
+        if env is not None:
+            if env in os.environ:
+                return os.environ[env]
+            if env in defaults:
+                return str(defaults[env]())
+            raise ConfigError(
+                f"{key} in {ctx.file}: environment variable {env!r} (in {text!r}) is not set; "
+                f"set it, or write the path"
+            )
+        if name in folders:
+            return str(folders[name])
+        raise ConfigError(
+            f"{key} in {ctx.file}: unknown placeholder {{{name}}} in {text!r}; accepted: "
+            f"{', '.join('{' + k + '}' for k in folders)} and ${{ENVIRONMENT_VARIABLE}}"
+        )
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _path(
+    ctx: _Context, key: str, value: Any, folders: Mapping[str, Path], *, must_exist: str = ""
+) -> Path:
+    """Expand placeholders, resolve against the config folder; ``must_exist``: "file"/"any"."""
+    text = _expand(ctx, key, _str(ctx, key, value, empty=False), folders)
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # "~user" of no known user, or "~" without a home folder
+        raise ConfigError(
+            f"{key} in {ctx.file}: cannot expand the '~' of {text!r} (no such user or no home "
+            f"folder); write the full path"
+        ) from None
+    path = (path if path.is_absolute() else ctx.base / path).resolve()
+    if ctx.check_paths and must_exist:
+        exists = path.is_file() if must_exist == "file" else path.exists()
+        if not exists:
+            what = "file" if must_exist == "file" else "file or folder"
+            raise ConfigError(
+                f"{key} in {ctx.file}: {what} not found: {path} (from {value!r}; relative paths "
+                f"start at {ctx.base})"
+            )
+    return path
+
+
+def _name_or_path(ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> str:
+    """A lexicon/model value: bare names stay names, anything else becomes an absolute path."""
+    text = _str(ctx, key, value)
+    if not text:
+        return ""
+    expanded = _expand(ctx, key, text, folders)
+    return expanded if is_name(expanded) else str(_path(ctx, key, expanded, folders))
+
+
+def _missing(ctx: _Context, key: str, advice: str) -> ConfigError:
+    return ConfigError(f"{key} is missing in {ctx.file}: {advice}")
+
+
+def _read_fields(
+    cls: type,
+    table: Mapping[str, Any],
+    prefix: str,
+    ctx: _Context,
+    folders: Mapping[str, Path],
+    names: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """Read the keys of ``table`` that are fields of ``cls``, each with its field's check.
+
+    ``names`` (default: every field that is a setting, in field order) are the fields read; a
+    field whose metadata says what is ``missing`` must be present. Absent keys, and values that
+    stand for the default, are left out so the dataclass fills in its default.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    out: dict[str, Any] = {}
+    for name in names if names is not None else [n for n, f in fields.items() if f.compare]:
+        meta, key = fields[name].metadata, f"{prefix}{name}"
+        if name not in table:
+            if meta.get("missing"):
+                raise _missing(ctx, key, meta["missing"])
+            continue
+        value = meta["check"].read(ctx, key, table[name], folders)
+        if value is not _DEFAULT:
+            out[name] = value
+    return out
+
+
+def _section(data: Mapping[str, Any], name: str, ctx: _Context, folders: Mapping[str, Path]) -> Any:
+    """Read the ``[name]`` table into its dataclass (:data:`SECTIONS`); keys checked first."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise _bad(ctx, name, f"a table [{name}]", table)
+    cls = SECTIONS[name]
+    _check_keys(table, tuple(f.name for f in dataclasses.fields(cls) if f.compare), f"{name}.", ctx)
+    return cls(**_read_fields(cls, table, f"{name}.", ctx, folders))
+
+
+def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{ctx.file}: expected a table of settings; received {_describe(data)}")
+    _check_keys(data, _TOP_KEYS, "", ctx)
+    # Without a name the file's stem names the experiment; a mapping without a file needs one.
+    from_file = "name" not in data and ctx.source is not None
+    names = ("seed", "description", "data_dir") if from_file else ("seed", "name", "description", "data_dir")
+    folders = {"config_dir": ctx.base, "project_dir": PROJECT_DIR}
+    top = _read_fields(ExperimentConfig, data, "", ctx, folders, names)
+    name = ctx.source.stem if from_file and ctx.source is not None else top["name"]
+    top["name"] = _experiment_name(ctx, name, from_file=from_file)
+    top.setdefault("data_dir", data_dir())
+    folders = {"data_dir": top["data_dir"], **folders}
+    # Post-checks that span fields or sections follow each section, in this order.
+    training = _check_training(_section(data, "training", ctx, folders), ctx, top["seed"])
+    corpus = _section(data, "corpus", ctx, folders)
+    targets = _section(data, "targets", ctx, folders)
+    _check_folder(ctx, "targets.lexicon", targets.lexicon, lexicon_folder)
+    scoring = _check_scoring(_section(data, "scoring", ctx, folders), ctx, training)
+    compare = _section(data, "compare", ctx, folders)
+    report = _section(data, "report", ctx, folders)
+    return ExperimentConfig(
+        **top,
+        corpus=corpus,
+        targets=targets,
+        scoring=scoring,
+        training=training,
+        compare=compare,
+        report=dataclasses.replace(report, title=report.title or top["name"]),
+        source=ctx.source.expanduser().resolve() if ctx.source is not None else None,
+    )
+
+
+def _experiment_name(ctx: _Context, name: str, *, from_file: bool = False) -> str:
+    """The experiment name, refused unless it is one plain file name (it names output folders).
+
+    A name is joined to output folders (run folders, ``framing paper``): ``"../x"`` or ``"/x"``
+    would put (and delete) files outside them, so separators, ``.``/``..``, a leading dot or
+    ``~``, control and format characters (NUL, right-to-left override) and overlong names are
+    refused here, before anything runs.
+    """
+    problem = ""
+    if "/" in name or "\\" in name:
+        problem = "it holds a path separator (/ or \\)"
+    elif name.strip() in (".", "..") or name.startswith((".", "~")):
+        problem = "it starts with '.' or '~'"
+    elif any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
+        problem = "it holds a control character"
+    elif len(name) > MAX_NAME_LENGTH:
+        problem = f"it is longer than {MAX_NAME_LENGTH} characters"
+    if not problem:
+        return name
+    where = f"the file name of {ctx.file} (the default name)" if from_file else f"name in {ctx.file}"
+    raise ConfigError(
+        f"{where}: {problem}; the experiment name becomes a folder name, so it must be one plain "
+        f"name such as \"eu_japan_2023\"; received {name!r}"
+    )
+
+
+def _check_training(cfg: TrainingConfig, ctx: _Context, seed: int) -> TrainingConfig:
+    """Training arguments under the run's seed; a training config exactly for labels 'config'."""
+    if cfg.arguments:
+        if "seed" in cfg.arguments:
+            raise ConfigError(
+                f"training.arguments.seed in {ctx.file}: the run's seed (top-level seed) is used"
+            )
+        from framing.stance.classifier import TrainingArguments
+
+        try:
+            TrainingArguments.from_dict({**cfg.arguments, "seed": seed})
+        except ConfigError as err:
+            raise ConfigError(f"training.arguments in {ctx.file}: {err}") from None
+    if (cfg.labels == "config") != (cfg.config is not None):
+        raise ConfigError(
+            f"training.config in {ctx.file}: give a training config exactly when "
+            f"training.labels = 'config' (labels is {cfg.labels!r})"
+        )
+    if cfg.base_model:
+        _check_folder(ctx, "training.base_model", cfg.base_model, resolve_model)
+    return cfg
+
+
+def _check_scoring(cfg: ScoringConfig, ctx: _Context, training: TrainingConfig) -> ScoringConfig:
+    """A model for the model methods (made by the run when training says how); folders exist."""
+    if cfg.method in MODEL_METHODS and not cfg.model:
+        raise _missing(
+            ctx,
+            "scoring.model",
+            f"method {cfg.method!r} needs a trained model; give its name under {models_dir()} "
+            f"or a folder path (or use method = 'lexicon')",
+        )
+    _check_folder(ctx, "scoring.lexicon", cfg.lexicon, lexicon_folder)
+    if cfg.method in MODEL_METHODS and not training.labels:
+        # With training.labels the run makes the model when it is missing.
+        _check_folder(ctx, "scoring.model", cfg.model, resolve_model)
+    if training.labels and cfg.method not in MODEL_METHODS:
+        raise ConfigError(
+            f"training.labels = {training.labels!r} in {ctx.file} trains a model, but "
+            f"scoring.method is {cfg.method!r}; use method 'hybrid' or 'model', or drop [training]"
+        )
+    return cfg
+
+
+def _check_folder(ctx: _Context, key: str, value: str, resolver: Callable[[str], Path]) -> None:
+    """With ``check_paths``, resolve a lexicon/model now so that a typo fails before any work."""
+    if not ctx.check_paths:
+        return
+    try:
+        resolver(value)
+    except ConfigError as err:
+        raise ConfigError(f"{key} in {ctx.file}: {err}") from None
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, paths, tuples and mappings as JSON types."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare
+        }
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,1 @@
+"""Articles to sentences and mentions: cleaning, language, sentences, targets, voice."""
