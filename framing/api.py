@@ -20,10 +20,10 @@ from framing.corpus import core as corpus
 from framing.infra.defaults import DEFAULT_TARGETS
 from framing.report import core as report
 from framing.runs import config, pipeline
-from framing.runs.config import ScoringConfig, TargetsConfig  # noqa: F401 - public
 from framing.stance.classifier import StanceClassifier  # noqa: F401 - public, see __all__
 from framing.stance.features import LexiconVectorizer  # noqa: F401 - public
 from framing.stance.scorer import Scorer, scoring_config
+from framing.stance.settings import ScoringConfig, TargetsConfig  # noqa: F401 - public
 
 # The public names are listed once, in framing/__init__.py.
 __all__ = list(framing.__all__)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from framing.cli_errors import EXIT_USAGE, ErrorGroup  # noqa: F401 - EXIT_USAGE is part of the CLI API
+from framing.infra.cli_errors import EXIT_USAGE, ErrorGroup  # noqa: F401 - EXIT_USAGE is part of the CLI API
 from framing.infra.defaults import (
     DEFAULT_AGGREGATION,
     DEFAULT_LANGUAGES,

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from framing.annotate import core as an
 from framing.annotate.cli import annotate
-from framing.cli_errors import EXIT_USAGE
+from framing.infra.cli_errors import EXIT_USAGE
 from framing.infra.errors import ConfigError, DataError
 from framing.stance.datasets import load_labelled
 

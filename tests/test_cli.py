@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from framing.cli import EXIT_USAGE, main
-from framing.cli_errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED
+from framing.infra.cli_errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED
 
 
 def _write_csv(path, rows):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from framing.cli_errors import ErrorGroup
+from framing.infra.cli_errors import ErrorGroup
 from framing.infra.defaults import DEFAULT_CODEBOOK
 from framing.infra.errors import FramingError
 

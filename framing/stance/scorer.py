@@ -8,7 +8,7 @@ through every entry point (``tests/test_scorer.py`` runs all four on the demo co
 
 A scorer loads its resources once (target set, lexicon, model) and is then called per chunk:
 
->>> from framing.runs.config import ScoringConfig
+>>> from framing.stance.settings import ScoringConfig
 >>> from framing.corpus.core import articles_from_frame
 >>> import functools
 
@@ -40,14 +40,14 @@ from framing.infra.defaults import DEFAULT_TARGETS
 from framing.infra.errors import ConfigError
 from framing.infra.pool import map_chunks
 from framing.infra.schema import PROCESSED_STATUSES
-from framing.runs.config import (
+from framing.stance import scoring
+from framing.stance.settings import (
     MODEL_METHODS,
     PRECISIONS,
     SCORING_METHODS,
     ScoringConfig,
     TargetsConfig,
 )
-from framing.stance import scoring
 from framing.text.mentions import (
     CHUNK_SIZE,
     TargetSpec,
