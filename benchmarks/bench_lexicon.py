@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing.lexicon import core as lexicon
+from framing.lexicon.folder import load_lexicon
+from framing.lexicon.tokens import _normaliser
 from framing.runs import config, pipeline
 from framing.stance import scoring
 from framing.text import preprocess
@@ -79,7 +80,7 @@ def _cold_start() -> None:
     # Token and stem memos live in per-language normalisers cached across lexicons (chunk memos
     # in the matchers of each loaded lexicon); the sentence splitter's tokenizers memoise Punkt's
     # decisions. Worker processes are forked from this one, so they start cold too.
-    lexicon._normaliser.cache_clear()
+    _normaliser.cache_clear()
     preprocess._punkt.cache_clear()
 
 
@@ -99,7 +100,7 @@ def time_scoring(tables: dict[str, pd.DataFrame], runs: int, **options) -> tuple
     times, result = [], None
     for _ in range(runs):
         _cold_start()
-        lex = lexicon.load_lexicon()
+        lex = load_lexicon()
         t0 = time.perf_counter()
         result = scoring.score_lexicon(
             tables["articles"], tables["sentences"], tables["mentions"], lexicon=lex, **options

@@ -172,7 +172,7 @@ def sample_articles(articles: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFra
 
 def allsides_sample(n: int, seed: int = 0) -> pd.DataFrame:
     """Article table of ``n`` AllSides articles drawn at random (ingested on their own)."""
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
 
     raw = pd.read_parquet(allsides_path())
     raw = raw.sample(n=min(n, len(raw)), random_state=seed).sort_index()

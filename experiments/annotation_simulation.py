@@ -10,7 +10,7 @@ at random; then each round trains the hybrid model (the encoder, lexicon and [tr
 ``--train-config``, ``--epochs`` fixed epochs, no dev set: a researcher with a few hundred codes
 has none to spare) on the items coded so far, scores NewsMTSC test-rw (macro-F1, accuracy),
 predicts the rest of the pool and draws the next ``--batch`` items with
-``framing.annotate.core.sample_items`` (the same code as ``framing annotate sample``; no strata), so
+``framing.annotate.sample.sample_items`` (the same code as ``framing annotate sample``; no strata), so
 ``n_labels = start + round * batch``. ``disagreement`` draws only items whose lexicon label
 differs from the model's; when fewer disagree than a batch needs, the rest is drawn at random
 (``n_random_fill`` counts them). The seed draws the pool, the first items and the random picks,
@@ -37,16 +37,16 @@ import numpy as np
 import pandas as pd
 
 from framing.analysis import plots
-from framing.annotate import core as annotate
+from framing.annotate.sample import STRATEGIES, sample_items
 from framing.infra import tableio
 from framing.infra.errors import ConfigError, FramingError
-from framing.lexicon.core import load_lexicon
+from framing.lexicon.folder import load_lexicon
 from framing.runs import config
 from framing.runs import folders as runs
-from framing.stance import benchmark as bm
 from framing.stance import datasets, training
 from framing.stance.classifier import StanceClassifier, TrainingArguments
 from framing.stance.evaluation import STANCE_LABELS, classification_report
+from framing.stance.features import FEATURE_PREFIX, lexicon_rule
 
 HERE = Path(__file__).resolve().parent
 POOL_SPLIT, TEST_SPLIT = "train", "test-rw"
@@ -63,8 +63,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--train-config", default=HERE / "models" / "newsmtsc-hybrid.toml", type=Path,
                         help="training config: encoder, lexicon, target set and [training] knobs")
     parser.add_argument("--seeds", default="13,14,15", help="comma-separated integers")
-    parser.add_argument("--strategies", default=",".join(annotate.STRATEGIES),
-                        help=f"comma-separated, among {','.join(annotate.STRATEGIES)}")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES),
+                        help=f"comma-separated, among {','.join(STRATEGIES)}")
     parser.add_argument("--start", type=int, default=100, help="items coded before the first model")
     parser.add_argument("--batch", type=int, default=100, help="items coded per round")
     parser.add_argument("--rounds", type=int, default=5, help="batches added after the start")
@@ -81,15 +81,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--rounds must be >= 0 and --pool-size larger than --start")
     opts.seeds = [int(s) for s in opts.seeds.split(",") if s.strip()]
     opts.strategies = [s.strip() for s in opts.strategies.split(",") if s.strip()]
-    unknown = sorted(set(opts.strategies) - set(annotate.STRATEGIES))
+    unknown = sorted(set(opts.strategies) - set(STRATEGIES))
     if unknown or not opts.strategies or not opts.seeds:
-        parser.error(f"--strategies among {','.join(annotate.STRATEGIES)} and at least one seed; got {unknown}")
+        parser.error(f"--strategies among {','.join(STRATEGIES)} and at least one seed; got {unknown}")
     return opts
 
 
 def settings(opts, cfg) -> dict:
     """What changes a result (seeds, strategies and rounds only add rows)."""
-    knobs = {k: v for k, v in cfg.training.items() if k not in bm.NO_RESULT_KNOBS}
+    knobs = cfg.result_knobs()
     return {"pool": POOL_SPLIT, "test": TEST_SPLIT, "pool_size": opts.pool_size, "start": opts.start,
             "batch": opts.batch, "epochs": opts.epochs, "lexicon": cfg.lexicon,
             "target_set": cfg.target_set, "language": cfg.language, "training": knobs,
@@ -97,19 +97,19 @@ def settings(opts, cfg) -> dict:
 
 
 def as_items(table: pd.DataFrame) -> pd.DataFrame:
-    """NewsMTSC rows in the item shape of ``annotate.sample_items`` (one row id = one item)."""
+    """NewsMTSC rows in the item shape of ``sample_items`` (one row id = one item)."""
     return pd.DataFrame({"id": table["id"], "article_id": table["id"], "sent_id": 0,
                          "target": table["target"]})
 
 
 def draw(items, n, *, seed, strategy, predictions=None, exclude=()) -> tuple[list[str], int]:
     """Item ids of the next batch and how many of them filled a short disagreement batch at random."""
-    picked = annotate.sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
-                                   strata=(), exclude=exclude).items["id"].tolist()
+    picked = sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
+                          strata=(), exclude=exclude).items["id"].tolist()
     fill = []
     if len(picked) < n and strategy != "random":
-        fill = annotate.sample_items(items, n - len(picked), seed=seed, strategy="random", strata=(),
-                                     exclude=[*exclude, *picked]).items["id"].tolist()
+        fill = sample_items(items, n - len(picked), seed=seed, strategy="random", strata=(),
+                            exclude=[*exclude, *picked]).items["id"].tolist()
     return picked + fill, len(fill)
 
 
@@ -134,7 +134,7 @@ def fit_and_score(labelled, test, rest, args, clf_kwargs, threads) -> tuple[dict
 
 def prediction_table(predictions: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
     """The prediction table ``sample_items`` reads; ``lexicon_signed`` is ``lex__polarity_sum``."""
-    signed = pool.set_index("id")[f"{bm.FEATURE_PREFIX}polarity_sum"]
+    signed = pool.set_index("id")[f"{FEATURE_PREFIX}polarity_sum"]
     return predictions.assign(article_id=predictions["id"], sent_id=0,
                               target=predictions["id"].map(pool.set_index("id")["target"]),
                               lexicon_signed=predictions["id"].map(signed).to_numpy())
@@ -195,7 +195,7 @@ def start_model(seed, out, table, pool, test, need_pool, args, clf_kwargs, threa
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
     """Mean and sample sd (ddof 1; NaN for one seed) over seeds per (strategy, n_labels)."""
-    order = {s: k for k, s in enumerate(annotate.STRATEGIES)}
+    order = {s: k for k, s in enumerate(STRATEGIES)}
     out = results.groupby(["strategy", "n_labels"]).agg(
         n_seeds=("seed", "nunique"), macro_f1_mean=("macro_f1", "mean"), macro_f1_sd=("macro_f1", "std"),
         accuracy_mean=("accuracy", "mean"), accuracy_sd=("accuracy", "std")).reset_index()
@@ -207,7 +207,7 @@ def markdown(summary: pd.DataFrame, lexicon_f1: float, about: str) -> str:
     wide = summary.assign(cell=[f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}"
                                 for m, s in zip(summary["macro_f1_mean"], summary["macro_f1_sd"], strict=True)])
     wide = wide.pivot(index="n_labels", columns="strategy", values="cell")
-    wide = wide[[s for s in annotate.STRATEGIES if s in wide.columns]]
+    wide = wide[[s for s in STRATEGIES if s in wide.columns]]
     lines = [f"Macro-F1 on NewsMTSC {TEST_SPLIT}, mean ± sd over seeds, by number of coded items. {about}",
              "", "| labelled items | " + " | ".join(wide.columns) + " |",
              "|---|" + "---|" * len(wide.columns)]
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     for split, table in data.items():
         data[split], features = training.with_features(table, lexicon, target_set=cfg.target_set,
                                                        language=cfg.language)
-    lexicon_f1 = classification_report(data[TEST_SPLIT]["label"], bm.lexicon_rule(data[TEST_SPLIT]),
+    lexicon_f1 = classification_report(data[TEST_SPLIT]["label"], lexicon_rule(data[TEST_SPLIT]),
                                        labels=STANCE_LABELS)["macro_f1"]
     base = (str(opts.base_model) if opts.base_model else config.resolve_model(cfg.base_model)
             if cfg.base_model and config.is_name(cfg.base_model) else cfg.base_model or None)
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     results = pd.concat([tableio.read_csv(p) for p in sorted((out / "rounds").glob("*.csv"))], ignore_index=True)
     results = results[list(RESULT_COLUMNS)]
     results = results.sort_values(["strategy", "seed", "round"], key=lambda c: c.map(
-        {s: k for k, s in enumerate(annotate.STRATEGIES)}) if c.name == "strategy" else c, ignore_index=True)
+        {s: k for k, s in enumerate(STRATEGIES)}) if c.name == "strategy" else c, ignore_index=True)
     tableio.write_csv(results, out / "results.csv")
     summary = summarise(results)
     tableio.write_csv(summary, out / "summary.csv")

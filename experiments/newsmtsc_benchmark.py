@@ -15,13 +15,15 @@ import argparse
 import sys
 from pathlib import Path
 
+import newsmtsc_protocol as bm  # the study protocol, beside this driver
+
 from framing.infra import tableio
 from framing.infra.errors import FramingError
 from framing.runs import config
 from framing.runs import folders as runs
-from framing.stance import benchmark as bm
 from framing.stance import datasets
-from framing.stance.classifier import StanceClassifier, TrainingArguments
+from framing.stance.classifier import StanceClassifier
+from framing.stance.features import lexicon_rule
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,7 +54,7 @@ def run_one(variant, seed, cfg, data, features, feature_seconds, lexicon, save_t
     sha = lexicon.sha256 if variant in bm.LEXICON_VARIANTS else ""
     if variant == "lexicon":
         return bm.result_rows(
-            variant, seed, tests, bm.lexicon_rule, bm.lexicon_rule_info(dev), extra, sha
+            variant, seed, tests, lexicon_rule, bm.lexicon_rule_info(dev), extra, sha
         )
     if variant in ("lexicon_lr", "tfidf"):
         model, info = bm.fit_select_linear(
@@ -67,9 +69,8 @@ def run_one(variant, seed, cfg, data, features, feature_seconds, lexicon, save_t
             extra,
             sha,
         )
-    args = TrainingArguments.from_dict({**cfg.training, "seed": seed})
     clf = StanceClassifier(
-        args=args,
+        args=cfg.training_arguments(seed),
         feature_columns=tuple(features) if variant == "hybrid" else (),
         lexicon_name=lexicon.id if variant == "hybrid" else None,
         lexicon_sha256=lexicon.sha256 if variant == "hybrid" else None,

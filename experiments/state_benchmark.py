@@ -18,16 +18,17 @@ import sys
 import tomllib
 from pathlib import Path
 
+import newsmtsc_protocol as bm  # the NewsMTSC study protocol, beside this driver
 import pandas as pd
 
 from framing.infra import tableio
 from framing.infra.errors import ConfigError, FramingError
 from framing.runs import config
 from framing.runs import folders as runs
-from framing.stance import benchmark as bm
 from framing.stance import training
 from framing.stance.classifier import StanceClassifier, TrainingArguments
 from framing.stance.evaluation import STANCE_LABELS, classification_report
+from framing.stance.features import lexicon_rule
 from framing.text.voice import VOICE_FEATURES
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +59,7 @@ def model_id(model: dict, cfg: dict) -> str:
     """A model's own definition and the knobs it uses: a changed model is a new result file."""
     knobs = {"lexicon": {}, "tfidf": {"linear": cfg["linear"], "tfidf": cfg["tfidf"]}}.get(model["kind"])
     if knobs is None:
-        knobs = {k: v for k, v in cfg["training"].items() if k not in bm.NO_RESULT_KNOBS}
+        knobs = {k: v for k, v in cfg["training"].items() if k not in training.NO_RESULT_KNOBS}
     return _digest({"model": model, "knobs": knobs})
 
 
@@ -75,7 +76,7 @@ def run_one(model: dict, seed: int, cfg: dict, data: dict, features: list[str], 
     kind, tests = model["kind"], {name: data[spec] for name, spec in cfg["tests"].items()}
     dev = data[model["select"]]
     if kind == "lexicon":
-        return bm.result_rows(model["name"], seed, tests, bm.lexicon_rule, bm.lexicon_rule_info(dev))
+        return bm.result_rows(model["name"], seed, tests, lexicon_rule, bm.lexicon_rule_info(dev))
     train = data[training.SPEC_JOIN.join(model["train"])]
     if kind == "tfidf":
         fitted, info = bm.fit_select_linear("tfidf", train, dev, [], seed, cfg["linear"], cfg["tfidf"])

@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 import framing
-from framing.analysis import compare, plots
-from framing.corpus import core as corpus
+from framing.analysis import plots, report_tables, statistics
+from framing.corpus import loading as corpus
 from framing.infra.defaults import DEFAULT_TARGETS
-from framing.report import core as report
+from framing.report import build as report
 from framing.runs import config, pipeline
 from framing.stance.classifier import StanceClassifier  # noqa: F401 - public, see __all__
 from framing.stance.features import LexiconVectorizer  # noqa: F401 - public
@@ -42,7 +42,7 @@ def load_corpus(inputs: str | os.PathLike | Iterable[str | os.PathLike], **optio
     """Read files or folders (CSV, JSON Lines, JSON, Parquet, text, HTML) into the article table.
 
     One row per input article, whatever happened to it (``status`` and ``reason`` say); options
-    as for :func:`framing.corpus.core.load` (``column_map``, ``supported_languages``, ``dayfirst``...).
+    as for :func:`framing.corpus.loading.load` (``column_map``, ``supported_languages``, ``dayfirst``...).
 
     >>> articles = load_corpus(demo_corpus())
     >>> len(articles), bool(articles["status"].eq("ok").all())
@@ -93,14 +93,14 @@ def compare_outlets(scores: pd.DataFrame, *, by: str | Sequence[str] = "outlet",
                     **options: Any) -> pd.DataFrame:
     """Mean stance per outlet (or other group) and target, with a cluster-bootstrap interval.
 
-    Options as for :func:`framing.analysis.compare.outlet_table` (``n_boot``, ``min_n``, ``ci``); groups
+    Options as for :func:`framing.analysis.statistics.outlet_table` (``n_boot``, ``min_n``, ``ci``); groups
     smaller than ``min_n`` articles get no interval and a warning.
 
     >>> table = compare_outlets(score(load_corpus(demo_corpus())), random_state=13, n_boot=200)
     >>> {"outlet", "target", "n_articles", "mean", "ci_low", "ci_high"} <= set(table.columns)
     True
     """
-    return compare.outlet_table(scores, by=by, random_state=random_state, **options)
+    return statistics.outlet_table(scores, by=by, random_state=random_state, **options)
 
 
 def plot_outlets(table: pd.DataFrame, **options: Any) -> Any:
@@ -120,7 +120,8 @@ def build_report(scores: pd.DataFrame, folder: str | os.PathLike, *, random_stat
                  articles: pd.DataFrame | None = None, title: str | None = None,
                  **options: Any) -> dict[str, Path]:
     """Compare the groups of ``scores`` and write tables, figures, ``report.html`` and
-    ``report.md`` into ``folder``; options as for :func:`framing.report.core.write_comparison`.
+    ``report.md`` into ``folder``; options as for
+    :func:`framing.analysis.report_tables.write_comparison`.
 
     >>> import tempfile
     >>> articles = load_corpus(demo_corpus())
@@ -130,7 +131,8 @@ def build_report(scores: pd.DataFrame, folder: str | os.PathLike, *, random_stat
     ...     sorted(paths), paths["html"].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     (['html', 'markdown'], True)
     """
-    report.write_comparison(scores, folder, articles=articles, random_state=random_state, **options)
+    report_tables.write_comparison(scores, folder, articles=articles, random_state=random_state,
+                                   **options)
     return report.build_report(folder, title=title)
 
 

@@ -65,7 +65,7 @@ def _echo_table(title: str, table) -> None:
 
 
 def _print_article_summary(articles) -> None:
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
 
     summary = corpus.summarise(articles)
     click.echo(f"articles: {len(articles)}")
@@ -385,7 +385,7 @@ def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_labe
 @click.option("--min-n", type=int, default=5, show_default=True)
 def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boot, min_n) -> None:
     """Compare outlets (or other groups) on SCORES: tables and figures into OUTPUT_DIR."""
-    from framing.report import core as report
+    from framing.analysis import report_tables as report
     from framing.runs.folders import check_outputs, read_table
 
     names = [*report.TABLE_FILES.values(), report.COMPARISON_FILE]
@@ -411,7 +411,7 @@ def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boo
 @click.option("--title", default=None)
 def report_cmd(run_dir, title) -> None:
     """Assemble RUN_DIR's tables and figures into report.html and report.md."""
-    from framing.report import core as report
+    from framing.report import build as report
 
     paths = report.build_report(run_dir, title=title)
     click.echo(f"report: {paths['html'].resolve()}")
@@ -440,7 +440,7 @@ def lexicon() -> None:
 @click.argument("names", nargs=-1)
 def validate(names) -> None:
     """Validate lexicon folders (names or paths; default: every folder under lexicons/)."""
-    from framing.lexicon.core import load_lexicon
+    from framing.lexicon.folder import load_lexicon
     from framing.runs import config
     from framing.text import preprocess, targets
 
@@ -467,7 +467,7 @@ def validate(names) -> None:
 @click.argument("name", default=DEFAULT_LEXICON)
 def stats(name) -> None:
     """Terms per language and category of lexicon NAME."""
-    from framing.lexicon.core import lexicon_stats, load_lexicon
+    from framing.lexicon.folder import lexicon_stats, load_lexicon
 
     _echo_table(f"{name}:", lexicon_stats(load_lexicon(name)))
 

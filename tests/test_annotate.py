@@ -14,8 +14,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from framing.annotate import core as an
+from framing.annotate.agreement import adjudicate, agreement, codes_sha256, disagreements
 from framing.annotate.cli import annotate
+from framing.annotate.codebook import load_codebook
+from framing.annotate.export import write_sample
+from framing.annotate.importing import import_codes, write_import
+from framing.annotate.items import ALL, ARTICLE_SENT_ID, article_items, mark_spans, mention_items
+from framing.annotate.read import read_codes, read_sample, read_sample_ids
+from framing.annotate.sample import SAMPLE_COLUMNS, sample_items
+from framing.annotate.split import split_by_article
 from framing.infra.cli_errors import EXIT_USAGE
 from framing.infra.errors import ConfigError, DataError
 from framing.stance.datasets import load_labelled
@@ -69,12 +76,12 @@ def _tables(articles=ARTICLES):
 
 @pytest.fixture()
 def items():
-    return an.mention_items(*_tables())
+    return mention_items(*_tables())
 
 
 @pytest.fixture(scope="module")
 def codebook():
-    return an.load_codebook()
+    return load_codebook()
 
 
 def _predictions(items, rows):
@@ -136,7 +143,7 @@ def test_bad_codebook_names_file_and_key(tmp_path, body, message):
     path = tmp_path / "cb.toml"
     path.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=message) as err:
-        an.load_codebook(path)
+        load_codebook(path)
     assert "cb.toml" in str(err.value)
 
 
@@ -145,7 +152,7 @@ def test_user_codebook_with_extra_label(tmp_path):
     path.write_text('name = "mine"\nversion = 2\ncoding_unit = "one sentence"\n'
                     '[[labels]]\nvalue = "favor"\ndefinition = "good"\n'
                     '[[labels]]\nvalue = "off_target"\ndefinition = "not the actor"\n', encoding="utf-8")
-    cb = an.load_codebook(path)
+    cb = load_codebook(path)
     assert cb.id == "mine-v2" and cb.labels == ("favor", "off_target") and not cb.ordered
 
 
@@ -154,8 +161,8 @@ def test_user_codebook_with_extra_label(tmp_path):
 
 
 def test_mark_spans():
-    assert an.mark_spans("Beijing and Brussel", [[12, 19], [0, 7]]) == "[[Beijing]] and [[Brussel]]"
-    assert an.mark_spans("abc", [[0, 2], [1, 3], [5, 9]]) == "[[ab]]c"  # overlap and outside skipped
+    assert mark_spans("Beijing and Brussel", [[12, 19], [0, 7]]) == "[[Beijing]] and [[Brussel]]"
+    assert mark_spans("abc", [[0, 2], [1, 3], [5, 9]]) == "[[ab]]c"  # overlap and outside skipped
 
 
 def test_mention_items_ids_spans_context(items):
@@ -176,9 +183,9 @@ def test_mention_items_ids_spans_context(items):
 
 def test_mention_items_drop_wire_copies():
     arts, sents, ments = _tables()
-    kept = an.mention_items(arts, sents, ments)
+    kept = mention_items(arts, sents, ments)
     assert not kept["article_id"].eq("a5").any()
-    everything = an.mention_items(arts, sents, ments, drop_duplicates=False)
+    everything = mention_items(arts, sents, ments, drop_duplicates=False)
     assert everything["article_id"].eq("a5").sum() == 2
     assert len(everything) == len(ments)
 
@@ -186,7 +193,7 @@ def test_mention_items_drop_wire_copies():
 def test_mention_items_repeated_mention_is_an_error():
     arts, sents, ments = _tables()
     with pytest.raises(DataError, match="repeats"):
-        an.mention_items(arts, sents, pd.concat([ments, ments.iloc[:1]], ignore_index=True))
+        mention_items(arts, sents, pd.concat([ments, ments.iloc[:1]], ignore_index=True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,39 +201,39 @@ def test_mention_items_repeated_mention_is_an_error():
 
 
 def test_random_sample_is_seeded_and_stratified(items):
-    one = an.sample_items(items, 6, seed=3)
-    again = an.sample_items(items, 6, seed=3)
-    other = an.sample_items(items, 6, seed=4)
+    one = sample_items(items, 6, seed=3)
+    again = sample_items(items, 6, seed=3)
+    other = sample_items(items, 6, seed=4)
     assert one.items["id"].tolist() == again.items["id"].tolist()
     assert set(one.items["id"]) != set(other.items["id"]) or one.items["id"].tolist() != other.items["id"].tolist()
     # Equal allocation: 6 strata with items (2 outlets x their languages x 3 targets) get one each.
     strata = one.strata.set_index(["outlet", "language", "target"])
     assert strata["drawn"].sum() == 6 and (strata["drawn"] == 1).all()
     assert one.items["label"].eq("").all() and one.items["note"].eq("").all()
-    assert list(one.items.columns) == list(an.SAMPLE_COLUMNS)
+    assert list(one.items.columns) == list(SAMPLE_COLUMNS)
 
 
 def test_random_key_does_not_depend_on_other_items(items):
     # Drawing one item per stratum from a corpus with an extra article keeps the earlier choices
     # wherever the extra article adds no item to that stratum.
     extra = [("a9", "Harbour Ledger", "en", "", ["Washington spoke."])]
-    bigger = an.mention_items(*_tables(ARTICLES + extra))
-    small = an.sample_items(items, 6, seed=11).items.set_index("stratum")["id"]
-    large = an.sample_items(bigger, 6, seed=11).items.set_index("stratum")["id"]
+    bigger = mention_items(*_tables(ARTICLES + extra))
+    small = sample_items(items, 6, seed=11).items.set_index("stratum")["id"]
+    large = sample_items(bigger, 6, seed=11).items.set_index("stratum")["id"]
     for stratum in small.index:
         if stratum != "Harbour Ledger | en | US":
             assert small[stratum] == large[stratum]
 
 
 def test_equal_allocation_redistributes_small_strata(items):
-    sample = an.sample_items(items, 9, seed=1, strata=["language"])
+    sample = sample_items(items, 9, seed=1, strata=["language"])
     counts = sample.items["language"].value_counts()
     sizes = items["language"].value_counts()
     assert counts.sum() == 9 and counts.min() >= min(4, sizes.min())
 
 
 def test_proportional_allocation(items):
-    sample = an.sample_items(items, 4, seed=1, strata=["target"], allocation="proportional")
+    sample = sample_items(items, 4, seed=1, strata=["target"], allocation="proportional")
     sizes = items["target"].value_counts()
     drawn = sample.items["target"].value_counts().reindex(sizes.index, fill_value=0)
     expected = 4 * sizes / sizes.sum()
@@ -234,8 +241,8 @@ def test_proportional_allocation(items):
 
 
 def test_exclude_and_too_large_n(items):
-    first = an.sample_items(items, 5, seed=2)
-    rest = an.sample_items(items, 100, seed=2, exclude=first.items["id"])
+    first = sample_items(items, 5, seed=2)
+    rest = sample_items(items, 100, seed=2, exclude=first.items["id"])
     assert not set(first.items["id"]) & set(rest.items["id"])
     assert len(first.items) + len(rest.items) == len(items)
     assert any("excluded 5" in n for n in rest.notes)
@@ -255,7 +262,7 @@ def test_exclude_and_too_large_n(items):
 )
 def test_sample_bad_options(items, kwargs, message):
     with pytest.raises(ConfigError, match=message):
-        an.sample_items(items, **kwargs)
+        sample_items(items, **kwargs)
 
 
 def test_uncertainty_takes_the_highest_entropy_per_stratum(items):
@@ -264,7 +271,7 @@ def test_uncertainty_takes_the_highest_entropy_per_stratum(items):
     rows = {rid: (0.9, 0.05, 0.05, 0.0) for rid in items["id"]}
     rows[us_en[1]] = (0.34, 0.33, 0.33, 0.0)  # the most uncertain US/en item
     rows[us_en[2]] = (0.5, 0.5, 0.0, 0.0)
-    sample = an.sample_items(items, 6, seed=5, strategy="uncertainty", predictions=_predictions(items, rows))
+    sample = sample_items(items, 6, seed=5, strategy="uncertainty", predictions=_predictions(items, rows))
     picked = sample.items.set_index("stratum")
     assert picked.loc["Harbour Ledger | en | US", "id"] == us_en[1]
     assert picked.loc["Harbour Ledger | en | US", "priority"] == pytest.approx(
@@ -274,7 +281,7 @@ def test_uncertainty_takes_the_highest_entropy_per_stratum(items):
 def test_uncertainty_ignores_items_without_prediction(items):
     some = items["id"].iloc[:4]
     rows = {rid: (0.2, 0.3, 0.5, 0.0) for rid in some}
-    sample = an.sample_items(items, 20, seed=5, strategy="uncertainty", predictions=_predictions(items, rows))
+    sample = sample_items(items, 20, seed=5, strategy="uncertainty", predictions=_predictions(items, rows))
     assert set(sample.items["id"]) == set(some)
     assert any("no prediction" in n for n in sample.notes)
 
@@ -285,13 +292,13 @@ def test_disagreement_ranks_confident_contradictions(items):
     rows[ids[0]] = (0.05, 0.05, 0.9, -2.0)  # lexicon against, model favor (confident)
     rows[ids[1]] = (0.6, 0.3, 0.1, 0.0)  # lexicon neutral, model against
     rows[ids[2]] = (0.7, 0.2, 0.1, -1.0)  # both against: agree
-    sample = an.sample_items(items, 10, seed=5, strategy="disagreement", strata=(),
-                             predictions=_predictions(items, rows))
+    sample = sample_items(items, 10, seed=5, strategy="disagreement", strata=(),
+                          predictions=_predictions(items, rows))
     assert set(sample.items["id"]) == {ids[0], ids[1]}
     assert sample.items.set_index("id").loc[ids[0], "priority"] == pytest.approx(0.9)
     assert any("drew 2" in n for n in sample.notes)
-    top = an.sample_items(items, 1, seed=5, strategy="disagreement", strata=(),
-                          predictions=_predictions(items, rows))
+    top = sample_items(items, 1, seed=5, strategy="disagreement", strata=(),
+                       predictions=_predictions(items, rows))
     assert top.items["id"].tolist() == [ids[0]]
 
 
@@ -308,7 +315,7 @@ def test_disagreement_ranks_confident_contradictions(items):
 def test_bad_predictions(items, change, message):
     preds = change(_predictions(items, {rid: (0.2, 0.3, 0.5, 0.0) for rid in items["id"]}))
     with pytest.raises(DataError, match=message):
-        an.sample_items(items, 3, seed=1, strategy="uncertainty", predictions=preds)
+        sample_items(items, 3, seed=1, strategy="uncertainty", predictions=preds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,13 +323,13 @@ def test_bad_predictions(items, change, message):
 
 
 def test_write_sample_files(tmp_path, items, codebook):
-    sample = an.sample_items(items, 6, seed=3)
-    paths = an.write_sample(sample, tmp_path / "s", codebook=codebook, meta={"inputs": "x"})
+    sample = sample_items(items, 6, seed=3)
+    paths = write_sample(sample, tmp_path / "s", codebook=codebook, meta={"inputs": "x"})
     text = paths["sample"].read_text(encoding="utf-8")
     assert text.startswith('"# framing annotation sample.')
     for lab in codebook.labels:
         assert f"# {lab}: {codebook.definitions[lab][:40]}" in text
-    back = an.read_sample(paths["sample"])
+    back = read_sample(paths["sample"])
     assert back["id"].tolist() == sample.items["id"].tolist()
     assert back["label"].eq("").all()
     assert back["span_start"].tolist() == sample.items["span_start"].tolist()
@@ -339,7 +346,7 @@ def test_write_sample_files(tmp_path, items, codebook):
     manifest = json.loads(paths["manifest"].read_text())
     assert manifest["seed"] == 3 and manifest["codebook"]["sha256"] == codebook.sha256
     before = {k: p.read_bytes() for k, p in paths.items()}
-    an.write_sample(an.sample_items(items, 6, seed=3), tmp_path / "s", codebook=codebook, meta={"inputs": "x"})
+    write_sample(sample_items(items, 6, seed=3), tmp_path / "s", codebook=codebook, meta={"inputs": "x"})
     assert {k: p.read_bytes() for k, p in paths.items()} == before
 
 
@@ -349,8 +356,8 @@ def test_write_sample_files(tmp_path, items, codebook):
 
 @pytest.fixture()
 def drawn(tmp_path, items, codebook):
-    sample = an.sample_items(items, 8, seed=9)
-    paths = an.write_sample(sample, tmp_path / "s", codebook=codebook)
+    sample = sample_items(items, 8, seed=9)
+    paths = write_sample(sample, tmp_path / "s", codebook=codebook)
     return paths["sample"], sample.items["id"].tolist()
 
 
@@ -359,7 +366,7 @@ def test_read_codes_csv_with_blank_and_semicolons(tmp_path, drawn, codebook):
     labels = {rid: "Favor " for rid in ids}
     labels[ids[0]] = ""
     path = _fill(sample_csv, tmp_path / "ann.csv", labels, delimiter=";")
-    codes = an.read_codes(path, an.read_sample(sample_csv), codebook)
+    codes = read_codes(path, read_sample(sample_csv), codebook)
     assert codes["coder"].unique().tolist() == ["ann"]
     assert codes.set_index("id").loc[ids[0], "label"] == ""
     assert codes.set_index("id").loc[ids[1], "label"] == "favor"
@@ -369,32 +376,32 @@ def test_unknown_label_names_file_line_and_accepted(tmp_path, drawn, codebook):
     sample_csv, ids = drawn
     path = _fill(sample_csv, tmp_path / "c.csv", {ids[2]: "positive"})
     with pytest.raises(DataError) as err:
-        an.read_codes(path, an.read_sample(sample_csv), codebook)
+        read_codes(path, read_sample(sample_csv), codebook)
     msg = str(err.value)
     assert "c.csv" in msg and "line" in msg and ids[2] in msg and "positive" in msg and "against" in msg
 
 
 def test_missing_rows_and_duplicate_and_foreign_ids(tmp_path, drawn, codebook):
     sample_csv, ids = drawn
-    sample = an.read_sample(sample_csv)
+    sample = read_sample(sample_csv)
     short = _fill(sample_csv, tmp_path / "short.csv", {}, drop={ids[3]})
     with pytest.raises(DataError, match="1 sample item"):
-        an.read_codes(short, sample, codebook)
-    codes = an.read_codes(short, sample, codebook, allow_missing=True)
+        read_codes(short, sample, codebook)
+    codes = read_codes(short, sample, codebook, allow_missing=True)
     assert codes.set_index("id").loc[ids[3], "label"] == ""
     text = sample_csv.read_text(encoding="utf-8")
     last = text.rstrip("\n").split("\n")[-1]
     (tmp_path / "dup.csv").write_text(text + last + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="twice"):
-        an.read_codes(tmp_path / "dup.csv", sample, codebook)
+        read_codes(tmp_path / "dup.csv", sample, codebook)
     (tmp_path / "foreign.csv").write_text(text + "zz:1:US" + last[last.index(","):] + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="not in the sample"):
-        an.read_codes(tmp_path / "foreign.csv", sample, codebook)
+        read_codes(tmp_path / "foreign.csv", sample, codebook)
 
 
 def test_label_studio_exports(tmp_path, drawn, codebook):
     sample_csv, ids = drawn
-    sample = an.read_sample(sample_csv)
+    sample = read_sample(sample_csv)
 
     def result(label):
         return [{"from_name": "label", "to_name": "sentence", "type": "choices",
@@ -409,19 +416,19 @@ def test_label_studio_exports(tmp_path, drawn, codebook):
         tasks.append({"id": 100 + k, "data": {"item_id": rid}, "annotations": annotations})
     path = tmp_path / "project.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
-    codes = an.read_codes(path, sample, codebook)
+    codes = read_codes(path, sample, codebook)
     assert sorted(codes["coder"].unique()) == ["project:1", "project:b@x.org"]
     wide = codes.pivot(index="id", columns="coder", values="label")
     assert wide.loc[ids[0], "project:b@x.org"] == "" and wide.loc[ids[1], "project:b@x.org"] == ""
     assert wide.loc[ids[2], "project:b@x.org"] == "against"
     minimal = [{"id": 1, "item_id": rid, "label": "neutral", "annotator": "c@x.org"} for rid in ids]
     (tmp_path / "min.json").write_text(json.dumps(minimal), encoding="utf-8")
-    codes = an.read_codes(tmp_path / "min.json", sample, codebook, coder="carol")
+    codes = read_codes(tmp_path / "min.json", sample, codebook, coder="carol")
     assert codes["coder"].unique().tolist() == ["carol"] and codes["label"].eq("neutral").all()
     tasks[0]["data"] = {"text": "no id"}
     path.write_text(json.dumps(tasks), encoding="utf-8")
     with pytest.raises(DataError, match="item_id"):
-        an.read_codes(path, sample, codebook)
+        read_codes(path, sample, codebook)
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,12 +447,12 @@ def _codes(table: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_perfect_agreement(codebook):
     labels = ["against", "neutral", "favor", "favor", "neutral", "against"]
     codes, sample = _codes({"a": labels, "b": labels})
-    table = an.agreement(codes, sample, codebook)["agreement"].set_index(["target", "label"])
-    row = table.loc[(an.ALL, an.ALL)]
+    table = agreement(codes, sample, codebook)["agreement"].set_index(["target", "label"])
+    row = table.loc[(ALL, ALL)]
     assert row["alpha"] == pytest.approx(1.0) and row["kappa_mean"] == pytest.approx(1.0)
     assert row["pct_agree"] == 1.0 and row["n_pairable"] == 6
-    assert set(table.index.get_level_values("target")) == {an.ALL, "US", "CN"}
-    assert set(table.index.get_level_values("label")) == {an.ALL, *codebook.labels}
+    assert set(table.index.get_level_values("target")) == {ALL, "US", "CN"}
+    assert set(table.index.get_level_values("label")) == {ALL, *codebook.labels}
 
 
 def test_alpha_and_kappa_match_independent_implementations(codebook):
@@ -456,30 +463,30 @@ def test_alpha_and_kappa_match_independent_implementations(codebook):
     b = ["against", "favor", "favor", "neutral", "neutral", "against", "neutral", "favor", "against", "neutral"]
     c = ["neutral", "neutral", "favor", "favor", "neutral", "against", "favor", "favor", "neutral", "neutral"]
     codes, sample = _codes({"a": a, "b": b, "c": c})
-    out = an.agreement(codes, sample, codebook)
-    row = out["agreement"].set_index(["target", "label"]).loc[(an.ALL, an.ALL)]
+    out = agreement(codes, sample, codebook)
+    row = out["agreement"].set_index(["target", "label"]).loc[(ALL, ALL)]
     task = AnnotationTask(data=[(r.coder, r.id, r.label) for r in codes.itertuples()])
     assert row["alpha"] == pytest.approx(task.alpha(), abs=1e-9)
-    pairs = out["pairs"].query("target == @an.ALL").set_index(["coder_a", "coder_b"])
+    pairs = out["pairs"].query("target == @ALL").set_index(["coder_a", "coder_b"])
     assert pairs.loc[("a", "b"), "kappa"] == pytest.approx(cohen_kappa_score(a, b))
     assert row["kappa_mean"] == pytest.approx(np.mean([cohen_kappa_score(x, y) for x, y in ((a, b), (a, c), (b, c))]))
     # Per-label rows are the binary "is favor" coding.
     binary = AnnotationTask(data=[(r.coder, r.id, r.label == "favor") for r in codes.itertuples()])
-    fav = out["agreement"].set_index(["target", "label"]).loc[(an.ALL, "favor")]
+    fav = out["agreement"].set_index(["target", "label"]).loc[(ALL, "favor")]
     assert fav["alpha"] == pytest.approx(binary.alpha(), abs=1e-9)
     assert 0 < row["alpha"] < 1
 
 
 def test_missing_codes_and_undefined_statistics(codebook):
     codes, sample = _codes({"a": ["favor", "favor", "", "favor"], "b": ["favor", "", "favor", "favor"]})
-    out = an.agreement(codes, sample, codebook)
-    row = out["agreement"].set_index(["target", "label"]).loc[(an.ALL, an.ALL)]
+    out = agreement(codes, sample, codebook)
+    row = out["agreement"].set_index(["target", "label"]).loc[(ALL, ALL)]
     assert row["n_coded"] == 4 and row["n_pairable"] == 2 and row["n_codes"] == 6
     assert math.isnan(row["alpha"]) and "one value" in row["note"]
     assert math.isnan(row["kappa_mean"])
     assert out["coders"].set_index("coder").loc["a", "n_skipped"] == 1
     lone, sample1 = _codes({"a": ["favor", "against"]})
-    table = an.agreement(lone, sample1, codebook)["agreement"]
+    table = agreement(lone, sample1, codebook)["agreement"]
     assert table["alpha"].isna().all() and table["note"].str.contains("two coders").all()
 
 
@@ -489,7 +496,7 @@ def test_adjudication_rule_and_disagreements():
         "b": ["favor", "favor", "favor", "", "", "against"],
         "c": ["favor", "against", "neutral", "", "", ""],
     })
-    adj = an.adjudicate(codes, sample).set_index("id")
+    adj = adjudicate(codes, sample).set_index("id")
     ids = sample["id"].tolist()
     assert adj.loc[ids[0], ["label", "resolution"]].tolist() == ["favor", "agreed"]
     assert adj.loc[ids[1], ["label", "resolution"]].tolist() == ["favor", "majority"]
@@ -497,11 +504,11 @@ def test_adjudication_rule_and_disagreements():
     assert adj.loc[ids[3], ["label", "resolution"]].tolist() == ["favor", "single"]
     assert adj.loc[ids[4], ["label", "resolution"]].tolist() == ["", "uncoded"]
     assert adj.loc[ids[5], "codes"] == "against 1, neutral 1"
-    decided = an.adjudicate(codes, sample, decisions={ids[2]: "neutral", ids[0]: "against"}).set_index("id")
+    decided = adjudicate(codes, sample, decisions={ids[2]: "neutral", ids[0]: "against"}).set_index("id")
     assert decided.loc[ids[2], ["label", "resolution"]].tolist() == ["neutral", "adjudicated"]
     assert decided.loc[ids[0], "label"] == "against"
     full = sample.assign(mention="m", context_before="", sentence_marked="s", context_after="")
-    dis = an.disagreements(codes, full)
+    dis = disagreements(codes, full)
     assert dis["id"].tolist() == [ids[1], ids[2], ids[5]]
     assert dis.set_index("id").loc[ids[1], ["code:a", "code:b", "code:c", "majority"]].tolist() == [
         "favor", "favor", "against", "favor"]
@@ -512,8 +519,8 @@ def test_codes_sha256_changes_with_a_code():
     codes, _ = _codes({"a": ["favor", "neutral"], "b": ["favor", "favor"]})
     changed = codes.copy()
     changed.loc[0, "label"] = "against"
-    assert an.codes_sha256(codes) != an.codes_sha256(changed)
-    assert an.codes_sha256(codes) == an.codes_sha256(codes.sample(frac=1, random_state=0))
+    assert codes_sha256(codes) != codes_sha256(changed)
+    assert codes_sha256(codes) == codes_sha256(codes.sample(frac=1, random_state=0))
 
 
 def test_import_end_to_end(tmp_path, drawn, codebook):
@@ -522,11 +529,11 @@ def test_import_end_to_end(tmp_path, drawn, codebook):
     a = {rid: cycle[k % 3] for k, rid in enumerate(ids)}
     b = dict(a, **{ids[0]: "favor" if a[ids[0]] != "favor" else "neutral", ids[1]: ""})
     files = [_fill(sample_csv, tmp_path / "a.csv", a), _fill(sample_csv, tmp_path / "b.csv", b)]
-    result = an.import_codes(sample_csv, files, codebook=codebook)
+    result = import_codes(sample_csv, files, codebook=codebook)
     assert result.disagreements["id"].tolist() == [ids[0]]
     res = result.adjudicated.set_index("id")["resolution"]
     assert res[ids[0]] == "unresolved" and res[ids[1]] == "single"
-    out = an.write_import(result, tmp_path / "imp")
+    out = write_import(result, tmp_path / "imp")
     labelled = load_labelled(out["labelled"])
     assert len(labelled) == len(ids) - 1 and ids[0] not in set(labelled["id"])
     first = labelled.iloc[0]
@@ -535,15 +542,15 @@ def test_import_end_to_end(tmp_path, drawn, codebook):
     filled = pd.read_csv(out["disagreements"], dtype=str, keep_default_na=False)
     filled["adjudicated"] = "neutral"
     filled.to_csv(tmp_path / "decided.csv", index=False)
-    again = an.import_codes(sample_csv, files, codebook=codebook, decisions_path=tmp_path / "decided.csv")
-    out2 = an.write_import(again, tmp_path / "imp2")
+    again = import_codes(sample_csv, files, codebook=codebook, decisions_path=tmp_path / "decided.csv")
+    out2 = write_import(again, tmp_path / "imp2")
     assert len(load_labelled(out2["labelled"])) == len(ids)
     assert out2["labelled_sha256"] != out["labelled_sha256"]
     assert out2["codes_sha256"] == out["codes_sha256"]
     manifest = json.loads(out2["manifest"].read_text())
     assert manifest["labelled_sha256"] == out2["labelled_sha256"] and manifest["n_coders"] == 2
     with pytest.raises(ConfigError, match="both"):
-        an.import_codes(sample_csv, [files[0], files[0]], codebook=codebook)
+        import_codes(sample_csv, [files[0], files[0]], codebook=codebook)
 
 
 # --------------------------------------------------------------------------------------------
@@ -568,7 +575,7 @@ def test_cli_sample_and_import(tmp_path, run_dir):
     assert res.exit_code == 0, res.output
     assert "drew 6 item(s)" in res.output
     sample_csv = tmp_path / "s" / "sample.csv"
-    ids = an.read_sample_ids(sample_csv)
+    ids = read_sample_ids(sample_csv)
     a = _fill(sample_csv, tmp_path / "a.csv", {rid: "neutral" for rid in ids})
     b = _fill(sample_csv, tmp_path / "b.csv", {rid: "neutral" if k else "favor" for k, rid in enumerate(ids)})
     res = runner.invoke(annotate, ["import", str(sample_csv), str(a), str(b), "-o", str(tmp_path / "i"),
@@ -580,15 +587,15 @@ def test_cli_sample_and_import(tmp_path, run_dir):
     res = runner.invoke(annotate, ["sample", str(run_dir), "-o", str(tmp_path / "s2"), "-n", "50", "--seed", "4",
                                    "--exclude", str(sample_csv)])
     assert res.exit_code == 0, res.output
-    assert not set(an.read_sample_ids(tmp_path / "s2" / "sample.csv")) & set(ids)
-    items = an.mention_items(*_tables())
+    assert not set(read_sample_ids(tmp_path / "s2" / "sample.csv")) & set(ids)
+    items = mention_items(*_tables())
     preds = _predictions(items, {rid: (0.1, 0.1, 0.8, -1.0 if k < 2 else 1.0)
                                  for k, rid in enumerate(items["id"])})
     preds.to_parquet(tmp_path / "preds.parquet")
     res = runner.invoke(annotate, ["sample", str(run_dir), "-o", str(tmp_path / "s3"), "-n", "5", "--seed", "4",
                                    "--strategy", "disagreement", "--predictions", str(tmp_path / "preds.parquet")])
     assert res.exit_code == 0, res.output
-    assert set(an.read_sample_ids(tmp_path / "s3" / "sample.csv")) == set(items["id"][:2])
+    assert set(read_sample_ids(tmp_path / "s3" / "sample.csv")) == set(items["id"][:2])
     assert json.loads((tmp_path / "s3" / "sample.json").read_text())["inputs"]["predictions"]["sha256"]
 
 
@@ -599,7 +606,7 @@ def test_cli_errors_are_one_line(tmp_path, run_dir):
     assert res.exit_code == EXIT_USAGE and "error:" in res.output and "predictions" in res.output
     runner.invoke(annotate, ["sample", str(run_dir), "-o", str(tmp_path / "s"), "-n", "4", "--seed", "1"])
     sample_csv = tmp_path / "s" / "sample.csv"
-    bad = _fill(sample_csv, tmp_path / "bad.csv", {an.read_sample_ids(sample_csv)[1]: "pro"})
+    bad = _fill(sample_csv, tmp_path / "bad.csv", {read_sample_ids(sample_csv)[1]: "pro"})
     res = runner.invoke(annotate, ["import", str(sample_csv), str(bad), "-o", str(tmp_path / "i")])
     assert res.exit_code == EXIT_USAGE
     assert "error:" in res.output and "bad.csv" in res.output and "'pro'" in res.output
@@ -617,25 +624,25 @@ def test_seeds_sample_code_import(tmp_path, seeds_dir, codebook):
 
     articles = pipeline.ingest([seeds_dir])
     sentences, mentions = pipeline.sentences_and_mentions(articles)
-    items = an.mention_items(articles, sentences, mentions)
-    sample = an.sample_items(items, 24, seed=13)
+    items = mention_items(articles, sentences, mentions)
+    sample = sample_items(items, 24, seed=13)
     assert len(sample.items) == 24
     assert set(sample.items["language"]) == {"en", "nl"}
     assert set(sample.items["target"]) == {"US", "CN", "EU"}
     row = sample.items.iloc[0]
     assert row["sentence"][row["span_start"]:row["span_end"]] == row["mention"]
-    paths = an.write_sample(sample, tmp_path / "s", codebook=codebook)
+    paths = write_sample(sample, tmp_path / "s", codebook=codebook)
     ids = sample.items["id"].tolist()
     cycle = codebook.labels
     first = {rid: cycle[k % 3] for k, rid in enumerate(ids)}
     second = {rid: (cycle[(k + 1) % 3] if k % 4 == 0 else first[rid]) for k, rid in enumerate(ids)}
     files = [_fill(paths["sample"], tmp_path / "c1.csv", first),
              _fill(paths["sample"], tmp_path / "c2.csv", second)]
-    result = an.import_codes(paths["sample"], files, codebook=codebook)
-    overall = result.agreement.set_index(["target", "label"]).loc[(an.ALL, an.ALL)]
+    result = import_codes(paths["sample"], files, codebook=codebook)
+    overall = result.agreement.set_index(["target", "label"]).loc[(ALL, ALL)]
     assert 0 < overall["alpha"] < 1 and overall["n_pairable"] == 24
     assert sorted(result.disagreements["id"]) == sorted(ids[k] for k in range(0, 24, 4))
-    out = an.write_import(result, tmp_path / "i")
+    out = write_import(result, tmp_path / "i")
     labelled = load_labelled(out["labelled"])
     assert len(labelled) == 24 - 6
     assert (labelled["label"].isin(codebook.labels)).all()
@@ -645,7 +652,7 @@ def test_seeds_sample_code_import(tmp_path, seeds_dir, codebook):
 
 
 def test_state_codebook_loads_with_holders_rules_and_article_unit():
-    cb = an.load_codebook("codebook-state-v1")
+    cb = load_codebook("codebook-state-v1")
     assert cb.id == "codebook-state-v1" and cb.ordered
     assert cb.labels == ("against", "neutral", "favor")
     assert cb.holders == ("author", "target", "other", "unclear")
@@ -661,7 +668,7 @@ def test_state_codebook_loads_with_holders_rules_and_article_unit():
 
 
 def test_state_codebook_examples_use_only_its_own_values():
-    cb = an.load_codebook("codebook-state-v1")
+    cb = load_codebook("codebook-state-v1")
     for rule in cb.rules:
         for example in rule["examples"]:
             for coded in example.split(" | ")[1:]:
@@ -683,22 +690,22 @@ def test_bad_state_codebook_parts_name_the_key(tmp_path, extra, message):
     path.write_text('name = "x"\nversion = 1\ncoding_unit = "u"\n[[labels]]\nvalue = "a"\ndefinition = "d"\n'
                     '[[labels]]\nvalue = "b"\ndefinition = "d"\n' + extra, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
-        an.load_codebook(path)
+        load_codebook(path)
 
 
 def test_label_only_codebook_has_no_holder_field():
     with pytest.raises(ConfigError, match="no coded field 'holder'"):
-        an.load_codebook().for_field("holder")
+        load_codebook().for_field("holder")
 
 
 def test_split_by_article_is_stable_and_keeps_holdout_out_of_train():
     ids = [f"a{i}" for i in range(400)]
     held = ids[:100]
-    first = an.split_by_article(ids, seed=7, holdout=held)
+    first = split_by_article(ids, seed=7, holdout=held)
     assert set(first) == set(ids)
     assert not any(first[a] == "train" for a in held)
     # An article's split does not depend on the other articles.
-    assert an.split_by_article(ids[200:], seed=7) == {a: first[a] for a in ids[200:]}
+    assert split_by_article(ids[200:], seed=7) == {a: first[a] for a in ids[200:]}
     shares = pd.Series([first[a] for a in ids[100:]]).value_counts(normalize=True)
     assert 0.35 < shares["train"] < 0.55 and 0.3 < shares["test"] < 0.5
 
@@ -713,22 +720,22 @@ def test_article_items_mark_every_mention_of_the_target():
         "spans": [[[0, 2]], [[7, 12]], [[4, 6]], [[22, 24]], [[5, 10]]],
         "aliases": [["EU"], ["China"], ["EU"], ["EU"], ["China"]],
     })
-    items = an.article_items(arts, ms, article_columns=["leaning"])
+    items = article_items(arts, ms, article_columns=["leaning"])
     eu = items.set_index("id").loc["a:-1:EU"]
-    assert eu["n_mentions"] == 3 and eu["sent_id"] == an.ARTICLE_SENT_ID
+    assert eu["n_mentions"] == 3 and eu["sent_id"] == ARTICLE_SENT_ID
     assert eu["sentence_marked"] == "[[EU]] and China\n\nThe [[EU]] met China. The [[EU]] left."
     assert items.set_index("id").loc["b:-1:CN", "sentence"] == "Only China."
     assert items.set_index("id").loc["b:-1:CN", "leaning"] == "right"
 
 
 def test_holder_field_import_agreement_and_adjudication(tmp_path):
-    cb = an.load_codebook("codebook-state-v1")
+    cb = load_codebook("codebook-state-v1")
     items = pd.DataFrame({"id": [f"a{i}:1:US" for i in range(6)], "article_id": [f"a{i}" for i in range(6)],
                           "sent_id": 1, "section": "body", "target": "US", "mention": "US", "outlet": "x",
                           "language": "en", "sentence": "The US said so.", "span_start": 4, "span_end": 6,
                           "sentence_marked": "The [[US]] said so.", "context_before": "", "context_after": ""})
-    drawn = an.sample_items(items, 6, seed=1, strata=[])
-    paths = an.write_sample(drawn, tmp_path / "s", codebook=cb)
+    drawn = sample_items(items, 6, seed=1, strata=[])
+    paths = write_sample(drawn, tmp_path / "s", codebook=cb)
     header = paths["sample"].read_text(encoding="utf-8").splitlines()
     assert any("Fill the column 'holder' too" in line for line in header)
     blind = [line for line in paths["coder"].read_text(encoding="utf-8").splitlines() if not line.startswith(('"#', "#"))]
@@ -738,17 +745,17 @@ def test_holder_field_import_agreement_and_adjudication(tmp_path):
                            ("b", ["author", "other", "target", "author", "author", "author"])):
         pd.DataFrame({"id": ids, "label": "neutral", "holder": holders, "note": ""}).to_csv(
             tmp_path / f"{coder}.csv", index=False)
-    result = an.import_codes(paths["sample"], [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=cb,
-                             field="holder")
+    result = import_codes(paths["sample"], [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=cb,
+                          field="holder")
     overall = result.agreement.query("target == '(all)' and label == '(all)'").iloc[0]
     assert overall["pct_agree"] == pytest.approx(5 / 6)
     assert len(result.disagreements) == 1
     decisions = tmp_path / "d.csv"
     pd.DataFrame({"id": [ids[4]], "adjudicated": ["other"]}).to_csv(decisions, index=False)
-    again = an.import_codes(paths["sample"], [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=cb,
-                            field="holder", decisions_path=decisions)
+    again = import_codes(paths["sample"], [tmp_path / "a.csv", tmp_path / "b.csv"], codebook=cb,
+                         field="holder", decisions_path=decisions)
     assert again.labelled.set_index("id").loc[ids[4], "holder"] == "other"
     with pytest.raises(DataError, match="unknown label 'maybe'"):
         pd.DataFrame({"id": ids, "label": "neutral", "holder": "maybe", "note": ""}).to_csv(
             tmp_path / "c.csv", index=False)
-        an.import_codes(paths["sample"], [tmp_path / "c.csv"], codebook=cb, field="holder")
+        import_codes(paths["sample"], [tmp_path / "c.csv"], codebook=cb, field="holder")

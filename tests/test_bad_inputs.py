@@ -35,7 +35,7 @@ from click.testing import CliRunner
 from framing.cli import EXIT_USAGE, main
 from framing.infra import schema
 from framing.infra.errors import FramingError
-from framing.lexicon import core as lexicon
+from framing.lexicon import folder as lexicon
 from framing.runs import config, pipeline
 from framing.runs.folders import read_table, write_table
 from framing.stance import scoring
@@ -1418,15 +1418,16 @@ def test_stream_keeps_the_lines_around_a_deeply_nested_one(tmp_path):
 
 
 def test_coder_file_nested_too_deeply_or_with_a_huge_id_is_one_clear_error(tmp_path):
-    from framing.annotate import core as annotate
+    from framing.annotate.codebook import load_codebook
+    from framing.annotate.read import read_codes
 
-    sample, codebook = pd.DataFrame({"id": ["m1", "m2"]}), annotate.load_codebook()
+    sample, codebook = pd.DataFrame({"id": ["m1", "m2"]}), load_codebook()
     deep = put(tmp_path, "deep.json", f'[{{"item_id": "m1", "label": "favor"}}, {DEEP}]')
     with pytest.raises(FramingError, match="deep.json: not a Label Studio JSON export"):
-        annotate.read_codes(deep, sample, codebook)
+        read_codes(deep, sample, codebook)
     huge = put(tmp_path, "huge.json", '[{"item_id": ' + "7" * 5_000 + ', "label": "favor"}]')
     with pytest.raises(FramingError, match="is not in the sample"):
-        annotate.read_codes(huge, sample, codebook)
+        read_codes(huge, sample, codebook)
 
 
 def test_sidecar_nested_too_deeply_is_one_clear_error(tmp_path):

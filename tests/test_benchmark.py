@@ -1,7 +1,10 @@
-"""The NewsMTSC benchmark helpers on tiny invented data (actors Norland, Sudmark; no real text)."""
+"""The NewsMTSC study protocol (experiments/newsmtsc_protocol.py) on tiny invented data (actors
+Norland, Sudmark; no real text)."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,8 +12,23 @@ import pandas as pd
 import pytest
 
 from framing.infra.errors import ConfigError
-from framing.stance import benchmark as bm
-from framing.text.targets import load_targets
+from framing.runs import config
+from framing.stance.features import FEATURE_PREFIX
+from framing.stance.training import TrainingSetup
+
+
+def _protocol():
+    path = config.PROJECT_DIR / "experiments" / "newsmtsc_protocol.py"
+    spec = importlib.util.spec_from_file_location("newsmtsc_protocol", path)
+    module = importlib.util.module_from_spec(spec)
+    # Registered before it runs, as the drivers' `import newsmtsc_protocol` does (dataclasses
+    # look their module up there).
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bm = _protocol()
 
 TOML = """
 name = "tiny_bench"
@@ -101,28 +119,19 @@ def test_bad_config_names_the_problem(tmp_path, text, message):
         bm.load_benchmark_config(path)
 
 
-def test_sign_labels_and_tfidf_text():
-    assert bm.sign_labels([3.0, -0.5, 0.0]).tolist() == ["favor", "against", "neutral"]
+def test_config_shares_the_training_knobs_of_train_configs(config_file):
+    cfg = bm.load_benchmark_config(config_file, threads=1)
+    assert isinstance(cfg, TrainingSetup)
+    assert (cfg.lexicon, cfg.target_set, cfg.language) == (
+        TrainingSetup().lexicon, TrainingSetup().target_set, TrainingSetup().language)
+    assert cfg.training_arguments(5).seed == 5 and cfg.training_arguments(5).batch_size == 8
+    assert cfg.result_knobs() == {"epochs": 3, "batch_size": 8}
+    assert {"training", "lexicon", "target_set", "language"} <= set(cfg.to_dict())
+
+
+def test_tfidf_text():
     text = bm.tfidf_text(pd.DataFrame({"sentence": ["A b."], "target": ["New Norland"]}))
     assert text == ["A b. tgt_new tgt_norland"]
-
-
-def test_lexicon_mentions_uses_the_overlapping_target_id():
-    targets = load_targets("targets-v1")
-    sentence = "Norland said the United States acted."
-    start = sentence.index("the United States")
-    table = pd.DataFrame(
-        {
-            "sentence": [sentence, sentence],
-            "target": ["the United States", "Norland"],
-            "span_start": pd.array([start, None], dtype="Int64"),
-            "span_end": pd.array([start + len("the United States"), None], dtype="Int64"),
-        }
-    )
-    out = bm.lexicon_mentions(table, targets, "en")
-    assert out["target"].tolist() == ["US", "Norland"]
-    assert out["spans"].tolist() == [[[start, start + len("the United States")]], None]
-    assert (out["language"] == "en").all()
 
 
 def test_tfidf_selects_on_dev_and_learns_the_verbs():
@@ -208,7 +217,7 @@ def test_summary_and_markdown_put_ours_beside_the_paper():
 def test_lexicon_features_are_added_to_every_split(config_file):
     cfg = bm.load_benchmark_config(config_file)
     data, names, seconds, lexicon = bm.with_lexicon_features({"a": TRAIN, "b": DEV}, cfg)
-    assert f"{bm.FEATURE_PREFIX}polarity_sum" in names and set(seconds) == {"a", "b"}
+    assert f"{FEATURE_PREFIX}polarity_sum" in names and set(seconds) == {"a", "b"}
     for split, table in (("a", TRAIN), ("b", DEV)):
         assert len(data[split]) == len(table)
         assert list(data[split].columns) == list(table.columns) + names

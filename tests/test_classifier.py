@@ -19,9 +19,9 @@ from framing.stance.classifier import (
     MENTION_OPEN,
     StanceClassifier,
     TrainingArguments,
-    length_batches,
     mark_mention,
 )
+from framing.stance.trainer import length_batches
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -449,7 +449,7 @@ def test_vectorizer_must_be_mention_mode(tiny_encoder):
 @pytest.mark.parametrize("ratio", [0.0, 0.1, 0.3, 0.9])
 def test_learning_rate_schedule_is_linear_warmup_then_decay(total, ratio):
     """transformers' schedule, set up to give the hand-written factors of before, float for float."""
-    from framing.stance.classifier import _linear_scheduler
+    from framing.stance.trainer import _linear_scheduler
 
     warmup = int(ratio * total)
     param = torch.nn.Parameter(torch.zeros(1))

@@ -136,9 +136,9 @@ def _boom(*args, **kwargs):
 @pytest.mark.parametrize(
     "target, args",
     [
-        ("framing.corpus.core.load", ["ingest", "{src}", "-o", "{tmp}/a.parquet", "-j", "1"]),
-        ("framing.annotate.core.load_codebook", ["annotate", "sample", "{tmp}", "-o", "{tmp}/s", "-n", "5", "--seed", "1"]),
-        ("framing.lexicon.core.load_lexicon", ["lexicon", "stats", "framing-stance-v1"]),
+        ("framing.corpus.loading.load", ["ingest", "{src}", "-o", "{tmp}/a.parquet", "-j", "1"]),
+        ("framing.annotate.codebook.load_codebook", ["annotate", "sample", "{tmp}", "-o", "{tmp}/s", "-n", "5", "--seed", "1"]),
+        ("framing.lexicon.folder.load_lexicon", ["lexicon", "stats", "framing-stance-v1"]),
     ],
 )
 def test_unexpected_errors_are_one_line_with_a_pointer_to_debug(tmp_path, monkeypatch, target, args):
@@ -162,7 +162,7 @@ def test_unexpected_errors_are_one_line_with_a_pointer_to_debug(tmp_path, monkey
 
 
 def test_debug_flag_and_variable_let_the_traceback_through(tmp_path, monkeypatch):
-    monkeypatch.setattr("framing.corpus.core.load", _boom)
+    monkeypatch.setattr("framing.corpus.loading.load", _boom)
     src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
     args = ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"]
     res = CliRunner().invoke(main, ["--debug", *args])
@@ -179,7 +179,7 @@ def test_ctrl_c_is_one_word(tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("framing.corpus.core.load", interrupt)
+    monkeypatch.setattr("framing.corpus.loading.load", interrupt)
     src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "text": "The EU met China."}])
     res = CliRunner().invoke(main, ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"])
     assert res.exit_code == EXIT_INTERRUPTED

@@ -10,7 +10,18 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from framing.analysis import compare
+from framing.analysis.disagreement import disagreement
+from framing.analysis.events import group_events, same_event
+from framing.analysis.frames import frame_table
+from framing.analysis.statistics import (
+    add_period,
+    cliffs_delta,
+    cohens_d,
+    outlet_table,
+    pairwise_contrasts,
+    permutation_pvalue,
+)
+from framing.analysis.terms import distinguishing_terms, distinguishing_terms_by
 from framing.infra.errors import ConfigError, DataError
 
 SEED = 20240613
@@ -47,7 +58,7 @@ def test_outlet_table_counts_means_and_shares():
         "label": ["favor", "favor", "neutral", "against", "neutral"],
         "n_mentions": [3, 1, 2, 4, 7],
     })
-    table = compare.outlet_table(scores, random_state=SEED, n_boot=500, min_n=3)
+    table = outlet_table(scores, random_state=SEED, n_boot=500, min_n=3)
     assert table["outlet"].tolist() == ["Norwell Post", "Ostby Herald"]
     norwell = table.iloc[0]
     assert norwell["n_articles"] == 4 and norwell["n_mentions"] == 10
@@ -61,9 +72,9 @@ def test_outlet_table_counts_means_and_shares():
 
 def test_bootstrap_interval_contains_mean_and_is_seeded():
     scores = make_scores({"Norwell Post": (40, 0.3), "Ostby Herald": (30, -0.2)})
-    first = compare.outlet_table(scores, random_state=7)
-    again = compare.outlet_table(scores, random_state=7)
-    other = compare.outlet_table(scores, random_state=8)
+    first = outlet_table(scores, random_state=7)
+    again = outlet_table(scores, random_state=7)
+    other = outlet_table(scores, random_state=8)
     pd.testing.assert_frame_equal(first, again)
     assert not np.allclose(first["ci_low"], other["ci_low"])
     assert ((first["ci_low"] < first["mean"]) & (first["mean"] < first["ci_high"])).all()
@@ -75,15 +86,15 @@ def test_bootstrap_interval_contains_mean_and_is_seeded():
 def test_cell_interval_does_not_depend_on_other_groups_or_row_order():
     both = make_scores({"Norwell Post": (25, 0.3), "Ostby Herald": (25, -0.2)})
     alone = both[both["outlet"] == "Norwell Post"].iloc[::-1]
-    full = compare.outlet_table(both, random_state=3).set_index("outlet")
-    single = compare.outlet_table(alone, random_state=3).set_index("outlet")
+    full = outlet_table(both, random_state=3).set_index("outlet")
+    single = outlet_table(alone, random_state=3).set_index("outlet")
     assert single.loc["Norwell Post", "ci_low"] == full.loc["Norwell Post", "ci_low"]
     assert single.loc["Norwell Post", "ci_high"] == full.loc["Norwell Post", "ci_high"]
 
 
 def test_min_n_warning_fires_only_below_min_n():
     scores = make_scores({"Norwell Post": (3, 0.0), "Ostby Herald": (8, 0.0)})
-    table = compare.outlet_table(scores, random_state=1, min_n=5).set_index("outlet")
+    table = outlet_table(scores, random_state=1, min_n=5).set_index("outlet")
     assert table.loc["Norwell Post", "warning"].startswith("n=3 < min_n=5: too few articles")
     assert table.loc["Ostby Herald", "warning"] == ""
 
@@ -91,7 +102,7 @@ def test_min_n_warning_fires_only_below_min_n():
 def test_outlet_table_groups_by_any_columns_and_keeps_missing_groups():
     scores = make_scores({"Norwell Post": (6, 0.3), "Ostby Herald": (6, -0.3)})
     scores["leaning"] = np.where(scores["outlet"] == "Norwell Post", "left", None)
-    table = compare.outlet_table(scores, by=("leaning",), random_state=1)
+    table = outlet_table(scores, by=("leaning",), random_state=1)
     assert table["leaning"].tolist()[0] == "left" and pd.isna(table["leaning"].tolist()[1])
     assert table["n_articles"].tolist() == [6, 6]
     assert "group value missing" in table["warning"].iloc[1]
@@ -102,7 +113,7 @@ def test_repeated_article_rows_are_one_cluster():
         "article_id": ["a", "a", "b"], "outlet": ["N"] * 3, "target": ["NL"] * 3,
         "score": [1.0, 0.0, -1.0], "label": ["favor", "neutral", "against"],
     })
-    row = compare.outlet_table(scores, random_state=0, min_n=1).iloc[0]
+    row = outlet_table(scores, random_state=0, min_n=1).iloc[0]
     assert row["n_articles"] == 2
     assert row["mean"] == pytest.approx((0.5 - 1.0) / 2)
     assert "averaged into their article" in row["warning"]
@@ -111,23 +122,23 @@ def test_repeated_article_rows_are_one_cluster():
 def test_bad_score_tables_are_refused_with_a_reason():
     scores = make_scores({"Norwell Post": (5, 0.0)})
     with pytest.raises(ConfigError, match="mixes scoring methods"):
-        compare.outlet_table(pd.concat([scores, scores.assign(method="model")]), random_state=0)
+        outlet_table(pd.concat([scores, scores.assign(method="model")]), random_state=0)
     with pytest.raises(DataError, match=r"outside \[-1, 1\]"):
-        compare.outlet_table(scores.assign(score=2.0), random_state=0)
+        outlet_table(scores.assign(score=2.0), random_state=0)
     with pytest.raises(DataError, match="accepted labels"):
-        compare.outlet_table(scores.assign(label="positive"), random_state=0)
+        outlet_table(scores.assign(label="positive"), random_state=0)
     with pytest.raises(ConfigError, match="lacks column"):
-        compare.outlet_table(scores.drop(columns="label"), random_state=0)
+        outlet_table(scores.drop(columns="label"), random_state=0)
     with pytest.raises(ConfigError, match="random_state"):
-        compare.outlet_table(scores, random_state=None)
+        outlet_table(scores, random_state=None)
 
 
 def test_add_period():
     table = pd.DataFrame({"published": ["2024-06-13", "2024-07-01", "not a date", None]})
-    assert compare.add_period(table)["period"].tolist() == ["2024-06", "2024-07", None, None]
-    assert compare.add_period(table, freq="Y")["period"].tolist()[:2] == ["2024", "2024"]
+    assert add_period(table)["period"].tolist() == ["2024-06", "2024-07", None, None]
+    assert add_period(table, freq="Y")["period"].tolist()[:2] == ["2024", "2024"]
     with pytest.raises(ConfigError, match="period frequency"):
-        compare.add_period(table, freq="fortnight")
+        add_period(table, freq="fortnight")
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +158,7 @@ def three_outlets() -> pd.DataFrame:
 
 
 def test_large_difference_is_significant_and_null_is_not(three_outlets):
-    table = compare.pairwise_contrasts(three_outlets, random_state=SEED, n_perm=1999).set_index("pair")
+    table = pairwise_contrasts(three_outlets, random_state=SEED, n_perm=1999).set_index("pair")
     assert table.index.tolist() == ["Norwell Post vs Ostby Herald", "Norwell Post vs Pellam Courier",
                                     "Ostby Herald vs Pellam Courier"]
     null = table.loc["Norwell Post vs Ostby Herald"]
@@ -163,12 +174,12 @@ def test_large_difference_is_significant_and_null_is_not(three_outlets):
 
 def test_random_null_difference_is_not_significant():
     scores = make_scores({"Norwell Post": (40, 0.1), "Ostby Herald": (40, 0.1)}, seed=11)
-    row = compare.pairwise_contrasts(scores, random_state=SEED, n_perm=999).iloc[0]
+    row = pairwise_contrasts(scores, random_state=SEED, n_perm=999).iloc[0]
     assert row["q_value"] > 0.05
 
 
 def test_mannwhitney_option(three_outlets):
-    table = compare.pairwise_contrasts(three_outlets, random_state=0, test="mannwhitney").set_index("pair")
+    table = pairwise_contrasts(three_outlets, random_state=0, test="mannwhitney").set_index("pair")
     assert table.loc["Norwell Post vs Pellam Courier", "p_value"] < 0.001
     assert table.loc["Norwell Post vs Ostby Herald", "p_value"] == pytest.approx(1.0)
     assert set(table["test"]) == {"mannwhitney"}
@@ -178,9 +189,9 @@ def test_contrasts_are_seeded_and_bh_matches_statsmodels():
     groups = {"Norwell Post": (12, 0.0), "Ostby Herald": (12, 0.15), "Pellam Courier": (12, 0.35),
               "Quarry Times": (12, -0.2)}
     scores = pd.concat([make_scores(groups, target="NL"), make_scores(groups, target="SM", seed=5)])
-    first = compare.pairwise_contrasts(scores, random_state=4, n_perm=499, n_boot=300)
-    pd.testing.assert_frame_equal(first, compare.pairwise_contrasts(scores, random_state=4, n_perm=499,
-                                                                     n_boot=300))
+    first = pairwise_contrasts(scores, random_state=4, n_perm=499, n_boot=300)
+    pd.testing.assert_frame_equal(first, pairwise_contrasts(scores, random_state=4, n_perm=499,
+                                                             n_boot=300))
     assert len(first) == 2 * 6  # every pair of 4 outlets, for both targets: one family
     p = first["p_value"].to_numpy()
     assert np.allclose(first["q_value"], multipletests(p, method="fdr_bh")[1])
@@ -195,29 +206,29 @@ def test_contrasts_are_seeded_and_bh_matches_statsmodels():
 def test_contrast_filters_and_small_n_warning():
     scores = pd.concat([make_scores({"Norwell Post": (3, 0.0), "Ostby Herald": (9, 0.5)}, target="NL"),
                         make_scores({"Norwell Post": (9, 0.0), "Ostby Herald": (9, 0.5)}, target="SM")])
-    table = compare.pairwise_contrasts(scores, target="NL", random_state=0, n_perm=99)
+    table = pairwise_contrasts(scores, target="NL", random_state=0, n_perm=99)
     assert table["target"].tolist() == ["NL"]
     assert table["warning"].iloc[0].startswith("n_a=3 < min_n=5")
     with pytest.raises(ConfigError, match="not in the scores"):
-        compare.pairwise_contrasts(scores, target="EU", random_state=0)
+        pairwise_contrasts(scores, target="EU", random_state=0)
     with pytest.raises(ConfigError, match="test="):
-        compare.pairwise_contrasts(scores, random_state=0, test="t-test")
-    only = compare.pairwise_contrasts(scores, groups=["Norwell Post"], random_state=0, n_perm=99)
+        pairwise_contrasts(scores, random_state=0, test="t-test")
+    only = pairwise_contrasts(scores, groups=["Norwell Post"], random_state=0, n_perm=99)
     assert only.empty
 
 
 def test_effect_sizes_by_hand():
-    assert compare.cliffs_delta(np.array([1.0, 1.0]), np.array([0.0, 0.0])) == 1.0
-    assert compare.cliffs_delta(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 0.0
+    assert cliffs_delta(np.array([1.0, 1.0]), np.array([0.0, 0.0])) == 1.0
+    assert cliffs_delta(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 0.0
     # pairs (a, b): (0,0) tie, (0,1) a<b, (2,0) a>b, (2,1) a>b -> (2 - 1) / 4
-    assert compare.cliffs_delta(np.array([0.0, 2.0]), np.array([0.0, 1.0])) == 0.25
-    assert compare.cohens_d(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0])) == pytest.approx(1.0)
-    assert np.isnan(compare.cohens_d(np.array([1.0, 1.0]), np.array([1.0, 1.0])))
+    assert cliffs_delta(np.array([0.0, 2.0]), np.array([0.0, 1.0])) == 0.25
+    assert cohens_d(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0])) == pytest.approx(1.0)
+    assert np.isnan(cohens_d(np.array([1.0, 1.0]), np.array([1.0, 1.0])))
 
 
 def test_permutation_pvalue_detects_a_difference_and_never_returns_zero():
     rng = np.random.default_rng(0)
-    p = compare.permutation_pvalue(np.ones(20), -np.ones(20), 199, rng)
+    p = permutation_pvalue(np.ones(20), -np.ones(20), 199, rng)
     assert p == pytest.approx(1 / 200)
 
 
@@ -233,7 +244,7 @@ def test_frame_table_shares_by_hand():
         "category": ["conflict", "cooperation", "conflict", "conflict", "cooperation", "conflict"],
         "count": [2, 1, 1, 0, 3, 4],
     })
-    table = compare.frame_table(frames, min_n=1)
+    table = frame_table(frames, min_n=1)
     norwell = table[(table["outlet"] == "Norwell Post") & (table["target"] == "NL")].set_index("category")
     # conflict: 2 + 1 + 0 = 3 of 4 cues; articles a1, a2 of a1, a2, a3
     assert norwell.loc["conflict", "count"] == 3 and norwell.loc["conflict", "cue_share"] == 0.75
@@ -246,17 +257,17 @@ def test_frame_table_shares_by_hand():
     # a base with more articles (some without cues) lowers article_share, not cue_share
     base = pd.DataFrame({"article_id": ["a1", "a2", "a3", "a4", "b1"],
                          "outlet": ["Norwell Post"] * 4 + ["Ostby Herald"]})
-    based = compare.frame_table(frames, base=base, min_n=1)
+    based = frame_table(frames, base=base, min_n=1)
     row = based[(based["outlet"] == "Norwell Post") & (based["target"] == "NL")
                 & (based["category"] == "conflict")].iloc[0]
     assert row["n_articles"] == 4 and row["article_share"] == 0.5 and row["cue_share"] == 0.75
     # a per-target base (the score table): article-level rows count every article of the outlet
     per_target = base.assign(target=["NL", "NL", "NL", "SM", "NL"])
-    based = compare.frame_table(frames, base=per_target, min_n=1).set_index(["outlet", "target", "category"])
+    based = frame_table(frames, base=per_target, min_n=1).set_index(["outlet", "target", "category"])
     assert based.loc[("Norwell Post", "NL", "conflict"), "n_articles"] == 3
     assert based.loc[("Norwell Post", "", "conflict"), "n_articles"] == 4
     with pytest.raises(ConfigError, match="not in categories"):
-        compare.frame_table(frames, categories=["conflict"])
+        frame_table(frames, categories=["conflict"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,21 +292,21 @@ def test_log_odds_puts_the_planted_word_on_top():
     rng = np.random.default_rng(SEED)
     side_a = _sentences(rng, 200, "hegemony", 0.5)
     side_b = _sentences(rng, 200, "partnership", 0.5)
-    table = compare.distinguishing_terms(side_a, side_b, top=5, labels=("Norwell", "Ostby"))
+    table = distinguishing_terms(side_a, side_b, top=5, labels=("Norwell", "Ostby"))
     assert table.iloc[0]["term"] == "hegemony" and table.iloc[0]["favours"] == "Norwell"
     assert table[table["favours"] == "Ostby"].iloc[0]["term"] == "partnership"
     assert table.iloc[0]["z"] > 5
     # a filler word is not distinguishing
-    filler = compare.distinguishing_terms(side_a, side_b, top=None).set_index("term")
+    filler = distinguishing_terms(side_a, side_b, top=None).set_index("term")
     assert abs(filler.loc["minister", "z"]) < 3
-    pd.testing.assert_frame_equal(table, compare.distinguishing_terms(side_a, side_b, top=5,
-                                                                      labels=("Norwell", "Ostby")))
+    pd.testing.assert_frame_equal(table, distinguishing_terms(side_a, side_b, top=5,
+                                                              labels=("Norwell", "Ostby")))
 
 
 def test_log_odds_formula_by_hand():
     # corpus a: "x x y", corpus b: "y y"; pooled prior x: 2/5, y: 3/5, prior_total 5
-    table = compare.distinguishing_terms(["xx xx yy"], ["yy yy"], prior_total=5.0, min_count=1,
-                                         top=None).set_index("term")
+    table = distinguishing_terms(["xx xx yy"], ["yy yy"], prior_total=5.0, min_count=1,
+                                 top=None).set_index("term")
     alpha = {"xx": 2.0, "yy": 3.0}
     ya, yb = {"xx": 2, "yy": 1}, {"xx": 0, "yy": 2}
     for term in ("xx", "yy"):
@@ -306,23 +317,23 @@ def test_log_odds_formula_by_hand():
 
 
 def test_token_pattern_stopwords_and_errors():
-    table = compare.distinguishing_terms(["De-risking the 2024 EU's plan"], ["the plan"], min_count=1,
-                                         top=None)
+    table = distinguishing_terms(["De-risking the 2024 EU's plan"], ["the plan"], min_count=1,
+                                 top=None)
     assert set(table["term"]) == {"de-risking", "the", "eu", "plan"}
-    english = compare.distinguishing_terms(["the plan is good"], ["the plan"], min_count=1, top=None,
-                                           stop_words="english")
+    english = distinguishing_terms(["the plan is good"], ["the plan"], min_count=1, top=None,
+                                   stop_words="english")
     assert "the" not in set(english["term"])
-    dutch = compare.distinguishing_terms(["de handel met China"], ["de handel"], min_count=1, top=None,
-                                         stop_words=["de", "met"])
+    dutch = distinguishing_terms(["de handel met China"], ["de handel"], min_count=1, top=None,
+                                 stop_words=["de", "met"])
     assert set(dutch["term"]) == {"handel", "china"}
-    cased = compare.distinguishing_terms(["the US and us"], ["us"], min_count=1, top=None, lowercase=False)
+    cased = distinguishing_terms(["the US and us"], ["us"], min_count=1, top=None, lowercase=False)
     assert {"US", "us"} <= set(cased["term"])
     with pytest.raises(DataError, match="no word tokens"):
-        compare.distinguishing_terms(["123"], ["456"])
+        distinguishing_terms(["123"], ["456"])
     with pytest.raises(ConfigError, match="stop_words"):
-        compare.distinguishing_terms(["a b"], ["c d"], stop_words="dutch")
+        distinguishing_terms(["a b"], ["c d"], stop_words="dutch")
     with pytest.raises(ConfigError, match="not one string"):
-        compare.distinguishing_terms("some text", ["c d"])
+        distinguishing_terms("some text", ["c d"])
 
 
 def test_background_prior_is_accepted():
@@ -331,7 +342,7 @@ def test_background_prior_is_accepted():
     side_b = _sentences(rng, 100, None, 0.0)
     background = _sentences(rng, 100, None, 0.0)
     for prior in (background, {"minister": 50, "said": 40}):
-        table = compare.distinguishing_terms(side_a, side_b, prior=prior, top=3)
+        table = distinguishing_terms(side_a, side_b, prior=prior, top=3)
         assert table.iloc[0]["term"] == "hegemony"
 
 
@@ -341,7 +352,7 @@ def test_distinguishing_terms_by_group():
                                              ("Pellam Courier", "summit"))
             for s in _sentences(rng, 80, word, 0.6)]
     sentences = pd.DataFrame(rows, columns=["outlet", "text"])
-    table = compare.distinguishing_terms_by(sentences, "outlet", top=3)
+    table = distinguishing_terms_by(sentences, "outlet", top=3)
     assert table.columns[:2].tolist() == ["outlet", "term"]
     tops = table.groupby("outlet", sort=True)["term"].first().to_dict()
     assert tops == {"Norwell Post": "hegemony", "Ostby Herald": "tariffs", "Pellam Courier": "summit"}
@@ -362,7 +373,7 @@ def test_same_event_deviation_from_the_event_mean():
     })
     articles = pd.DataFrame({"article_id": ["x1", "x2", "y1", "z1", "w1", "w2"],
                              "event": ["ev-a", "ev-a", "ev-a", "ev-b", "", None]})
-    table = compare.same_event(scores, articles)
+    table = same_event(scores, articles)
     assert table["event"].tolist() == ["ev-a", "ev-a", "ev-b"]  # one-offs left out
     ev_a = table[table["event"] == "ev-a"].set_index("outlet")
     # outlet means 0.75 and -0.5; the event mean weighs outlets equally: 0.125
@@ -371,7 +382,7 @@ def test_same_event_deviation_from_the_event_mean():
     assert ev_a.loc["Ostby Herald", "deviation"] == pytest.approx(-0.625)
     assert table.iloc[2]["warning"].startswith("only one outlet")
     with pytest.raises(ConfigError, match="pass the article table"):
-        compare.same_event(scores)
+        same_event(scores)
 
 
 EVENT_ARTICLES = [
@@ -398,7 +409,7 @@ def _event_articles() -> pd.DataFrame:
 
 
 def test_group_events_by_window_and_similarity():
-    events = compare.group_events(_event_articles(), window_days=3, threshold=0.2).set_index("article_id")
+    events = group_events(_event_articles(), window_days=3, threshold=0.2).set_index("article_id")
     steel = events.loc["n-01", "event"]
     assert steel == "ev-2025-03-03-1"
     assert events.loc[["o-01", "p-01"], "event"].tolist() == [steel, steel]
@@ -417,21 +428,21 @@ def test_group_events_with_a_custom_embedding():
     def embed(texts: list[str]) -> np.ndarray:
         return np.array([vectors[t.strip()] for t in texts])
 
-    events = compare.group_events(articles, embed=embed, threshold=0.8, window_days=3)
+    events = group_events(articles, embed=embed, threshold=0.8, window_days=3)
     assert events["event"].tolist() == ["ev-2025-01-01-1", "ev-2025-01-01-1", "", ""]
-    everything = compare.group_events(articles, embed=embed, threshold=-1.0, window_days=30)
+    everything = group_events(articles, embed=embed, threshold=-1.0, window_days=30)
     assert everything["event"].nunique() == 1
     with pytest.raises(ConfigError, match="embed returned shape"):
-        compare.group_events(articles, embed=lambda texts: np.zeros((1, 2)))
+        group_events(articles, embed=lambda texts: np.zeros((1, 2)))
 
 
 def test_group_events_on_the_seeds(seeds_dir):
     """The seeds tell one event in three outlets; TF-IDF joins the two English ones (the Dutch one
     needs a cross-lingual embedding)."""
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
 
     articles = corpus.load(seeds_dir)
-    events = compare.group_events(articles).merge(articles[["article_id", "language"]], on="article_id")
+    events = group_events(articles).merge(articles[["article_id", "language"]], on="article_id")
     english = events[events["language"] == "en"]
     assert len(english) == 2 and english["event"].nunique() == 1 and english["event"].iloc[0] != ""
 
@@ -454,7 +465,7 @@ def test_disagreement_summary_and_examples():
         "label": ["against", "neutral", "against", "favor", "neutral"],
         "language": ["en"] * 5,
     })
-    result = compare.disagreement(lexicon, model, by=("outlet", "target"), examples=2)
+    result = disagreement(lexicon, model, by=("outlet", "target"), examples=2)
     summary = result.summary.set_index("outlet")
     assert summary.loc["Norwell Post", "n_both"] == 4
     assert summary.loc["Norwell Post", "agreement"] == 0.75
@@ -464,7 +475,7 @@ def test_disagreement_summary_and_examples():
     example = result.examples.iloc[0]
     assert (example["article_id"], example["label_lexicon"], example["label_model"]) == ("a", "favor", "against")
     assert example["passage_lexicon"] == "Norland praised the deal." and example["passage_model"] == ""
-    by_language = compare.disagreement(lexicon, model, by=("language",)).summary
+    by_language = disagreement(lexicon, model, by=("language",)).summary
     assert by_language["language"].tolist()[0] == "en"  # a by column may come from the model table
     with pytest.raises(ConfigError, match="neither score table"):
-        compare.disagreement(lexicon, model, by=("country",))
+        disagreement(lexicon, model, by=("country",))

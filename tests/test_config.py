@@ -484,12 +484,13 @@ def test_model_name_not_found_lists_the_models(tmp_path, monkeypatch):
 
 
 def test_vocabularies_match_the_modules():
-    from framing.analysis import compare
-    from framing.corpus import core as corpus
+    from framing.analysis import statistics
+    from framing.corpus.fields import CANONICAL_FIELDS
+    from framing.corpus.files import FORMATS
 
-    assert tuple(corpus.FORMATS) == config.INPUT_FORMATS
-    assert corpus.CANONICAL_FIELDS == config.COLUMN_FIELDS
-    assert compare.TESTS == config.COMPARE_TESTS
+    assert tuple(FORMATS) == config.INPUT_FORMATS
+    assert CANONICAL_FIELDS == config.COLUMN_FIELDS
+    assert statistics.TESTS == config.COMPARE_TESTS
 
 
 def test_scoring_precision_is_read_and_checked(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for framing.corpus.core: every reader, bad input, ids, duplicates, statuses (tiny data we write)."""
+"""Tests for framing.corpus: every reader, bad input, ids, duplicates, statuses (tiny data we write)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from framing.corpus import core as corpus
+from framing.corpus import finish
+from framing.corpus import loading as corpus
 from framing.infra import schema
 from framing.infra.errors import ConfigError, DataError
 
@@ -413,7 +414,7 @@ def test_parallel_run_gives_the_same_table(tmp_path, monkeypatch):
         json.dumps({"id": i, "text": f"{STORY[i % 12]} {OTHER_STORY[i % 6]}"}) for i in range(10)
     ]
     path = write(tmp_path / "news.jsonl", "\n".join(lines))
-    monkeypatch.setattr(corpus, "CHUNK_SIZE", 3)  # several chunks, so the pool is used
+    monkeypatch.setattr(finish, "CHUNK_SIZE", 3)  # several chunks, so the pool is used
     serial = corpus.load(path)
     parallel = corpus.load(path, n_jobs=2)
     pd.testing.assert_frame_equal(serial, parallel)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
 from framing.infra.errors import ConfigError, DataError
 from framing.runs import dask_scoring, pipeline, stream
 from framing.stance import model_scoring

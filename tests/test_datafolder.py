@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from framing.annotate import core as annotate
+from framing.annotate.codebook import load_codebook
 from framing.infra import datafolder
 from framing.infra.errors import ConfigError, DataError
-from framing.lexicon import core as lexicon
+from framing.lexicon import folder as lexicon
 from framing.runs import config
 from framing.text import preprocess, targets, voice
 
@@ -223,7 +223,7 @@ def test_every_loader_records_the_folder_hash():
 
 
 def test_codebook_hash_is_of_the_file_bytes():
-    book = annotate.load_codebook("codebook-state-v1")
+    book = load_codebook("codebook-state-v1")
     assert book.sha256 == hashlib.sha256(book.path.read_bytes()).hexdigest()
 
 
@@ -257,4 +257,4 @@ def test_loaders_name_a_missing_meta_toml(tmp_path):
 
 def test_unknown_codebook_name_lists_the_bundled_ones():
     with pytest.raises(ConfigError, match=r"no codebook 'codebook-stanse-v1' .*did you mean codebook-stance-v1"):
-        annotate.load_codebook("codebook-stanse-v1")
+        load_codebook("codebook-stanse-v1")

@@ -209,7 +209,7 @@ def test_state_set_sizes_meet_the_design():
 
 
 def _tiny_state_set(tmp_path, text_of_first: str):
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
     from framing.text import preprocess
 
     data = tmp_path / "shared"

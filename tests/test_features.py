@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import FeatureUnion
 
 from framing.infra.errors import ConfigError
-from framing.lexicon.core import load_lexicon
+from framing.lexicon.folder import load_lexicon
 from framing.stance import scoring
 from framing.stance.features import LexiconVectorizer
 
@@ -263,7 +263,7 @@ def test_bad_settings_and_input(tiny, docs):
 
 @pytest.fixture(scope="module")
 def seeds(seeds_dir):
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
     from framing.text import preprocess, targets
 
     articles = corpus.load([seeds_dir])
@@ -316,11 +316,39 @@ def test_mention_mode_agrees_with_scoring_on_the_seeds(seeds):
 
 
 def test_one_feature_prefix_everywhere():
-    from framing.stance import benchmark, features, model_scoring
+    from framing.stance import features, model_scoring
 
     assert features.FEATURE_PREFIX == "lex__"
-    assert benchmark.FEATURE_PREFIX is features.FEATURE_PREFIX
     assert model_scoring.FEATURE_PREFIX is features.FEATURE_PREFIX
+
+
+def test_lexicon_rule_is_the_sign_of_the_polarity_sum():
+    from framing.stance.features import lexicon_rule, sign_labels
+
+    assert sign_labels([3.0, -0.5, 0.0]).tolist() == ["favor", "against", "neutral"]
+    table = pd.DataFrame({"lex__polarity_sum": [-1.0, 0.0, 2.5]})
+    assert lexicon_rule(table).tolist() == ["against", "neutral", "favor"]
+
+
+def test_labelled_mention_rows_use_the_overlapping_target_id():
+    from framing.stance.features import labelled_mention_rows
+    from framing.text.targets import load_targets
+
+    targets = load_targets("targets-v1")
+    sentence = "Norland said the United States acted."
+    start = sentence.index("the United States")
+    table = pd.DataFrame(
+        {
+            "sentence": [sentence, sentence],
+            "target": ["the United States", "Norland"],
+            "span_start": pd.array([start, None], dtype="Int64"),
+            "span_end": pd.array([start + len("the United States"), None], dtype="Int64"),
+        }
+    )
+    out = labelled_mention_rows(table, targets, "en")
+    assert out["target"].tolist() == ["US", "Norland"]
+    assert out["spans"].tolist() == [[[start, start + len("the United States")]], None]
+    assert (out["language"] == "en").all()
 
 
 def test_lexicon_feature_table_prefixes_names_and_adds_voices():

@@ -15,17 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framing.infra.errors import ConfigError, DataError
-from framing.lexicon.core import (
-    Hit,
-    Lexicon,
-    _normaliser,
-    _parse_term,
-    _variant_key,
-    lexicon_stats,
-    load_lexicon,
-    read_csv_dictionary,
-    read_liwc_dic,
-)
+from framing.lexicon.folder import Lexicon, lexicon_stats, load_lexicon
+from framing.lexicon.importers import read_csv_dictionary, read_liwc_dic
+from framing.lexicon.matcher import Hit, _parse_term, _variant_key
+from framing.lexicon.tokens import _normaliser
 
 META = """\
 name = "tiny"

@@ -67,7 +67,7 @@ def models(tiny_encoder_factory, tables):
     plain = examples.assign(target=examples["mention"])
     transformer = StanceClassifier(model_path=encoder, args=args).fit(plain, labels)
     with_lex, names = model_scoring.lexicon_features(examples, "framing-stance-v1")
-    from framing.lexicon.core import load_lexicon
+    from framing.lexicon.folder import load_lexicon
 
     lex = load_lexicon("framing-stance-v1")
     hybrid = StanceClassifier(model_path=encoder, args=args, feature_columns=tuple(names),

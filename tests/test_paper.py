@@ -35,6 +35,14 @@ def test_two_runs_give_identical_files(tmp_path):
     assert any(name.endswith("stance-by-language-heatmap.svg") for name in figures)
     assert any("stance-over-time-" in name for name in figures)
     assert {"paper_small/outlet_table.csv", "paper_small/outlet_table_also_by.csv"} <= set(first)
+    # every table also as LaTeX (booktabs) beside its CSV, with the same rows
+    csvs = sorted(name for name in first if name.endswith(".csv"))
+    assert sorted(name for name in first if name.endswith(".tex")) == [n[:-4] + ".tex" for n in csvs]
+    tex = (tmp_path / "paper1" / "paper_small" / "outlet_table.tex").read_text(encoding="utf-8")
+    assert "\\toprule" in tex and "\\midrule" in tex and tex.rstrip().endswith("\\end{tabular}")
+    rows = tex.split("\\midrule")[1].split("\\bottomrule")[0].strip().splitlines()
+    n_csv = len((tmp_path / "paper1" / "paper_small" / "outlet_table.csv").read_text().splitlines()) - 1
+    assert len(rows) == n_csv
     sums = (tmp_path / "paper1" / SUMS_FILE).read_text()
     assert sums == (tmp_path / "paper2" / SUMS_FILE).read_text()
     assert len(sums.splitlines()) == len(first)

@@ -28,7 +28,7 @@ OUTLETS = ["Norwell Post", "Ostby Herald", "Pellam Courier"]
 
 @pytest.fixture
 def outlet_table() -> pd.DataFrame:
-    """What compare.outlet_table returns, written by hand (one cell left empty)."""
+    """What statistics.outlet_table returns, written by hand (one cell left empty)."""
     rows = [
         ("Norwell Post", "NL", 12, 0.25, 0.05, 0.45, 0.1, 0.5, 0.4),
         ("Norwell Post", "SM", 9, -0.40, -0.6, -0.2, 0.6, 0.3, 0.1),
@@ -231,4 +231,6 @@ def test_plots_compute_no_statistics():
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom | ast.Import)
                 for alias in node.names} | {node.module for node in ast.walk(tree)
                                             if isinstance(node, ast.ImportFrom)}
-    assert not {"scipy", "statsmodels", "framing.analysis.compare", "compare"} & imported
+    statistics_modules = {"statistics", "frames", "terms", "events", "disagreement", "tidy"}
+    assert not {"scipy", "statsmodels"} & imported
+    assert not (statistics_modules | {f"framing.analysis.{m}" for m in statistics_modules}) & imported

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
 from framing.infra import schema
 from framing.infra.errors import DataError, FramingError
-from framing.lexicon.core import load_lexicon
+from framing.lexicon.folder import load_lexicon
 from framing.stance import scoring
 from framing.text import preprocess
 from framing.text.targets import _LOOKALIKES, _fold, load_targets

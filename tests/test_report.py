@@ -1,5 +1,5 @@
-"""Tests of framing.report.core: a synthetic run folder (3 outlets x 3 targets x 10 articles, text we
-wrote) through write_comparison and build_report, escaping, determinism, and a headless browser."""
+"""Tests of framing.report and framing.analysis.report_tables: a synthetic run folder (3 outlets x
+3 targets x 10 articles, text we wrote) through write_comparison and build_report, escaping, determinism, and a headless browser."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from framing.analysis import plots
+from framing.analysis import plots, report_tables
 from framing.infra.errors import DataError
-from framing.report import core as report
+from framing.report.build import REPORT_HTML, REPORT_MD, build_report
+from framing.report.evidence import evidence_passages
+from framing.report.html import highlight_html
+from framing.report.markdown import highlight_markdown
 from framing.runs import folders as runs
 
 OUTLETS = ("Daily Planet", "The Bugle", "Harbour <Times> & Co")
@@ -157,7 +160,7 @@ def synthetic_tables() -> dict[str, pd.DataFrame]:
 
 def make_run(run_dir: Path, *, manifest: bool = True) -> dict[str, Path]:
     tables = synthetic_tables()
-    written = report.write_comparison(
+    written = report_tables.write_comparison(
         tables["scores"],
         run_dir,
         frames=tables["frames"],
@@ -209,18 +212,18 @@ def make_run(run_dir: Path, *, manifest: bool = True) -> dict[str, Path]:
 def run_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("run")
     make_run(path)
-    report.build_report(path)
+    build_report(path)
     return path
 
 
 @pytest.fixture(scope="module")
 def page(run_dir) -> str:
-    return (run_dir / report.REPORT_HTML).read_text(encoding="utf-8")
+    return (run_dir / REPORT_HTML).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def markdown(run_dir) -> str:
-    return (run_dir / report.REPORT_MD).read_text(encoding="utf-8")
+    return (run_dir / REPORT_MD).read_text(encoding="utf-8")
 
 
 class _Tags(HTMLParser):
@@ -256,8 +259,8 @@ def _parse(text: str) -> _Tags:
 
 def test_write_comparison_writes_tables_figures_and_record(run_dir):
     for name in ("scores", "outlet_table", "contrasts", "frame_table", "distinguishing_terms"):
-        assert (run_dir / report.TABLE_FILES[name]).is_file(), name
-    assert not (run_dir / report.TABLE_FILES["same_event"]).exists()  # no event column given
+        assert (run_dir / report_tables.TABLE_FILES[name]).is_file(), name
+    assert not (run_dir / report_tables.TABLE_FILES["same_event"]).exists()  # no event column given
     stems = {p.stem for p in (run_dir / "figures").glob("*.svg")}
     assert {
         "stance-by-outlet-heatmap",
@@ -272,13 +275,13 @@ def test_write_comparison_writes_tables_figures_and_record(run_dir):
     planet_cn = record[(record.outlet == "Daily Planet") & (record.target == "CN")].iloc[0]
     assert planet_cn["mean"] < -0.3  # the invented lean is found
     assert planet_cn["ci_low"] <= planet_cn["mean"] <= planet_cn["ci_high"]
-    comparison = (run_dir / report.COMPARISON_FILE).read_text(encoding="utf-8")
+    comparison = (run_dir / report_tables.COMPARISON_FILE).read_text(encoding="utf-8")
     assert '"n_boot": 200' in comparison and "no event column" in comparison
 
 
 def test_write_comparison_drops_files_it_no_longer_writes(tmp_path):
     tables = synthetic_tables()
-    report.write_comparison(
+    report_tables.write_comparison(
         tables["scores"],
         tmp_path,
         frames=tables["frames"],
@@ -289,7 +292,7 @@ def test_write_comparison_drops_files_it_no_longer_writes(tmp_path):
     )
     assert (tmp_path / "frame_table.parquet").is_file()
     assert (tmp_path / "figures" / "frames-cn.svg").is_file()
-    written = report.write_comparison(
+    written = report_tables.write_comparison(
         tables["scores"], tmp_path, random_state=1, n_boot=50, n_perm=49, formats=("svg",)
     )
     assert not (tmp_path / "frame_table.parquet").exists()
@@ -311,7 +314,7 @@ def test_write_comparison_groups_from_articles_events_and_a_second_method(tmp_pa
     model = tables["scores"].assign(
         method="model", score=lambda t: -t["score"] / 2, label=lambda t: t["score"].map(_label)
     )
-    written = report.write_comparison(
+    written = report_tables.write_comparison(
         tables["scores"],
         tmp_path,
         articles=articles,
@@ -324,7 +327,7 @@ def test_write_comparison_groups_from_articles_events_and_a_second_method(tmp_pa
     )
     assert {"same_event", "disagreement_summary", "disagreement_examples"} <= set(written)
     assert "figures/stance-by-leaning-heatmap.svg" in written
-    page = report.build_report(tmp_path)["html"].read_text(encoding="utf-8")
+    page = build_report(tmp_path)["html"].read_text(encoding="utf-8")
     assert "Stance by leaning" in page and "centre vs left" in page
     assert "Lexicon versus model" in page and "Articles where the two methods disagree" in page
     assert "ev-1" in page
@@ -425,12 +428,12 @@ def test_planted_markup_appears_only_escaped(page, markdown):
 
 def test_rerun_is_byte_identical(run_dir, tmp_path):
     before = {
-        name: (run_dir / name).read_bytes() for name in (report.REPORT_HTML, report.REPORT_MD)
+        name: (run_dir / name).read_bytes() for name in (REPORT_HTML, REPORT_MD)
     }
-    report.build_report(run_dir)
+    build_report(run_dir)
     again = tmp_path / "again"
     make_run(again)
-    report.build_report(again)
+    build_report(again)
     for name, content in before.items():
         assert (run_dir / name).read_bytes() == content, name
         assert (again / name).read_bytes() == content, name
@@ -440,7 +443,7 @@ def test_missing_tables_are_left_out_with_a_note(run_dir, tmp_path):
     partial = tmp_path / "partial"
     partial.mkdir()
     shutil.copy(run_dir / "outlet_table.parquet", partial)
-    out = report.build_report(partial, title="Only <means>")
+    out = build_report(partial, title="Only <means>")
     page = out["html"].read_text(encoding="utf-8")
     assert "<title>Only &lt;means&gt;</title>" in page
     assert "No contrasts.parquet in this run folder" in page
@@ -456,16 +459,16 @@ def test_png_figures_embed_and_unknown_figures_are_kept(run_dir, tmp_path):
     table = runs.read_table(folder / "outlet_table.parquet")
     ax = plots.heatmap_outlet_target(table)
     plots.save_figure(ax, folder / "figures" / "my-own-figure", ("png",))
-    page = report.build_report(folder)["html"].read_text(encoding="utf-8")
+    page = build_report(folder)["html"].read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in page
     assert "Other figures" in page and "my-own-figure" in page
 
 
 def test_build_report_refuses_an_empty_or_missing_folder(tmp_path):
     with pytest.raises(DataError, match="nothing to report"):
-        report.build_report(tmp_path)
+        build_report(tmp_path)
     with pytest.raises(DataError, match="run folder not found"):
-        report.build_report(tmp_path / "nope")
+        build_report(tmp_path / "nope")
 
 
 def test_build_report_names_a_table_that_lacks_columns(tmp_path):
@@ -473,7 +476,7 @@ def test_build_report_names_a_table_that_lacks_columns(tmp_path):
         pd.DataFrame({"outlet": ["A"], "target": ["US"]}), tmp_path / "outlet_table.parquet"
     )
     with pytest.raises(DataError, match=r"outlet_table.parquet lacks column\(s\) n_articles"):
-        report.build_report(tmp_path)
+        build_report(tmp_path)
 
 
 # ------------------------------------------------------------------------------------------
@@ -486,7 +489,7 @@ def test_highlight_html_escapes_between_and_inside_spans():
         {"term": "threat", "category": "conflict", "polarity": -1, "start": 4, "end": 10},
         {"term": "bad", "category": "x", "polarity": 1, "start": 40, "end": 45},
     ]  # out of range
-    out = report.highlight_html(sentence, terms)
+    out = highlight_html(sentence, terms)
     assert out == (
         '&lt;b&gt;&amp;<mark class="neg" title="threat (conflict, polarity -1)">'
         "threat</mark>&lt;/b&gt; and not-a-threat"
@@ -500,10 +503,10 @@ def test_highlight_merges_overlapping_spans():
         {"term": "war", "category": "conflict", "polarity": -1, "start": 6, "end": 9},
         {"term": "escalates", "category": "conflict", "polarity": 0, "start": 10, "end": 19},
     ]
-    out = report.highlight_html(sentence, terms)
+    out = highlight_html(sentence, terms)
     assert re.findall(r"<mark[^>]*>([^<]*)</mark>", out) == ["trade war", "escalates"]
     assert 'class="neu"' in out and "war (conflict" in out
-    assert report.highlight_markdown("a *b* war", [{"start": 6, "end": 9}]) == "a \\*b\\* **war**"
+    assert highlight_markdown("a *b* war", [{"start": 6, "end": 9}]) == "a \\*b\\* **war**"
 
 
 def test_evidence_passages_ranks_by_contribution_and_drops_wire_copies():
@@ -522,20 +525,20 @@ def test_evidence_passages_ranks_by_contribution_and_drops_wire_copies():
             ],
         }
     )
-    table = report.evidence_passages(scores, n=3)
+    table = evidence_passages(scores, n=3)
     assert table["sentence"].tolist() == ["big", "same", "small"]
     assert table["article_id"].tolist() == ["a2", "a1", "a1"]
     assert table["rank"].tolist() == [1, 2, 3]
-    assert report.evidence_passages(scores, n=1)["sentence"].tolist() == ["big"]
+    assert evidence_passages(scores, n=1)["sentence"].tolist() == ["big"]
 
 
 def test_figure_stem_names_by_content():
     assert (
-        report.figure_stem("heatmap", by=("outlet", "period")) == "stance-by-outlet-period-heatmap"
+        report_tables.figure_stem("heatmap", by=("outlet", "period")) == "stance-by-outlet-period-heatmap"
     )
-    assert report.figure_stem("interval", target="中国").startswith("stance-interval-x")
+    assert report_tables.figure_stem("interval", target="中国").startswith("stance-interval-x")
     with pytest.raises(Exception, match="accepted"):
-        report.figure_stem("pie")
+        report_tables.figure_stem("pie")
 
 
 # ------------------------------------------------------------------------------------------
@@ -576,7 +579,7 @@ def test_report_renders_in_headless_chromium(run_dir, tmp_path):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing and CI is set: install Debian's chromium")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); CI is not set")
-    url = (run_dir / report.REPORT_HTML).as_uri()
+    url = (run_dir / REPORT_HTML).as_uri()
     shot = tmp_path / "shot.png"
     shown = _chromium([f"--screenshot={shot}", "--window-size=1280,2000", url], tmp_path / "p1")
     dumped = _chromium(["--dump-dom", url], tmp_path / "p2")

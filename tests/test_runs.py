@@ -454,7 +454,7 @@ def test_stage_code_keys_follow_imports_only():
     from framing.runs.folders import _framing_imports, modules_sha256
 
     scoring_imports = _framing_imports(config.PACKAGE_DIR / "stance" / "scoring.py")
-    assert "lexicon.core" in scoring_imports
+    assert "lexicon.folder" in scoring_imports
     assert not any(name.startswith("report") for name in scoring_imports)
-    assert modules_sha256(("corpus.core",)) != modules_sha256(("stance.scoring",))
-    assert modules_sha256(("corpus.core",)) == modules_sha256(("corpus.core",))
+    assert modules_sha256(("corpus.loading",)) != modules_sha256(("stance.scoring",))
+    assert modules_sha256(("corpus.loading",)) == modules_sha256(("corpus.loading",))

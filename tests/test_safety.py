@@ -30,10 +30,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import framing
-from framing.analysis import plots
+from framing.analysis import plots, report_tables
 from framing.cli import EXIT_USAGE, main
 from framing.infra.errors import DataError, FramingError
-from framing.report import core as report
+from framing.report.build import REPORT_HTML, REPORT_MD
 from framing.runs import config
 from framing.runs import folders as runs
 
@@ -102,7 +102,7 @@ def hostile_run(tmp_path_factory) -> dict:
         main, ["run", str(base / "exp.toml"), "--root", str(root), "-j", "1"]
     )
     assert result.exit_code == 0, result.output + result.stderr
-    pages = list(root.rglob(report.REPORT_HTML))
+    pages = list(root.rglob(REPORT_HTML))
     assert len(pages) == 1, pages
     return {"base": base, "root": root, "before": before, "page": pages[0], "run": pages[0].parent}
 
@@ -151,7 +151,7 @@ def test_hostile_run_writes_only_inside_its_run_folder(hostile_run):
 
 def test_hostile_text_appears_in_the_report_only_as_text(hostile_run):
     page = hostile_run["page"].read_text(encoding="utf-8")
-    markdown = (hostile_run["run"] / report.REPORT_MD).read_text(encoding="utf-8")
+    markdown = (hostile_run["run"] / REPORT_MD).read_text(encoding="utf-8")
     for payload in (SCRIPT, IMG, "<b>bold</b>"):
         assert payload not in page and payload not in markdown
     # The payloads are there, escaped: in evidence sentences, outlet names, ids and the title.
@@ -365,10 +365,10 @@ def test_figure_names_from_targets_and_outlets_are_slugs(parts, group):
     try:
         stem = plots.figure_name(*parts)
     except FramingError:
-        stem = None  # no letter or digit: report.figure_stem falls back to a hash
+        stem = None  # no letter or digit: report_tables.figure_stem falls back to a hash
     assert stem is None or re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", stem)
     for kind in ("interval", "terms"):
-        assert re.fullmatch(r"[a-z0-9-]+", report.figure_stem(kind, target=parts[0], group=group))
+        assert re.fullmatch(r"[a-z0-9-]+", report_tables.figure_stem(kind, target=parts[0], group=group))
 
 
 def test_run_files_stay_inside_the_run_folder(tmp_path):
@@ -544,16 +544,16 @@ def test_figures_named_from_data_stay_inside_and_never_overwrite(groups, target)
 
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
-        writer = report._Writer(run, ("svg",))
+        writer = report_tables._Writer(run, ("svg",))
         figure = Figure(figsize=(1, 1))
         figure.add_subplot()
         for group in groups:
             for kind in ("terms", "heatmap"):
-                stem = report.figure_stem(kind, target=target, group=group, by=(group or "x",))
+                stem = report_tables.figure_stem(kind, target=target, group=group, by=(group or "x",))
                 writer.figure(figure, stem, kind=kind, target=target, group=group, caption=group)
         files = list(Path(tmp).rglob("*.svg"))
         assert len(files) == 2 * len(groups)  # nothing overwritten
-        assert all(p.resolve().is_relative_to((run / report.FIGURES_DIR).resolve()) for p in files)
+        assert all(p.resolve().is_relative_to((run / report_tables.FIGURES_DIR).resolve()) for p in files)
         assert len({f["stem"] for f in writer.figures}) == len(writer.figures)
 
 
@@ -577,14 +577,14 @@ def test_report_links_each_outlet_to_its_own_figure(tmp_path):
     result = CliRunner().invoke(main, ["run", str(tmp_path / "exp.toml"),
                                        "--root", str(tmp_path / "runs"), "-j", "1"])
     assert result.exit_code == 0, result.output + result.stderr
-    page = next((tmp_path / "runs").rglob(report.REPORT_HTML))
+    page = next((tmp_path / "runs").rglob(REPORT_HTML))
     terms = sorted(p.name for p in (page.parent / "figures").glob("distinguishing-terms-*.svg"))
     for target in ("cn", "eu", "us"):
         assert len([t for t in terms if t.startswith(f"distinguishing-terms-{target}-")]) == 6
     shown = re.findall(r'<figcaption>Terms that distinguish ([^<]*?) \((\w+)\) · '
                        r'<a href="(figures/[^"]+)\.pdf"', page.read_text(encoding="utf-8"))
     assert len(shown) == 18 and len({link for _, _, link in shown}) == 18
-    record = json.loads((page.parent / report.COMPARISON_FILE).read_text(encoding="utf-8"))
+    record = json.loads((page.parent / report_tables.COMPARISON_FILE).read_text(encoding="utf-8"))
     stems = {(f["target"], f["group"]): f["stem"] for f in record["figures"] if f["kind"] == "terms"}
     for outlet, target, link in shown:  # each caption sits on the figure drawn for its outlet
         assert link == f"figures/{stems[(target, unescape(outlet))]}"
@@ -620,21 +620,25 @@ def test_annotation_files_stay_inside_their_folder(names, coders):
     import io
     import tempfile
 
-    from framing.annotate import core as an
+    from framing.annotate.codebook import load_codebook
+    from framing.annotate.export import SAMPLE_FILES, write_sample
+    from framing.annotate.importing import IMPORT_FILES, import_codes, write_import
+    from framing.annotate.items import mention_items
+    from framing.annotate.sample import sample_items
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         out, imported = base / "deep" / "sample", base / "deep" / "import"
         try:
-            items = an.mention_items(*_annotation_tables(names, [f"{n}{i}" for i, n in enumerate(names)]))
-            drawn = an.sample_items(items, len(names), seed=1, strata=[])
-            paths = an.write_sample(drawn, out, codebook=an.load_codebook())
+            items = mention_items(*_annotation_tables(names, [f"{n}{i}" for i, n in enumerate(names)]))
+            drawn = sample_items(items, len(names), seed=1, strata=[])
+            paths = write_sample(drawn, out, codebook=load_codebook())
         except FramingError:
             paths = None
         assert _created_outside(base, {}, out) == []
         if paths is None:
             return
-        assert sorted(p.name for p in out.iterdir()) == sorted(an.SAMPLE_FILES.values())
+        assert sorted(p.name for p in out.iterdir()) == sorted(SAMPLE_FILES.values())
         rows = list(csv.reader(io.StringIO(paths["sample"].read_text(encoding="utf-8"))))
         head = next(i for i, r in enumerate(rows) if r and r[0] == "id")
         coded = []
@@ -647,14 +651,14 @@ def test_annotation_files_stay_inside_their_folder(names, coders):
             coded[-1].write_text(buf.getvalue(), encoding="utf-8")
         before = _files(base)
         try:
-            result = an.import_codes(paths["sample"], coded, codebook=an.load_codebook(),
-                                     coders=coders)
-            an.write_import(result, imported)
+            result = import_codes(paths["sample"], coded, codebook=load_codebook(),
+                                  coders=coders)
+            write_import(result, imported)
         except FramingError:
             return  # a coder name refused: nothing written
         finally:
             assert _created_outside(base, before, imported) == []
-        assert sorted(p.name for p in imported.iterdir()) == sorted(an.IMPORT_FILES.values())
+        assert sorted(p.name for p in imported.iterdir()) == sorted(IMPORT_FILES.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -918,7 +922,8 @@ def test_no_csv_for_people_has_a_formula_cell(formula_outputs):
 
 
 def test_csv_written_by_the_tool_reads_back_the_original_values(formula_outputs):
-    from framing.annotate import core as an
+    from framing.annotate.codebook import load_codebook
+    from framing.annotate.read import read_decisions, read_sample, read_sample_ids
     from framing.infra import tableio
     from framing.stance import training
     from framing.stance.datasets import load_labelled
@@ -934,7 +939,7 @@ def test_csv_written_by_the_tool_reads_back_the_original_values(formula_outputs)
     texts = set(pd.read_parquet(formula_outputs["run"] / "mentions.sentences.parquet")["text"])
     assert len(weak) and set(weak["sentence"]) <= texts
     items = pd.read_parquet(formula_outputs["run"] / "articles.parquet")
-    sample = an.read_sample(formula_outputs["sample"])
+    sample = read_sample(formula_outputs["sample"])
     assert set(sample["outlet"]) <= set(items["outlet"]) and set(sample["article_id"]) <= set(items["article_id"])
     assert sample["id"].str.startswith(FORMULA_START).any()
     coded = formula_outputs["coded"]
@@ -942,14 +947,14 @@ def test_csv_written_by_the_tool_reads_back_the_original_values(formula_outputs)
     labelled = tableio.read_csv(coded / "labelled.csv", dtype=str, keep_default_na=False)
     assert len(labelled) and set(labelled["outlet"]) <= set(items["outlet"])
     assert set(labelled["article_id"]) <= set(items["article_id"])
-    assert set(an.read_sample_ids(coded / "disagreements.csv")) <= set(sample["id"])
+    assert set(read_sample_ids(coded / "disagreements.csv")) <= set(sample["id"])
     # An adjudicator fills disagreements.csv in a spreadsheet; the ids still match the sample.
-    codebook = an.load_codebook()
+    codebook = load_codebook()
     decided = pd.read_csv(coded / "disagreements.csv", dtype=str, keep_default_na=False)
     decided["adjudicated"] = "neutral"
     decided.to_csv(formula_outputs["base"] / "decided.csv", index=False)
-    decisions = an.read_decisions(formula_outputs["base"] / "decided.csv", sample, codebook)
-    assert set(decisions) == set(an.read_sample_ids(coded / "disagreements.csv")) != set()
+    decisions = read_decisions(formula_outputs["base"] / "decided.csv", sample, codebook)
+    assert set(decisions) == set(read_sample_ids(coded / "disagreements.csv")) != set()
 
 
 def test_parquet_outputs_keep_the_raw_values(formula_outputs):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from framing.cli import main
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
 from framing.runs import config, dask_scoring, stream
 from framing.runs.config import ScoringConfig, TargetsConfig
 from framing.stance.scorer import Scorer

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from framing.infra import schema
 from framing.infra.errors import ConfigError, DataError
-from framing.lexicon.core import load_lexicon
+from framing.lexicon.folder import load_lexicon
 from framing.stance import scoring
 
 META = """\
@@ -479,7 +479,7 @@ def test_coverage_by_hand(tiny):
 
 @pytest.fixture(scope="module")
 def seeds(seeds_dir):
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
     from framing.text import preprocess, targets
 
     articles = corpus.load([seeds_dir])
@@ -528,7 +528,7 @@ def test_seeds_dutch_derisking_through_dutch_terms(seeds):
 
 
 def test_demo_corpus_scores_follow_the_intended_stances():
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
     from framing.runs import config
     from framing.text import preprocess, targets
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
 from framing.infra.errors import ConfigError
 from framing.runs import pipeline, stream
 from framing.stance import model_scoring, scoring

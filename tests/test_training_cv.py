@@ -173,26 +173,31 @@ def test_coded_data_links_the_codes_of_the_import(tmp_path):
 
 
 def test_coded_data_reads_what_annotate_import_writes(tmp_path):
-    from framing.annotate import core as an
+    from framing.annotate.agreement import codes_sha256
+    from framing.annotate.codebook import load_codebook
+    from framing.annotate.export import write_sample
+    from framing.annotate.importing import import_codes, write_import
+    from framing.annotate.items import mark_spans
+    from framing.annotate.sample import SAMPLE_COLUMNS, Sample
 
     rows = [{"id": f"a{k}:1:US", "target": "US", "mention": m, "context_before": "",
-             "sentence_marked": an.mark_spans(s, [(s.index(m), s.index(m) + len(m))]),
+             "sentence_marked": mark_spans(s, [(s.index(m), s.index(m) + len(m))]),
              "context_after": "", "label": "", "note": "", "outlet": "o", "language": "en",
              "article_id": f"a{k}", "sent_id": 1, "section": "body", "sentence": s,
              "span_start": s.index(m), "span_end": s.index(m) + len(m), "stratum": "", "strategy": "random",
              "priority": 0.0} for k, (s, m, _) in enumerate(ROWS)]
-    sample = an.Sample(pd.DataFrame(rows, columns=list(an.SAMPLE_COLUMNS)), pd.DataFrame())
-    codebook = an.load_codebook()
-    paths = an.write_sample(sample, tmp_path / "sample", codebook=codebook)
+    sample = Sample(pd.DataFrame(rows, columns=list(SAMPLE_COLUMNS)), pd.DataFrame())
+    codebook = load_codebook()
+    paths = write_sample(sample, tmp_path / "sample", codebook=codebook)
     for coder in ("ann", "bob"):
         pd.DataFrame({"id": [r["id"] for r in rows], "label": [lab for _, _, lab in ROWS]}).to_csv(
             tmp_path / f"{coder}.csv", index=False)
-    result = an.import_codes(paths["sample"], [tmp_path / "ann.csv", tmp_path / "bob.csv"])
-    written = an.write_import(result, tmp_path / "import")
+    result = import_codes(paths["sample"], [tmp_path / "ann.csv", tmp_path / "bob.csv"])
+    written = write_import(result, tmp_path / "import")
     spec = str(written["labelled"])
     record = training.coded_data(spec, training.load_dataset(spec))
     assert record["labelled_sha256"] == written["labelled_sha256"]
-    assert record["codes_sha256"] == written["codes_sha256"] == an.codes_sha256(result.codes)
+    assert record["codes_sha256"] == written["codes_sha256"] == codes_sha256(result.codes)
     assert record["codebook"] == {"id": codebook.id, "sha256": codebook.sha256}
     assert record["n_coded"] == len(ROWS) and record["note"] == ""
 

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from framing.annotate import core as an
+from framing.annotate.importing import IMPORT_FILES
+from framing.annotate.read import read_sample
+from framing.annotate.split import keyed_items, split_by_article
 from framing.infra import tableio
 
 #: Corpus name per language folder of the coding folder (as in meta.toml).
@@ -31,7 +33,7 @@ SPLIT_SEED = 2026
 
 
 def _sample_with_offsets(path: Path, sentences: pd.DataFrame, leaning: pd.Series) -> pd.DataFrame:
-    sample = an.read_sample(path)
+    sample = read_sample(path)
     sample["leaning"] = sample["article_id"].astype(str).map(leaning).astype(object).fillna("").to_numpy()
     offsets = sentences.assign(article_id=sentences["article_id"].astype(str)).set_index(["article_id", "sent_id"])
     key = pd.MultiIndex.from_arrays([sample["article_id"].astype(str), sample["sent_id"].astype(int)])
@@ -42,7 +44,7 @@ def _sample_with_offsets(path: Path, sentences: pd.DataFrame, leaning: pd.Series
 
 
 def _adjudicated(folder: Path) -> pd.DataFrame:
-    return tableio.read_csv(folder / an.IMPORT_FILES["adjudicated"], dtype=str, keep_default_na=False).assign(
+    return tableio.read_csv(folder / IMPORT_FILES["adjudicated"], dtype=str, keep_default_na=False).assign(
         n_codes=lambda t: pd.to_numeric(t["n_codes"]))
 
 
@@ -61,13 +63,13 @@ def main() -> None:
         mention = _sample_with_offsets(base / "sample" / "sample.csv", sentences, leaning)
         article = _sample_with_offsets(base / "article-sample" / "sample.csv", sentences, leaning)
         article["start"] = article["end"] = pd.NA
-        splits = an.split_by_article([*mention["article_id"], *article["article_id"]], seed=SPLIT_SEED,
-                                     holdout=article["article_id"])
+        splits = split_by_article([*mention["article_id"], *article["article_id"]], seed=SPLIT_SEED,
+                                  holdout=article["article_id"])
         extra = {"leaning": mention["leaning"]}
-        tables.append(an.keyed_items(mention, _adjudicated(base / "import-label"), splits=splits,
+        tables.append(keyed_items(mention, _adjudicated(base / "import-label"), splits=splits,
                                      corpus=corpus, holders=_adjudicated(base / "import-holder"),
                                      extra_columns=extra))
-        tables.append(an.keyed_items(article, _adjudicated(base / "article-import"), splits=splits,
+        tables.append(keyed_items(article, _adjudicated(base / "article-import"), splits=splits,
                                      corpus=corpus,
                                      extra_columns={"leaning": article["leaning"]}))
         extra_train = base / "train-sample" / "sample.csv"
@@ -79,13 +81,13 @@ def main() -> None:
             coded = set(splits)
             if coded & set(more["article_id"]):
                 raise SystemExit(f"{extra_train}: articles also in the double-coded parts; draw with --exclude-articles")
-            tables.append(an.keyed_items(more, _adjudicated(base / "train-import-label"),
+            tables.append(keyed_items(more, _adjudicated(base / "train-import-label"),
                                          splits=dict.fromkeys(more["article_id"], "train"), corpus=corpus,
                                          holders=_adjudicated(base / "train-import-holder"),
                                          extra_columns={"leaning": more["leaning"]}))
             folders += [("mention", "label", "train-import-label"), ("mention", "holder", "train-import-holder")]
         for unit, field, folder in folders:
-            raw = tableio.read_csv(base / folder / an.IMPORT_FILES["codes"], dtype=str, keep_default_na=False)
+            raw = tableio.read_csv(base / folder / IMPORT_FILES["codes"], dtype=str, keep_default_na=False)
             decided = _adjudicated(base / folder)
             decided = decided.loc[decided["resolution"] == "adjudicated", ["id", "label"]].assign(coder="adjudicator")
             both = pd.concat([raw[["id", "coder", "label"]], decided[["id", "coder", "label"]]])

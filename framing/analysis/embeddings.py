@@ -2,7 +2,7 @@
 
 :func:`encoder_embed` turns texts into L2-normalised vectors the way the model was trained to be
 used (mean over non-padding tokens), so cosine similarity is a dot product. It is what
-:func:`framing.analysis.compare.group_events` uses with ``events = "encoder"``. The bundled model is
+:func:`framing.analysis.events.group_events` uses with ``events = "encoder"``. The bundled model is
 English; other languages embed less well (a multilingual encoder folder can be given).
 """
 

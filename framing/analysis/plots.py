@@ -1,8 +1,9 @@
-"""One function per figure: a table (from :mod:`framing.analysis.compare`) and ``ax=None`` in, ``Axes`` out.
+"""One function per figure: a table and ``ax=None`` in, ``Axes`` out.
 
 Plot functions never compute statistics: they reshape and draw the numbers of the table they
 are given (a heatmap cell shows exactly its table value), so a figure and its table cannot
-disagree. Compute with :mod:`framing.analysis.compare`, then plot.
+disagree. Compute with :mod:`framing.analysis.statistics`, :mod:`~framing.analysis.frames`,
+:mod:`~framing.analysis.terms` or :mod:`~framing.analysis.events`, then plot.
 
 Figures are made with the object-oriented API on the Agg canvas (``matplotlib.figure.Figure``,
 never ``pyplot``): nothing needs a display, nothing accumulates in pyplot's figure registry, and
@@ -261,7 +262,7 @@ def heatmap_outlet_target(
     Parameters
     ----------
     table : DataFrame
-        One row per (row, col), e.g. :func:`framing.analysis.compare.outlet_table` output.
+        One row per (row, col), e.g. :func:`framing.analysis.statistics.outlet_table` output.
     value : str, default "mean"
         Column shown (colour scale -1 ... 1, centred on 0).
     row, col : str
@@ -304,9 +305,10 @@ def forest_plot(
 ) -> Axes:
     """Point estimates with their intervals, one row per group, one colour per target.
 
-    Works for :func:`framing.analysis.compare.outlet_table` output (``mean``, ``ci_low``, ``ci_high``) and
-    for :func:`framing.analysis.compare.pairwise_contrasts` output (``group="pair", estimate="diff"``).
-    A row without an interval (one article) is drawn as a point only.
+    Works for :func:`framing.analysis.statistics.outlet_table` output (``mean``, ``ci_low``,
+    ``ci_high``) and for :func:`framing.analysis.statistics.pairwise_contrasts` output
+    (``group="pair", estimate="diff"``). A row without an interval (one article) is drawn as a
+    point only.
 
     Parameters
     ----------
@@ -378,8 +380,8 @@ def stance_distribution(
     Parameters
     ----------
     table : DataFrame
-        :func:`framing.analysis.compare.outlet_table` output (``share_against``, ``share_neutral``,
-        ``share_favor``).
+        :func:`framing.analysis.statistics.outlet_table` output (``share_against``,
+        ``share_neutral``, ``share_favor``).
     group : str, default "outlet"
         Column of the bar labels.
     target : str, optional
@@ -435,7 +437,7 @@ def frame_shares(
     Parameters
     ----------
     table : DataFrame
-        :func:`framing.analysis.compare.frame_table` output.
+        :func:`framing.analysis.frames.frame_table` output.
     group : str, default "outlet"
         Column of the heatmap rows.
     target : str, optional
@@ -477,8 +479,8 @@ def distinguishing_terms_plot(
     Parameters
     ----------
     table : DataFrame
-        :func:`framing.analysis.compare.distinguishing_terms` output, or the rows of one group of
-        :func:`framing.analysis.compare.distinguishing_terms_by` (filter first: one row per term).
+        :func:`framing.analysis.terms.distinguishing_terms` output, or the rows of one group of
+        :func:`framing.analysis.terms.distinguishing_terms_by` (filter first: one row per term).
     value : str, default "z"
         Column of the bar lengths.
     term : str, default "term"
@@ -535,8 +537,8 @@ def stance_over_time(
     Parameters
     ----------
     table : DataFrame
-        :func:`framing.analysis.compare.outlet_table` grouped by ``(group, time)`` (see
-        :func:`framing.analysis.compare.add_period`), one target (or choose one with ``target``).
+        :func:`framing.analysis.statistics.outlet_table` grouped by ``(group, time)`` (see
+        :func:`framing.analysis.statistics.add_period`), one target (or choose one with ``target``).
     time : str, default "period"
         Column of the periods; they are placed in sorted order (period strings such as
         "2024-06" or "2024Q2" sort chronologically). A period a group lacks is a gap in its line.

@@ -65,22 +65,26 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
     Writes sample.csv (codebook in its header, an empty label column for each coder's copy),
     label-studio-tasks.json with label-studio-config.xml, and sample.json (settings, counts).
     """
-    from framing.annotate import core as an
+    from framing.annotate.codebook import load_codebook
+    from framing.annotate.export import SAMPLE_FILES, write_sample
+    from framing.annotate.items import article_items, mention_items, read_run
+    from framing.annotate.read import read_sample_ids
+    from framing.annotate.sample import SAMPLE_COLUMNS, sample_items
     from framing.runs.folders import check_outputs, file_sha256, read_table
 
-    check_outputs({"-o": [output_dir / name for name in an.SAMPLE_FILES.values()]},
+    check_outputs({"-o": [output_dir / name for name in SAMPLE_FILES.values()]},
                   {"--predictions": predictions_path, "--exclude": exclude_paths,
                    "--exclude-articles": exclude_article_paths, "--codebook": _file(codebook_path)})
-    codebook = an.load_codebook(codebook_path)
-    articles, sentences, mentions = an.read_run(run_dir)
+    codebook = load_codebook(codebook_path)
+    articles, sentences, mentions = read_run(run_dir)
     strata_columns = _split(strata)
-    known = set(an.SAMPLE_COLUMNS)
+    known = set(SAMPLE_COLUMNS)
     extra = [c for c in strata_columns if c not in known and c != "n_mentions"]
     if unit == "article":
-        items = an.article_items(articles, mentions, drop_duplicates=not keep_duplicates, article_columns=extra)
+        items = article_items(articles, mentions, drop_duplicates=not keep_duplicates, article_columns=extra)
     else:
-        items = an.mention_items(articles, sentences, mentions, drop_duplicates=not keep_duplicates,
-                                 article_columns=extra)
+        items = mention_items(articles, sentences, mentions, drop_duplicates=not keep_duplicates,
+                              article_columns=extra)
     click.echo(f"mentions: {len(mentions)}; codable items: {len(items)}"
                + ("" if keep_duplicates else " (duplicate articles and repeated sentences left out)"))
     if exclude_article_paths:
@@ -97,10 +101,10 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
         click.echo(f"left out {before - len(items)} item(s) of {len(blocked)} excluded article(s)")
     exclude: set[str] = set()
     for path in exclude_paths:
-        exclude |= set(an.read_sample_ids(path))
+        exclude |= set(read_sample_ids(path))
     predictions = read_table(predictions_path) if predictions_path else None
-    drawn = an.sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
-                            strata=strata_columns, allocation=allocation, exclude=exclude)
+    drawn = sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
+                         strata=strata_columns, allocation=allocation, exclude=exclude)
     inputs = {"run_dir": str(run_dir)}
     if predictions_path:
         inputs["predictions"] = {"path": str(predictions_path), "sha256": file_sha256(predictions_path)}
@@ -108,8 +112,8 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
         inputs["exclude"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_paths]
     if exclude_article_paths:
         inputs["exclude_articles"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_article_paths]
-    paths = an.write_sample(drawn, output_dir, codebook=codebook,
-                            meta={"inputs": inputs, "keep_duplicates": keep_duplicates, "unit": unit})
+    paths = write_sample(drawn, output_dir, codebook=codebook,
+                         meta={"inputs": inputs, "keep_duplicates": keep_duplicates, "unit": unit})
     _echo_table("strata:", drawn.strata, str(output_dir / "sample.json"))
     if len(drawn.strata) > len(drawn.items):
         click.echo(f"note: {len(drawn.strata)} strata for {len(drawn.items)} item(s): most strata get none; "
@@ -143,25 +147,27 @@ def import_cmd(sample_path, coded, output_dir, coders, decisions_path, codebook_
 
     CODED: a filled-in copy of sample.csv per coder, or Label Studio exports (JSON/JSON-MIN).
     """
-    from framing.annotate import core as an
+    from framing.annotate.agreement import CODE_PREFIX
+    from framing.annotate.codebook import load_codebook
+    from framing.annotate.importing import IMPORT_FILES, import_codes, write_import
     from framing.runs.folders import check_outputs
 
-    check_outputs({"-o": [output_dir / name for name in an.IMPORT_FILES.values()]},
+    check_outputs({"-o": [output_dir / name for name in IMPORT_FILES.values()]},
                   {"SAMPLE": sample_path, "CODED": coded, "--adjudication": decisions_path,
                    "--codebook": _file(codebook_path)})
-    result = an.import_codes(
-        sample_path, coded, codebook=an.load_codebook(codebook_path),
+    result = import_codes(
+        sample_path, coded, codebook=load_codebook(codebook_path),
         coders=_split(coders) if coders is not None else None, allow_missing=allow_missing,
         decisions_path=decisions_path, field=field,
     )
-    out = an.write_import(result, output_dir)
+    out = write_import(result, output_dir)
     _echo_table("coders:", result.coders)
     shown = result.agreement[["target", "label", "n_pairable", "pct_agree", "alpha", "alpha_ordinal",
                               "kappa_mean", "note"]]
     _echo_table("agreement (label rows: binary 'is this label'):", shown.round(3))
     resolution = result.adjudicated["resolution"].value_counts().sort_index()
     click.echo("\nresolution: " + ", ".join(f"{k} {v}" for k, v in resolution.items()))
-    codes = [c for c in result.disagreements.columns if c.startswith(an.CODE_PREFIX)]
+    codes = [c for c in result.disagreements.columns if c.startswith(CODE_PREFIX)]
     _echo_table(f"disagreements: {len(result.disagreements)} (to adjudicate: fill 'adjudicated' in "
                 f"{out['disagreements']}, then import again with --adjudication FILE and another -o: "
                 "the filled file is an input and is never overwritten)",

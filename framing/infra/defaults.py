@@ -33,7 +33,7 @@ MAX_CHARS = 1_000_000
 # File names and prefixes that several layers read (written by runs and annotate, read below them).
 #: The manifest of a run folder (``framing.runs.folders.Run.write_manifest``).
 MANIFEST_FILE = "manifest.json"
-#: Files ``framing annotate import`` writes into its folder (``framing.annotate.core.write_import``).
+#: Files ``framing annotate import`` writes into its folder (``framing.annotate.importing.write_import``).
 IMPORT_FILES: dict[str, str] = {
     "agreement": "agreement.csv",
     "pairs": "agreement-pairs.csv",

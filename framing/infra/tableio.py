@@ -1,4 +1,13 @@
-"""CSV files for people: cells that a spreadsheet would run as a formula are neutralised.
+"""Tables in and out: atomic writes, Parquet/CSV tables, LaTeX tables, safe names and hashes.
+
+Every file framing writes goes through here: :func:`write_text`, :func:`write_json` and
+:func:`write_table` write atomically (a temporary file renamed into place), :func:`read_table`
+reads a table back and checks its columns, :func:`safe_name` and :func:`inside` keep names from
+the corpus inside the output folder, :func:`check_outputs` refuses an output that is an input,
+:func:`file_sha256` / :func:`folder_sha256` / :func:`table_sha256` give the digests of manifests
+and caches, and :func:`latex_table` writes a table a paper can print (booktabs).
+
+CSV files for people: cells that a spreadsheet would run as a formula are neutralised.
 
 Spreadsheets (Excel, LibreOffice Calc, Google Sheets) run a CSV cell that starts with ``=``,
 ``+``, ``-`` or ``@`` as a formula, and some also when it starts with a tab or a carriage return
@@ -82,14 +91,26 @@ os.umask(_UMASK)
 
 __all__ = [
     "FORMULA_START",
+    "check_outputs",
     "csv_quoting",
     "csv_text",
+    "file_sha256",
+    "folder_sha256",
+    "inside",
+    "latex_table",
     "neutralise",
     "neutralise_cell",
     "read_csv",
+    "read_table",
     "restore",
     "restore_cell",
+    "safe_name",
+    "table_sha256",
     "write_csv",
+    "write_json",
+    "write_latex",
+    "write_table",
+    "write_text",
 ]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV Injection).
@@ -175,6 +196,45 @@ def read_csv(source: str | os.PathLike | io.StringIO, **read_csv: Any) -> pd.Dat
 
 # --------------------------------------------------------------------------------------------
 # Names and atomic writes
+
+
+def latex_table(table: pd.DataFrame, *, precision: int = 3, caption: str | None = None) -> str:
+    """Return ``table`` as a LaTeX ``tabular`` with booktabs rules, ready for ``\\input``.
+
+    Text is escaped for LaTeX (``&``, ``%``, ``_``, ``#``, ``$``, braces...), numbers are
+    printed with ``precision`` decimals, missing values as empty cells, the index is left out.
+    The document needs ``\\usepackage{booktabs}``. Deterministic: the same table gives the same
+    text.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"outlet": ["A & B"], "mean": [-0.1234], "n": [12]})
+    >>> print(latex_table(t))
+    \\begin{tabular}{lrr}
+    \\toprule
+    outlet & mean & n \\\\
+    \\midrule
+    A \\& B & -0.123 & 12 \\\\
+    \\bottomrule
+    \\end{tabular}
+    <BLANKLINE>
+    """
+    shown = table.reset_index(drop=True)
+    shown.columns = [str(c) for c in shown.columns]
+    styler = shown.style.hide(axis="index").format(precision=precision, na_rep="", escape="latex")
+    styler = styler.format_index(escape="latex", axis="columns")
+    text = styler.to_latex(hrules=True, column_format="".join(
+        "r" if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else "l"
+        for dtype in shown.dtypes
+    ))
+    if caption:
+        text = f"% {caption}\n{text}"
+    return text
+
+
+def write_latex(table: pd.DataFrame, path: str | os.PathLike, **options: Any) -> Path:
+    """Write :func:`latex_table` of ``table`` to ``path`` atomically (UTF-8, LF line ends)."""
+    return write_text(latex_table(table, **options), path)
 
 
 def safe_name(name: str) -> str:

@@ -139,9 +139,9 @@ from framing.stance.settings import (  # noqa: F401 - the scorer's settings, one
     _aggregations,
 )
 
-# Vocabularies of settings. They mirror constants of higher or other modules (corpus.FORMATS keys,
-# corpus.CANONICAL_FIELDS, compare.TESTS), which config does not import so that reading a config
-# stays light; tests/test_config.py checks that the copies agree.
+# Vocabularies of settings. They mirror constants of other modules (corpus.files.FORMATS keys,
+# corpus.fields.CANONICAL_FIELDS, analysis.statistics.TESTS), which config does not import so that
+# reading a config stays light; tests/test_config.py checks that the copies agree.
 #: How events are grouped (``[compare] events``).
 EVENT_METHODS: tuple[str, ...] = ("column", "encoder", "tfidf")
 #: How ``training.labels`` makes a missing model: "" (it must exist), weak labels, a training config.
@@ -305,7 +305,7 @@ class CompareConfig:
     test: str = field(default="permutation", metadata=_check(Choice(COMPARE_TESTS)))
     #: Same-event grouping, one of ``EVENT_METHODS``: "column" uses the corpus's ``event`` column
     #: (none: no same-event view); "encoder" / "tfidf" group articles by date window and the
-    #: cosine similarity of their title and lead (framing.analysis.compare.group_events).
+    #: cosine similarity of their title and lead (framing.analysis.events.group_events).
     events: str = field(default="column", metadata=_check(Choice(EVENT_METHODS)))
     #: Days an event stays open after its first article.
     event_window_days: int = field(default=3, metadata=_check(Integer(0)))

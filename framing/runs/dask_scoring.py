@@ -8,8 +8,8 @@ file and the settings, never on the size of the cluster). A first, cheap pass co
 every partition, which gives each partition the number of its first row in the file. Then every
 partition becomes one task on a worker:
 
-1. :func:`framing.corpus.core.articles_from_frame` turns the records into the article table exactly as
-   :func:`framing.corpus.core.load` does for those rows (``source`` is ``<path>#row=N`` with N counted
+1. :func:`framing.corpus.loading.articles_from_frame` turns the records into the article table exactly as
+   :func:`framing.corpus.loading.load` does for those rows (``source`` is ``<path>#row=N`` with N counted
    over the whole file);
 2. a :class:`framing.runs.stream.ChunkScorer` scores it (sentences, mentions, then the lexicon, model
    or hybrid scorer). The scorer is built once per worker process and settings (cached under
@@ -27,8 +27,8 @@ as they are per chunk in ``framing stream``:
 - duplicate flags (``duplicate_of``, ``near_duplicate_of``): a copy in another partition is not
   flagged;
 - article ids repeated across partitions are renamed on the client, in partition order, as
-  :func:`framing.corpus.core.read_chunks` renames them across chunks (``id`` -> ``id~2``, with a note in
-  ``reason``), in every table. This equals :func:`framing.corpus.core.load` except when one id repeats
+  :func:`framing.corpus.loading.read_chunks` renames them across chunks (``id`` -> ``id~2``, with a note in
+  ``reason``), in every table. This equals :func:`framing.corpus.loading.load` except when one id repeats
   several times inside a later partition too (then the suffix numbers can differ).
 
 A real cluster
@@ -65,7 +65,8 @@ from typing import Any
 import pandas as pd
 
 from framing import __version__
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
+from framing.corpus.labels import _article_ids
 from framing.infra.errors import ConfigError, DataError
 from framing.runs.stream import TABLES, ChunkScorer, StreamSettings, release_memory
 from framing.stance import scoring
@@ -304,7 +305,7 @@ def combine_tables(
     """Concatenate per-partition tables (in partition order) into the tables of one whole run.
 
     Article ids repeated in a later partition are renamed there (``id~2``, noted in ``reason``)
-    in every table, as :func:`framing.corpus.core.read_chunks` does across chunks. Frame rows are put
+    in every table, as :func:`framing.corpus.loading.read_chunks` does across chunks. Frame rows are put
     in the order of one run: all article-level rows (target ``""``) first, then per-target rows.
 
     Parameters
@@ -344,7 +345,7 @@ def _rename_repeated_ids(
         reasons = articles["reason"].fillna("").astype(str).tolist()
         blank = [""] * len(ids)
         # The renaming of read_chunks (same suffixes, same note), ids of earlier partitions taken.
-        new_ids = corpus._article_ids(list(ids), blank, blank, blank, blank, reasons, taken)
+        new_ids = _article_ids(list(ids), blank, blank, blank, blank, reasons, taken)
         mapping = {old: new for old, new in zip(ids, new_ids, strict=True) if old != new}
         changed = [old != new for old, new in zip(ids, new_ids, strict=True)]
         articles = articles.copy()

@@ -214,7 +214,7 @@ def _module_path(name: str) -> Path | None:
 
 
 def _framing_imports(path: Path) -> set[str]:
-    """Dotted names (``"corpus.core"``) of the framing modules a source file imports, at any
+    """Dotted names (``"corpus.loading"``) of the framing modules a source file imports, at any
     depth, lazy imports included; a package's ``__init__`` counts as the package's name."""
     import ast
 
@@ -225,7 +225,7 @@ def _framing_imports(path: Path) -> set[str]:
                 parent = node.module.partition(".")[2]
                 if parent:
                     found.add(parent)
-                for alias in node.names:  # ``from framing.corpus import core``: a module too
+                for alias in node.names:  # ``from framing.corpus import loading``: a module too
                     child = f"{parent}.{alias.name}" if parent else alias.name
                     if _module_path(child) is not None:
                         found.add(child)
@@ -238,13 +238,13 @@ def _framing_imports(path: Path) -> set[str]:
 def modules_sha256(modules: tuple[str, ...]) -> str:
     """sha256 of the source of framing modules and every framing module they import, transitively.
 
-    Modules are named by their dotted path inside the package (``"corpus.core"``). A stage keyed
+    Modules are named by their dotted path inside the package (``"corpus.loading"``). A stage keyed
     on this reruns when code it can reach changes, and only then (an edit to the report does not
     recompute an ingest).
 
     Examples
     --------
-    >>> len(modules_sha256(("corpus.core",)))
+    >>> len(modules_sha256(("corpus.loading",)))
     64
     """
     todo, seen = list(modules), set()

@@ -5,7 +5,8 @@ figures and comparison tables are copied into ``<out>/<experiment>/`` (the exper
 safe folder name, :func:`framing.runs.folders.safe_name`; checked to lie inside ``<out>``, and emptied
 only when an earlier ``framing paper`` wrote it): figures under the names that
 say what they show (``stance-by-outlet-heatmap.pdf``, ``stance-interval-us.svg``, ...), tables as
-CSV (text, so a diff shows what changed). ``<out>/SHA256SUMS`` lists the sha256 of every file: two
+CSV (text, so a diff shows what changed) and as LaTeX with booktabs rules beside it
+(``outlet_table.tex``, for ``\\input`` in a paper that loads the booktabs package). ``<out>/SHA256SUMS`` lists the sha256 of every file: two
 runs of the same configs on the same data and code give the same list (figures are saved
 byte-identically, see :func:`framing.analysis.plots.save_figure`).
 """
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from framing.infra.errors import ConfigError
-from framing.infra.tableio import write_csv
+from framing.infra.tableio import write_csv, write_latex
 from framing.runs import config, pipeline
 from framing.runs.folders import inside, read_table, safe_name, write_text
 
@@ -84,6 +85,7 @@ def build_paper(
             if path.is_file():
                 table = read_table(path)
                 write_csv(table, target / f"{name}.csv", float_format="%.6g")
+                write_latex(table, target / f"{name}.tex", caption=f"{cfg.name}: {name}")
         shutil.copyfile(report, target / "report.html")
         say(f"   {sum(1 for _ in target.rglob('*') if _.is_file())} files in {target}")
     for path in sorted(out.rglob("*")):

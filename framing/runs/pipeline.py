@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
+from framing.corpus.fields import COLUMN_ALIASES
 from framing.infra.errors import ConfigError, DataError
 from framing.infra.pool import available_cores
 from framing.infra.schema import PROCESSED_STATUSES
@@ -69,7 +71,7 @@ def join_metadata(articles: pd.DataFrame, metadata: str | Path) -> pd.DataFrame:
     """Join a per-article metadata file (CSV or JSONL keyed by ``article_id``/``id``) onto a table.
 
     Repeated ids are matched in order of appearance (``corpus.load`` renames a repeated id to
-    ``id~2``, ``id~3``, ...). Columns recognised by their common names (``corpus.COLUMN_ALIASES``: e.g. ``publisher`` for
+    ``id~2``, ``id~3``, ...). Columns recognised by their common names (``corpus.fields.COLUMN_ALIASES``: e.g. ``publisher`` for
     ``outlet``) replace the article table's values where the metadata has one; other columns are
     added. Articles missing from the metadata keep their values: none is dropped.
     """
@@ -88,7 +90,7 @@ def join_metadata(articles: pd.DataFrame, metadata: str | Path) -> pd.DataFrame:
     lower = {str(c).lower(): c for c in meta.columns}
     renames: dict = {}
     for field in ("article_id", "outlet", "published", "title", "language"):
-        column = next((lower[a] for a in corpus.COLUMN_ALIASES[field] if a in lower), None)
+        column = next((lower[a] for a in COLUMN_ALIASES[field] if a in lower), None)
         if column is not None:
             renames[column] = field
     meta = meta.rename(columns=renames)
@@ -253,7 +255,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
 
 
 def _events_stage(articles, *, method: str, window_days: int, threshold: float) -> pd.DataFrame:
-    from framing.analysis import compare
+    from framing.analysis import events
 
     processed = articles.loc[articles["status"].isin(PROCESSED_STATUSES)]
     # The title and lead identify a story; the body adds cost, not identity.
@@ -265,7 +267,7 @@ def _events_stage(articles, *, method: str, window_days: int, threshold: float) 
         from framing.analysis.embeddings import encoder_embed
 
         embed = encoder_embed
-    return compare.group_events(lead, window_days=window_days, threshold=threshold, embed=embed)
+    return events.group_events(lead, window_days=window_days, threshold=threshold, embed=embed)
 
 
 def with_events(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, force: bool = False,
@@ -278,7 +280,7 @@ def with_events(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, force: bo
         say("events: the corpus has an event column; compare.events is not applied")
         return articles
     events = run.stage(
-        "events", {"articles": articles}, _events_stage, code=("analysis.compare", "analysis.embeddings"),
+        "events", {"articles": articles}, _events_stage, code=("analysis.events", "analysis.embeddings"),
         settings=dict(method=comp.events, window_days=comp.event_window_days,
                       threshold=comp.event_threshold),
         force=force,
@@ -319,22 +321,38 @@ def run_experiment(
     progress : bool
         Print one line per stage.
     """
-    from framing.lexicon.core import load_lexicon
-    from framing.report import core as report
     from framing.runs.folders import Run
-    from framing.stance import scorer
 
     jobs = n_jobs or default_jobs()
     say = print if progress else (lambda *a, **k: None)
     run = Run.open(cfg, root=root, command_line=command_line)
     run.set_seed(seed_torch=False)
     say(f"run folder: {run.path}")
+    articles = _articles_step(cfg, run, jobs=jobs, force=force)
+    say(f"articles: {len(articles)}")
+    sentences, mentions = _mentions_step(cfg, run, articles, jobs=jobs, force=force, say=say)
+    scored = _scores_step(cfg, run, articles, sentences, mentions, jobs=jobs, force=force, say=say)
+    articles = with_events(cfg, run, articles, force=force, say=say)
+    return _report_step(cfg, run, articles, sentences, mentions, scored)
+
+
+class _Scored(NamedTuple):
+    """What the scoring steps of :func:`run_experiment` hand to the report."""
+
+    scores: pd.DataFrame  #: the scores of ``scoring.method``
+    frames: pd.DataFrame  #: frame counts of the lexicon stage
+    other: pd.DataFrame | None  #: the lexicon scores, when ``scores`` are a model's
+    by_voice: pd.DataFrame | None  #: model scores per voice (model and hybrid methods)
+
+
+def _articles_step(cfg: ExperimentConfig, run, *, jobs: int, force: bool) -> pd.DataFrame:
+    """The ``articles`` stage of a run: the corpus read as ``[corpus]`` says."""
     corpus_cfg = cfg.corpus
-    articles = run.stage(
+    return run.stage(
         "articles",
         {"inputs": [Path(p) for p in corpus_cfg.inputs]},
         _load_stage,
-        code=("corpus.core",),
+        code=("corpus.loading",),
         settings=dict(
             fmt=corpus_cfg.format or None,
             column_map=dict(corpus_cfg.columns),
@@ -347,7 +365,13 @@ def run_experiment(
         ),
         force=force,
     )
-    say(f"articles: {len(articles)}")
+
+
+def _mentions_step(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, jobs: int, force: bool,
+                   say) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``mentions`` stage of a run: its sentences and (sentence, target) mentions."""
+    from framing.stance import scorer
+
     target_set = scorer.target_spec(cfg.scoring).load()
     tables = run.stage(
         "mentions",
@@ -362,6 +386,15 @@ def run_experiment(
     say(f"sentences: {len(sentences)}, (sentence, target) mentions: {len(mentions)}")
     if len(mentions):
         say("mentions per target:\n" + targets.mention_summary(mentions).to_string(index=False))
+    return sentences, mentions
+
+
+def _scores_step(cfg: ExperimentConfig, run, articles, sentences, mentions, *, jobs: int,
+                 force: bool, say) -> _Scored:
+    """The ``lexicon_scores`` stage, then for a model or hybrid method the model's scores."""
+    from framing.lexicon.folder import load_lexicon
+    from framing.stance import scorer
+
     lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
     # The one scorer's settings (framing.stance.scorer), flat: the same as `framing score` would use.
     settings = scorer.flat_scoring(cfg.scoring)
@@ -374,7 +407,7 @@ def run_experiment(
                       n_jobs=jobs),
         force=force,
     )
-    scores, other, by_voice = scored["scores"], None, None
+    result = _Scored(scored["scores"], scored["frames"], None, None)
     if cfg.scoring.method in ("model", "hybrid"):
         folder = ensure_model(cfg, run, articles, sentences, mentions, lexicon, force=force, say=say)
         modelled = run.stage(
@@ -386,17 +419,25 @@ def run_experiment(
             settings=dict(scoring_settings={k: v for k, v in settings.items() if k != "model"}),
             force=force,
         )
-        scores, other = modelled["scores"], scores
         from framing.stance.model_scoring import voice_scores
 
         by_voice = voice_scores(modelled["predictions"], neutral_band=cfg.scoring.neutral_band)
-    say(f"scores ({cfg.scoring.method}): {len(scores)} (article, target) rows")
+        result = _Scored(modelled["scores"], scored["frames"], scored["scores"], by_voice)
+    say(f"scores ({cfg.scoring.method}): {len(result.scores)} (article, target) rows")
+    return result
+
+
+def _report_step(cfg: ExperimentConfig, run, articles, sentences, mentions,
+                 scored: _Scored) -> Path:
+    """Comparison tables and figures, the manifest, then the report; the path of ``report.html``."""
+    from framing.analysis import report_tables
+    from framing.report import build as report
+
     comp = cfg.compare
-    articles = with_events(cfg, run, articles, force=force, say=say)
-    report.write_comparison(
-        scores, run.path, frames=scored["frames"], sentences=sentences, mentions=mentions,
-        articles=articles, compare_with=other, by=tuple(comp.by), also_by=tuple(comp.also_by),
-        voice_scores=by_voice, random_state=cfg.seed,
+    report_tables.write_comparison(
+        scored.scores, run.path, frames=scored.frames, sentences=sentences, mentions=mentions,
+        articles=articles, compare_with=scored.other, by=tuple(comp.by),
+        also_by=tuple(comp.also_by), voice_scores=scored.by_voice, random_state=cfg.seed,
         n_boot=comp.n_boot, n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
     )
     counts = {
@@ -404,7 +445,7 @@ def run_experiment(
         "n_processed": int(articles["status"].isin(PROCESSED_STATUSES).sum()),
         "n_sentences": int(len(sentences)),
         "n_mentions": int(len(mentions)),
-        "n_scores": int(len(scores)),
+        "n_scores": int(len(scored.scores)),
         "by_status": {k: int(v) for k, v in articles["status"].value_counts().sort_index().items()},
     }
     run.write_manifest(counts=counts)

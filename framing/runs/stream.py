@@ -1,7 +1,7 @@
 """Score a corpus larger than memory: chunk by chunk, with bounded memory, resumable.
 
 ``score_stream`` reads a Parquet or JSONL file ``chunk_size`` articles at a time
-(:func:`framing.corpus.core.read_chunks`), scores each chunk with :class:`ChunkScorer` (the same
+(:func:`framing.corpus.loading.read_chunks`), scores each chunk with :class:`ChunkScorer` (the same
 functions as ``framing score``: sentences, mentions, then the lexicon, model or hybrid scorer) and
 writes the chunk's tables to ``<out>/parts/<chunk>/`` before reading the next one. Memory holds
 the model, the lexicon and one chunk, whatever the size of the corpus.
@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from framing.corpus import core as corpus
+from framing.corpus import loading as corpus
 from framing.infra.defaults import DEFAULT_LANGUAGES, MAX_CHARS
 from framing.infra.errors import ConfigError, DataError
 from framing.runs.config import SCORING_METHODS, ScoringConfig
@@ -79,7 +79,7 @@ class StreamSettings:
     languages : tuple of str
         Languages that are scored (others get status "unsupported_language").
     column_map : mapping
-        ``{canonical field: input column}``, as for :func:`framing.corpus.core.load`.
+        ``{canonical field: input column}``, as for :func:`framing.corpus.loading.load`.
     fmt : str, optional
         "parquet" or "jsonl" when the file ending does not say.
     max_chars : int
@@ -94,7 +94,7 @@ class StreamSettings:
         torch threads for the model (default: the cores available). Not part of :meth:`key`: a
         run may be resumed with another value (float rounding may differ in the last digits).
     dayfirst : bool or tuple of str
-        Order of dates valid both ways ("05/07/2023"), as for :func:`framing.corpus.core.load`.
+        Order of dates valid both ways ("05/07/2023"), as for :func:`framing.corpus.loading.load`.
     **flat
         ``method``, ``model``, ``lexicon``, ``target_set``, ``target_kinds``, ``extra_aliases``,
         ``precision``, ``aggregation``, ``neutral_band`` instead of ``scoring``.

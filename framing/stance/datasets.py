@@ -317,7 +317,7 @@ def read_state_items(folder: str | Path | None = None) -> tuple[pd.DataFrame, di
 
 def _corpus_articles(spec: Mapping[str, object], ids: set[str], root: Path) -> pd.DataFrame:
     """The article table of the records of one corpus whose id is in ``ids`` (as ``framing ingest``)."""
-    from framing.corpus import core as corpus
+    from framing.corpus import loading as corpus
 
     path = root / str(spec["path"])
     if not path.is_file():

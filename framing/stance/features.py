@@ -8,11 +8,14 @@ The hybrid stance model's input columns (``lex__<feature>``, ``FEATURE_PREFIX``)
 function, :func:`lexicon_feature_table`, from mention-mode rows: the rows of the mention table
 (:func:`framing.stance.model_scoring.mention_examples`, target ids and all their spans) as they are, or
 a labelled table turned into such rows by :func:`labelled_mention_rows`. Training, the NewsMTSC
-benchmark, model scoring and :class:`~framing.stance.classifier.StanceClassifier` (given a
-``vectorizer``) all call it. Cues are weighted and attributed to targets exactly as in
+study (``experiments/newsmtsc_protocol.py``), model scoring and
+:class:`~framing.stance.classifier.StanceClassifier` (given a ``vectorizer``) all call it. Cues are weighted and attributed to targets exactly as in
 :mod:`framing.stance.scoring` (see its module docstring: hedged cues count ``HEDGE_FACTOR``, negated cues
 have flipped polarity, a cue goes to the nearest preceding mention in its sentence, else the
 nearest following one).
+
+The lexicon's own verdict on such a table, without any training, is :func:`lexicon_rule`: the
+sign of the row's ``lex__polarity_sum``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from framing.infra.defaults import DEFAULT_LEXICON, DEFAULT_TARGETS
 from framing.infra.errors import ConfigError
-from framing.lexicon.core import Hit, Lexicon
+from framing.lexicon.folder import Lexicon
+from framing.lexicon.matcher import Hit
 from framing.stance.scoring import attribute, cue_magnitude, resolve_lexicon
 from framing.text.preprocess import split_sentences
 from framing.text.targets import TargetSet, load_targets
@@ -56,7 +60,7 @@ class LexiconVectorizer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     lexicon : str, Path or Lexicon
-        Lexicon name (under ``lexicons/``), folder, or a loaded :class:`~framing.lexicon.core.Lexicon`.
+        Lexicon name (under ``lexicons/``), folder, or a loaded :class:`~framing.lexicon.folder.Lexicon`.
     unit : {"document", "mention"}
         ``"document"``: one row per text (column ``text``; a title is not read, prepend it if
         it should count); cues are attributed to the targets the target set finds in each
@@ -427,6 +431,26 @@ def lexicon_feature_table(
 def with_feature_columns(table: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the columns of ``features`` (replacing columns of the same name) at its end."""
     return pd.concat([table.drop(columns=list(features.columns), errors="ignore"), features], axis=1)
+
+
+def sign_labels(polarity_sum: Sequence[float]) -> np.ndarray:
+    """Lexicon rule: > 0 favor, < 0 against, 0 neutral.
+
+    Examples
+    --------
+    >>> sign_labels([0.5, 0.0, -2.0]).tolist()
+    ['favor', 'neutral', 'against']
+    """
+    values = np.asarray(polarity_sum, dtype=float)
+    out = np.full(len(values), "neutral", dtype=object)
+    out[values > 0] = "favor"
+    out[values < 0] = "against"
+    return out
+
+
+def lexicon_rule(table: pd.DataFrame) -> np.ndarray:
+    """The lexicon's own labels of a table: :func:`sign_labels` of its ``lex__polarity_sum`` column."""
+    return sign_labels(table[f"{FEATURE_PREFIX}polarity_sum"])
 
 
 def _choice(name: str, value: Any, accepted: tuple[str, ...]) -> None:

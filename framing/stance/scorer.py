@@ -9,7 +9,7 @@ through every entry point (``tests/test_scorer.py`` runs all four on the demo co
 A scorer loads its resources once (target set, lexicon, model) and is then called per chunk:
 
 >>> from framing.stance.settings import ScoringConfig
->>> from framing.corpus.core import articles_from_frame
+>>> from framing.corpus.loading import articles_from_frame
 >>> import functools
 
 import pandas as pd

@@ -9,7 +9,7 @@ confidence; model scores use the same function with one unit per (sentence, targ
 
 Cue weights
 -----------
-A *cue* is one lexicon hit (:meth:`framing.lexicon.core.Lexicon.match`) in a sentence. Its
+A *cue* is one lexicon hit (:meth:`framing.lexicon.folder.Lexicon.match`) in a sentence. Its
 
 - magnitude = ``weight`` x ``intensity`` x (``HEDGE_FACTOR`` = 0.5 when ``hedged``, else 1);
 - signed weight = ``polarity`` x magnitude, where ``polarity`` is the term's polarity already
@@ -78,7 +78,7 @@ from framing.infra import schema
 from framing.infra.defaults import DEFAULT_AGGREGATION, DEFAULT_LEXICON, NEUTRAL_BAND  # noqa: F401 - re-exported
 from framing.infra.errors import ConfigError, DataError
 from framing.infra.pool import check_jobs, map_chunks
-from framing.lexicon.core import Lexicon, load_lexicon
+from framing.lexicon.folder import Lexicon, load_lexicon
 
 #: Factor applied to the weight of a hedged cue ("may threaten", "reportedly coerced").
 HEDGE_FACTOR = 0.5

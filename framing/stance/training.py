@@ -48,7 +48,7 @@ When the training file holds rows coded by people (``label_source`` ``"coded:<co
 ``labelled.csv`` of ``framing annotate import``), the record's ``coded_data`` gives the sha256 of
 that file, the codebook, and, when the ``import.json`` of that import sits beside the file and
 describes this very file (same sha256), the sha256 of the codes themselves
-(:func:`framing.annotate.core.codes_sha256`): the model can be traced back to who coded what.
+(:func:`framing.annotate.agreement.codes_sha256`): the model can be traced back to who coded what.
 
 Weak supervision (:func:`weak_labels`)
 --------------------------------------
@@ -103,23 +103,70 @@ TRAINING_META = "framing_training.json"
 _TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "voice_features", "data",
              "training")
 _DATA_KEYS = ("train", "dev", "test", "columns", "cv_folds")
+#: Training knobs that change speed or logging, not the result (torch threads may change float
+#: rounding in the last digits; accepted, so that a rerun on another machine shares the folder).
+NO_RESULT_KNOBS: tuple[str, ...] = (
+    "num_threads",
+    "progress_bar",
+    "eval_batch_size",
+    "checkpoint_dir",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingSetup:
+    """The training knobs every stance-model config shares, defined once.
+
+    :class:`TrainConfig` (``framing train``) and the NewsMTSC study's ``BenchmarkConfig``
+    (``experiments/newsmtsc_protocol.py``) both derive from it. The knobs stay a table of
+    :class:`~framing.stance.classifier.TrainingArguments` keys as the config gave them (not every
+    default), so a config's ``to_dict`` and the ids hashed from it hold what the file said.
+
+    Parameters
+    ----------
+    training : mapping
+        ``TrainingArguments`` keys except ``seed`` (the seed is the config's own).
+    lexicon : str
+        Lexicon of the lexicon features ("" in a ``TrainConfig``: transformer only).
+    target_set : str
+        Target set whose mentions the lexicon features are attributed to.
+    language : str
+        Language of rows without a ``language`` column.
+
+    Examples
+    --------
+    >>> setup = TrainingSetup(training={"epochs": 2, "num_threads": 1})
+    >>> setup.training_arguments(13).epochs, setup.result_knobs()
+    (2, {'epochs': 2})
+    """
+
+    training: Mapping[str, Any] = field(default_factory=dict)
+    lexicon: str = DEFAULT_LEXICON
+    target_set: str = DEFAULT_TARGETS
+    language: str = "en"
+
+    def training_arguments(self, seed: int) -> Any:
+        """The :class:`~framing.stance.classifier.TrainingArguments` of the knobs with ``seed``."""
+        from framing.stance.classifier import TrainingArguments
+
+        return TrainingArguments.from_dict({**self.training, "seed": seed})
+
+    def result_knobs(self) -> dict[str, Any]:
+        """The knobs that change a result: ``training`` without ``NO_RESULT_KNOBS``."""
+        return {k: v for k, v in self.training.items() if k not in NO_RESULT_KNOBS}
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """A validated training config (see the module docstring)."""
+class TrainConfig(TrainingSetup):
+    """A validated training config (see the module docstring); the knobs of :class:`TrainingSetup`."""
 
     name: str
     seed: int
     train: str
     base_model: str = ""
-    lexicon: str = DEFAULT_LEXICON
-    target_set: str = DEFAULT_TARGETS
-    language: str = "en"
     dev: str = ""
     test: tuple[str, ...] = ()
     columns: Mapping[str, str] = field(default_factory=dict)
-    training: Mapping[str, Any] = field(default_factory=dict)
     cv_folds: int | None = None
     #: Also give the model the voice of each mention (framing.text.voice: reported / quoted / speaker).
     voice_features: bool = False
@@ -140,9 +187,7 @@ class TrainConfig:
 
     def arguments(self) -> Any:
         """The :class:`~framing.stance.classifier.TrainingArguments` of this config."""
-        from framing.stance.classifier import TrainingArguments
-
-        return TrainingArguments.from_dict({**self.training, "seed": self.seed})
+        return self.training_arguments(self.seed)
 
 
 def _unknown(key: str, allowed: Sequence[str], where: str, file: str) -> ConfigError:
@@ -157,87 +202,16 @@ def train_config_from_dict(
     """Validate a mapping shaped like a training TOML file (see the module docstring)."""
     file = str(source)
     base = base_dir or (Path(source).resolve().parent if file != "<dict>" else Path.cwd())
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise _unknown(key, _TOP_KEYS, "the top level", file)
-    for key in ("seed", "data"):
-        if key not in data:
-            raise ConfigError(f"{file}: the key {key} is required")
-    seed = data["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ConfigError(f"seed in {file}: expected an integer in [0, 2**32), received {seed!r}")
-    section = data["data"]
-    if not isinstance(section, Mapping):
-        raise ConfigError(f"data in {file}: expected a table [data]")
-    for key in section:
-        if key not in _DATA_KEYS:
-            raise _unknown(f"data.{key}", [f"data.{k}" for k in _DATA_KEYS], "[data]", file)
-    if "train" not in section:
-        raise ConfigError(f"data.train in {file} is required: a labelled file or 'newsmtsc:train'")
+    seed, section = _checked_keys(data, file)
     folders = {"data_dir": paths.data_dir(), "config_dir": base}
 
     def spec(key: str, value: Any) -> str:
-        if isinstance(value, list) and value and key in ("data.train", "data.dev"):
-            return SPEC_JOIN.join(spec(key, v) for v in value)
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(
-                f"{key} in {file}: expected a file path, 'newsmtsc:<split>' or 'state:<split>' "
-                f"(data.train and data.dev also a list of these), received {value!r}"
-            )
-        if value.startswith(_BUILTIN_PREFIXES):
-            if value.startswith(STATE_PREFIX):
-                _state_spec(value, f"{key} in {file}")
-            return value
-        text = value.format(**{k: str(v) for k, v in folders.items()})
-        path = Path(text).expanduser()
-        return str(path if path.is_absolute() else (base / path).resolve())
+        return _resolve_spec(key, value, file, base, folders)
 
-    tests = section.get("test", [])
-    if isinstance(tests, str):
-        tests = [tests]
-    if not isinstance(tests, list):
-        raise ConfigError(f"data.test in {file}: expected a list of datasets, received {tests!r}")
-    cv_folds = section.get("cv_folds")
-    if cv_folds is not None:
-        if isinstance(cv_folds, bool) or not isinstance(cv_folds, int) or cv_folds < 2:
-            raise ConfigError(
-                f"data.cv_folds in {file}: expected an integer >= 2 (the number of "
-                f"cross-validation folds), received {cv_folds!r}"
-            )
-        if tests:
-            raise ConfigError(
-                f"data.cv_folds in {file}: cross-validation is for data without a separate test "
-                "set, but data.test is given too; keep one of them"
-            )
-    columns = section.get("columns", {})
-    if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
-        raise ConfigError(f"data.columns in {file}: expected a table of column names")
-    training = data.get("training", {})
-    if not isinstance(training, Mapping):
-        raise ConfigError(f"training in {file}: expected a table [training]")
-    if "seed" in training:
-        raise ConfigError(f"training.seed in {file}: give the seed once, at the top level")
-    strings = {}
-    for key, default in (("base_model", ""), ("lexicon", DEFAULT_LEXICON),
-                         ("target_set", DEFAULT_TARGETS), ("language", "en")):
-        value = data.get(key, default)
-        if not isinstance(value, str):
-            raise ConfigError(f"{key} in {file}: expected text, received {value!r}")
-        strings[key] = value
-    if strings["base_model"]:
-        # A folder beside the config (or any path) wins; a bare name that is no such folder is
-        # a model name under models_dir().
-        as_path = spec("base_model", strings["base_model"])
-        if not paths.is_name(strings["base_model"]) or Path(as_path).is_dir():
-            strings["base_model"] = as_path
-    voice = data.get("voice_features", False)
-    if not isinstance(voice, bool):
-        raise ConfigError(f"voice_features in {file}: expected true or false, received {voice!r}")
-    name = data.get("name", Path(file).stem if file != "<dict>" else "")
-    if not isinstance(name, str) or not paths.is_name(name):
-        raise ConfigError(
-            f"name in {file}: expected a model name without path separators, received {name!r}"
-        )
+    tests, cv_folds = _tests_and_folds(section, file)
+    columns, training = _columns_and_training(data, section, file)
+    strings = _strings(data, file, spec)
+    voice, name = _voice_and_name(data, file)
     out = TrainConfig(
         name=name,
         seed=seed,
@@ -256,6 +230,115 @@ def train_config_from_dict(
     except ConfigError as err:
         raise ConfigError(f"[training] in {file}: {err}") from None
     return out
+
+
+def _checked_keys(data: Mapping[str, Any], file: str) -> tuple[int, Mapping[str, Any]]:
+    """(seed, [data] table) of a training config whose keys are all known and present."""
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _unknown(key, _TOP_KEYS, "the top level", file)
+    for key in ("seed", "data"):
+        if key not in data:
+            raise ConfigError(f"{file}: the key {key} is required")
+    seed = data["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ConfigError(f"seed in {file}: expected an integer in [0, 2**32), received {seed!r}")
+    section = data["data"]
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"data in {file}: expected a table [data]")
+    for key in section:
+        if key not in _DATA_KEYS:
+            raise _unknown(f"data.{key}", [f"data.{k}" for k in _DATA_KEYS], "[data]", file)
+    if "train" not in section:
+        raise ConfigError(f"data.train in {file} is required: a labelled file or 'newsmtsc:train'")
+    return seed, section
+
+
+def _resolve_spec(key: str, value: Any, file: str, base: Path, folders: Mapping[str, Path]) -> str:
+    """A dataset spec of the config: built-in specs as they are, paths resolved against ``base``."""
+    if isinstance(value, list) and value and key in ("data.train", "data.dev"):
+        return SPEC_JOIN.join(_resolve_spec(key, v, file, base, folders) for v in value)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            f"{key} in {file}: expected a file path, 'newsmtsc:<split>' or 'state:<split>' "
+            f"(data.train and data.dev also a list of these), received {value!r}"
+        )
+    if value.startswith(_BUILTIN_PREFIXES):
+        if value.startswith(STATE_PREFIX):
+            _state_spec(value, f"{key} in {file}")
+        return value
+    text = value.format(**{k: str(v) for k, v in folders.items()})
+    path = Path(text).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
+def _tests_and_folds(section: Mapping[str, Any], file: str) -> tuple[list, int | None]:
+    """``data.test`` as a list and ``data.cv_folds`` (None or >= 2, only without test sets)."""
+    tests = section.get("test", [])
+    if isinstance(tests, str):
+        tests = [tests]
+    if not isinstance(tests, list):
+        raise ConfigError(f"data.test in {file}: expected a list of datasets, received {tests!r}")
+    cv_folds = section.get("cv_folds")
+    if cv_folds is not None:
+        if isinstance(cv_folds, bool) or not isinstance(cv_folds, int) or cv_folds < 2:
+            raise ConfigError(
+                f"data.cv_folds in {file}: expected an integer >= 2 (the number of "
+                f"cross-validation folds), received {cv_folds!r}"
+            )
+        if tests:
+            raise ConfigError(
+                f"data.cv_folds in {file}: cross-validation is for data without a separate test "
+                "set, but data.test is given too; keep one of them"
+            )
+    return tests, cv_folds
+
+
+def _columns_and_training(
+    data: Mapping[str, Any], section: Mapping[str, Any], file: str
+) -> tuple[Mapping[str, str], Mapping[str, Any]]:
+    """``data.columns`` and the ``[training]`` table (without a seed of its own)."""
+    columns = section.get("columns", {})
+    if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
+        raise ConfigError(f"data.columns in {file}: expected a table of column names")
+    training = data.get("training", {})
+    if not isinstance(training, Mapping):
+        raise ConfigError(f"training in {file}: expected a table [training]")
+    if "seed" in training:
+        raise ConfigError(f"training.seed in {file}: give the seed once, at the top level")
+    return columns, training
+
+
+def _strings(data: Mapping[str, Any], file: str, spec: Callable[[str, Any], str]) -> dict[str, str]:
+    """``base_model``, ``lexicon``, ``target_set`` and ``language``, defaults filled in."""
+    strings = {}
+    setup = TrainingSetup()  # the defaults of the shared knobs
+    for key, default in (("base_model", ""), ("lexicon", setup.lexicon),
+                         ("target_set", setup.target_set), ("language", setup.language)):
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} in {file}: expected text, received {value!r}")
+        strings[key] = value
+    if strings["base_model"]:
+        # A folder beside the config (or any path) wins; a bare name that is no such folder is
+        # a model name under models_dir().
+        as_path = spec("base_model", strings["base_model"])
+        if not paths.is_name(strings["base_model"]) or Path(as_path).is_dir():
+            strings["base_model"] = as_path
+    return strings
+
+
+def _voice_and_name(data: Mapping[str, Any], file: str) -> tuple[bool, str]:
+    """``voice_features`` and the model name (default: the config file's stem)."""
+    voice = data.get("voice_features", False)
+    if not isinstance(voice, bool):
+        raise ConfigError(f"voice_features in {file}: expected true or false, received {voice!r}")
+    name = data.get("name", Path(file).stem if file != "<dict>" else "")
+    if not isinstance(name, str) or not paths.is_name(name):
+        raise ConfigError(
+            f"name in {file}: expected a model name without path separators, received {name!r}"
+        )
+    return voice, name
 
 
 def load_train_config(path: str | os.PathLike) -> TrainConfig:
@@ -446,23 +529,14 @@ def train(
         ``cross_validation`` (:func:`cross_validate`; None without ``cv_folds``) and
         ``coded_data`` (:func:`coded_data`; None unless the training rows were coded by people).
     """
-    from framing.lexicon.core import load_lexicon
-    from framing.stance.classifier import StanceClassifier
+    from framing.lexicon.folder import load_lexicon
     from framing.stance.features import mention_vectorizer
-    from framing.text.voice import VOICE_FEATURES
 
     say = print if progress else (lambda *a, **k: None)
     args = cfg.arguments()
     if not progress:
         args = dataclasses.replace(args, progress_bar=False)
-    data = {"train": load_dataset(cfg.train, columns=cfg.columns)}
-    if cfg.dev:
-        data["dev"] = load_dataset(cfg.dev, columns=cfg.columns)
-    tests = {spec: load_dataset(spec, columns=cfg.columns) for spec in cfg.test}
-    for spec, table in tests.items():
-        if is_weak(table):
-            raise ConfigError(f"data.test {spec} holds weak labels; evaluate on independent gold labels")
-    say(f"train: {len(data['train'])} rows" + (f", dev: {len(data['dev'])}" if cfg.dev else ""))
+    data, tests = _training_data(cfg, say)
     lexicon = load_lexicon(cfg.lexicon) if cfg.lexicon else None
     # The hybrid model owns its vectorizer (saved with it); the features are computed here once
     # for all splits and folds, by the same builder the model would use.
@@ -471,60 +545,11 @@ def train(
         if lexicon is not None else None
     )
     if vectorizer is not None:
-        for key in list(data):
-            data[key], _ = with_features(
-                data[key], vectorizer, language=cfg.language, voice=cfg.voice_features
-            )
-        tests = {
-            k: with_features(v, vectorizer, language=cfg.language, voice=cfg.voice_features)[0]
-            for k, v in tests.items()
-        }
-    if cfg.base_model and paths.is_name(cfg.base_model) and not (paths.models_dir() / cfg.base_model).is_dir():
-        # A base model that does not exist yet is trained first from the training config of the
-        # same name beside this one (state-hybrid.toml goes on from newsmtsc-hybrid.toml).
-        sibling = Path(cfg.source).parent / f"{cfg.base_model}.toml" if cfg.source not in ("", "<dict>") else None
-        if sibling is not None and sibling.is_file():
-            say(f"base model {cfg.base_model} is missing: training it first from {sibling}")
-            train(load_train_config(sibling), progress=progress)
-    base = (
-        paths.resolve_model(cfg.base_model) if cfg.base_model and paths.is_name(cfg.base_model)
-        else (cfg.base_model or None)
-    )
-
-    def new_classifier() -> StanceClassifier:
-        return StanceClassifier(
-            model_path=base,
-            args=args,
-            feature_columns=VOICE_FEATURES if vectorizer is not None and cfg.voice_features else (),
-            lexicon_name=lexicon.id if lexicon is not None else None,
-            lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
-            vectorizer=vectorizer,
-        )
-
+        data, tests = _with_training_features(cfg, vectorizer, data, tests)
+    new_classifier = _classifier_factory(cfg, args, lexicon, vectorizer, progress, say)
     dev = data.get("dev")
-    cv = None
-    if cfg.cv_folds:
-        if is_weak(data["train"]):
-            raise ConfigError(
-                f"data.cv_folds: {cfg.train} holds weak labels (label_source {WEAK_PREFIX}...); "
-                "cross-validated scores on them measure agreement with the lexicon, not accuracy: "
-                "remove cv_folds and evaluate on labels coded by people"
-            )
-        say(f"cross-validation: {cfg.cv_folds} stratified folds (seed {cfg.seed}), one model each")
-        cv = cross_validate(
-            data["train"], new_classifier, folds=cfg.cv_folds, seed=cfg.seed, dev=dev,
-            where=f"data.train {cfg.train}", progress=progress,
-        )
-    clf = new_classifier()
-    started = time.perf_counter()
-    clf.fit(
-        data["train"], data["train"]["label"],
-        X_dev=dev, y_dev=None if dev is None else dev["label"],
-    )
-    seconds = time.perf_counter() - started
-    seen = clf.metrics_["steps"] * args.batch_size
-    say(f"trained in {seconds:.0f} s: {clf.metrics_['steps']} steps, about "
-        f"{seen / max(seconds, 1e-9):.1f} training examples/s (dev evaluations included)")
+    cv = _cross_validation(cfg, data["train"], new_classifier, dev, progress, say)
+    clf, seconds = _fit(new_classifier(), data["train"], dev, args.batch_size, say)
     reports = {}
     for spec, table in tests.items():
         reports[spec] = _evaluate_table(clf, table)
@@ -545,6 +570,113 @@ def train(
     _write_json(folder / TRAINING_META, record)
     _append_card(folder, record)
     return folder, record
+
+
+def _training_data(
+    cfg: TrainConfig, say: Callable[..., None]
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """({"train", "dev"?: table}, {test spec: table}) of ``cfg``; weak test labels are refused."""
+    data = {"train": load_dataset(cfg.train, columns=cfg.columns)}
+    if cfg.dev:
+        data["dev"] = load_dataset(cfg.dev, columns=cfg.columns)
+    tests = {spec: load_dataset(spec, columns=cfg.columns) for spec in cfg.test}
+    for spec, table in tests.items():
+        if is_weak(table):
+            raise ConfigError(f"data.test {spec} holds weak labels; evaluate on independent gold labels")
+    say(f"train: {len(data['train'])} rows" + (f", dev: {len(data['dev'])}" if cfg.dev else ""))
+    return data, tests
+
+
+def _with_training_features(
+    cfg: TrainConfig, vectorizer: Any, data: dict[str, pd.DataFrame], tests: dict[str, pd.DataFrame]
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """``data`` and ``tests`` with the lexicon (and, if asked, voice) features of ``vectorizer``."""
+    for key in list(data):
+        data[key], _ = with_features(
+            data[key], vectorizer, language=cfg.language, voice=cfg.voice_features
+        )
+    tests = {
+        k: with_features(v, vectorizer, language=cfg.language, voice=cfg.voice_features)[0]
+        for k, v in tests.items()
+    }
+    return data, tests
+
+
+def _base_model(cfg: TrainConfig, progress: bool, say: Callable[..., None]) -> Any:
+    """The encoder to start from (None: the bundled one); a missing named one is trained first.
+
+    A base model that does not exist yet is trained first from the training config of the same
+    name beside this one (state-hybrid.toml goes on from newsmtsc-hybrid.toml).
+    """
+    if cfg.base_model and paths.is_name(cfg.base_model) and not (paths.models_dir() / cfg.base_model).is_dir():
+        sibling = Path(cfg.source).parent / f"{cfg.base_model}.toml" if cfg.source not in ("", "<dict>") else None
+        if sibling is not None and sibling.is_file():
+            say(f"base model {cfg.base_model} is missing: training it first from {sibling}")
+            train(load_train_config(sibling), progress=progress)
+    return (
+        paths.resolve_model(cfg.base_model) if cfg.base_model and paths.is_name(cfg.base_model)
+        else (cfg.base_model or None)
+    )
+
+
+def _classifier_factory(
+    cfg: TrainConfig, args: Any, lexicon: Any, vectorizer: Any, progress: bool,
+    say: Callable[..., None],
+) -> Callable[[], Any]:
+    """``new_classifier()``: an unfitted StanceClassifier of ``cfg`` (one per fold, one final)."""
+    from framing.stance.classifier import StanceClassifier
+    from framing.text.voice import VOICE_FEATURES
+
+    base = _base_model(cfg, progress, say)
+
+    def new_classifier() -> StanceClassifier:
+        return StanceClassifier(
+            model_path=base,
+            args=args,
+            feature_columns=VOICE_FEATURES if vectorizer is not None and cfg.voice_features else (),
+            lexicon_name=lexicon.id if lexicon is not None else None,
+            lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
+            vectorizer=vectorizer,
+        )
+
+    return new_classifier
+
+
+def _cross_validation(
+    cfg: TrainConfig, table: pd.DataFrame, new_classifier: Callable[[], Any],
+    dev: pd.DataFrame | None, progress: bool, say: Callable[..., None],
+) -> dict[str, Any] | None:
+    """:func:`cross_validate` of the training rows when ``cfg.cv_folds`` asks for it, else None."""
+    if not cfg.cv_folds:
+        return None
+    if is_weak(table):
+        raise ConfigError(
+            f"data.cv_folds: {cfg.train} holds weak labels (label_source {WEAK_PREFIX}...); "
+            "cross-validated scores on them measure agreement with the lexicon, not accuracy: "
+            "remove cv_folds and evaluate on labels coded by people"
+        )
+    say(f"cross-validation: {cfg.cv_folds} stratified folds (seed {cfg.seed}), one model each")
+    return cross_validate(
+        table, new_classifier, folds=cfg.cv_folds, seed=cfg.seed, dev=dev,
+        where=f"data.train {cfg.train}", progress=progress,
+    )
+
+
+def _fit(
+    clf: Any, table: pd.DataFrame, dev: pd.DataFrame | None, batch_size: int,
+    say: Callable[..., None],
+) -> tuple[Any, float]:
+    """(``clf`` fitted on all training rows, seconds taken)."""
+    started = time.perf_counter()
+    clf.fit(
+        table, table["label"],
+        X_dev=dev, y_dev=None if dev is None else dev["label"],
+    )
+    seconds = time.perf_counter() - started
+    seen = clf.metrics_["steps"] * batch_size
+    say(f"trained in {seconds:.0f} s: {clf.metrics_['steps']} steps, about "
+        f"{seen / max(seconds, 1e-9):.1f} training examples/s (dev evaluations included)")
+    return clf, seconds
 
 
 def cross_validate(

@@ -1,4 +1,9 @@
-"""The NewsMTSC benchmark: lexicon, TF-IDF, transformer and hybrid stance models on one protocol.
+"""The NewsMTSC study protocol: lexicon, TF-IDF, transformer and hybrid stance models on one protocol.
+
+A study protocol, not package code: imported by the drivers beside it
+(``newsmtsc_benchmark.py``, ``state_benchmark.py``; ``import newsmtsc_protocol``), built on
+:mod:`framing.stance` (training knobs: :class:`framing.stance.training.TrainingSetup`; the lexicon
+rule: :func:`framing.stance.features.lexicon_rule`).
 
 Protocol of the NewsMTSC paper (Hamborg & Donnay, EACL 2021): train on ``train``, select on
 ``dev-rw`` (early stopping for the transformers, the regularisation strength for the linear
@@ -8,8 +13,8 @@ Variants (``VARIANTS``):
 
 ``lexicon``
     No training: the sign of the lexicon feature ``polarity_sum`` of the row's mention gives the
-    label (> 0 favor, < 0 against, 0 neutral). This is the lexicon's own verdict, the number a
-    user of lexicon-only scoring gets.
+    label (> 0 favor, < 0 against, 0 neutral; :func:`framing.stance.features.lexicon_rule`). This
+    is the lexicon's own verdict, the number a user of lexicon-only scoring gets.
 ``lexicon_lr``
     Logistic regression on the standardised lexicon mention features, C chosen on dev-rw.
 ``tfidf``
@@ -23,8 +28,8 @@ Variants (``VARIANTS``):
 
 Lexicon features come from :class:`~framing.stance.features.LexiconVectorizer` in mention mode, with the
 NewsMTSC span as the row's own mention. A target-set mention that overlaps that span would
-otherwise compete with it for the cues (see :func:`lexicon_mentions`), so the row is given the id
-of the overlapping target.
+otherwise compete with it for the cues (see :func:`framing.stance.features.labelled_mention_rows`),
+so the row is given the id of the overlapping target.
 
 Settings are read from a TOML file (:func:`load_benchmark_config`, example in
 ``experiments/newsmtsc_benchmark.toml``); results are tidy tables, one row per (variant, seed,
@@ -46,10 +51,10 @@ import numpy as np
 import pandas as pd
 
 from framing.infra import tableio
-from framing.infra.defaults import DEFAULT_LEXICON, DEFAULT_TARGETS
 from framing.infra.errors import ConfigError
 from framing.stance.evaluation import STANCE_LABELS, classification_report
-from framing.stance.features import FEATURE_PREFIX  # noqa: F401 - re-exported, used by experiments
+from framing.stance.features import lexicon_rule
+from framing.stance.training import NO_RESULT_KNOBS, TrainingSetup
 
 VARIANTS: tuple[str, ...] = ("lexicon", "lexicon_lr", "tfidf", "transformer", "hybrid")
 #: Variants that need the lexicon mention features.
@@ -78,15 +83,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "lexicon_sha256",  # content hash of the lexicon behind the features ("" when none is used)
 )
 
-#: Training knobs that change speed or logging, not the result (torch threads may change float
-#: rounding in the last digits; accepted, so that a rerun on another machine shares the folder).
-NO_RESULT_KNOBS: tuple[str, ...] = (
-    "num_threads",
-    "progress_bar",
-    "eval_batch_size",
-    "checkpoint_dir",
-)
-
 _TOP_KEYS = (
     "name",
     "seeds",
@@ -103,8 +99,11 @@ _TOP_KEYS = (
 
 
 @dataclasses.dataclass(frozen=True)
-class BenchmarkConfig:
+class BenchmarkConfig(TrainingSetup):
     """Settings of a benchmark run (see the module docstring and the example TOML).
+
+    The training knobs (``training``, ``lexicon``, ``target_set``, ``language``) are those of
+    :class:`framing.stance.training.TrainingSetup`, shared with ``framing train`` configs.
 
     Parameters
     ----------
@@ -134,14 +133,10 @@ class BenchmarkConfig:
     name: str
     seeds: tuple[int, ...]
     variants: tuple[str, ...]
-    training: Mapping[str, Any]
     linear: Mapping[str, Any]
     tfidf: Mapping[str, Any]
     paper: tuple[dict, ...] = ()
     data_dir: Path | None = None
-    lexicon: str = DEFAULT_LEXICON
-    target_set: str = DEFAULT_TARGETS
-    language: str = "en"
     source: Path | None = None
 
     def to_dict(self) -> dict:
@@ -206,6 +201,7 @@ def load_benchmark_config(
             raise ConfigError(f"threads must be a positive integer; received {threads!r}")
         training["num_threads"] = threads
     data_dir = data.get("data_dir")
+    setup = TrainingSetup()  # the defaults of the shared knobs
     return BenchmarkConfig(
         name=str(data.get("name", path.stem)),
         seeds=tuple(dict.fromkeys(seeds)),
@@ -215,24 +211,14 @@ def load_benchmark_config(
         tfidf=dict(data.get("tfidf", {})),
         paper=tuple(dict(row) for row in data.get("paper", [])),
         data_dir=(path.parent / data_dir).resolve() if data_dir else None,
-        lexicon=str(data.get("lexicon", DEFAULT_LEXICON)),
-        target_set=str(data.get("target_set", DEFAULT_TARGETS)),
-        language=str(data.get("language", "en")),
+        lexicon=str(data.get("lexicon", setup.lexicon)),
+        target_set=str(data.get("target_set", setup.target_set)),
+        language=str(data.get("language", setup.language)),
         source=path.resolve(),
     )
 
 
 # -- features ----------------------------------------------------------------------------------
-
-
-def lexicon_mentions(table: pd.DataFrame, target_set: Any, language: str) -> pd.DataFrame:
-    """Mention-mode input of ``LexiconVectorizer`` for a labelled table.
-
-    The same as :func:`framing.stance.features.labelled_mention_rows` (kept under this name).
-    """
-    from framing.stance.features import labelled_mention_rows
-
-    return labelled_mention_rows(table, target_set, language)
 
 
 def add_lexicon_features(
@@ -275,26 +261,6 @@ def with_lexicon_features(
             table, vec, target_set, cfg.language
         )
     return out, names, seconds, vec.lexicon_
-
-
-def sign_labels(polarity_sum: Sequence[float]) -> np.ndarray:
-    """Lexicon rule: > 0 favor, < 0 against, 0 neutral.
-
-    Examples
-    --------
-    >>> sign_labels([0.5, 0.0, -2.0]).tolist()
-    ['favor', 'neutral', 'against']
-    """
-    values = np.asarray(polarity_sum, dtype=float)
-    out = np.full(len(values), "neutral", dtype=object)
-    out[values > 0] = "favor"
-    out[values < 0] = "against"
-    return out
-
-
-def lexicon_rule(table: pd.DataFrame) -> np.ndarray:
-    """Labels of the ``lexicon`` variant: :func:`sign_labels` of the ``lex__polarity_sum`` column."""
-    return sign_labels(table[f"{FEATURE_PREFIX}polarity_sum"])
 
 
 def lexicon_rule_info(dev: pd.DataFrame) -> dict:
