@@ -22,6 +22,17 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+
+def _quiet_openmp() -> None:
+    # Before anything imports torch: idle OpenMP threads sleep instead of spinning, so a busy
+    # machine slows framing down in proportion (framing.infra.threads explains why).
+    from framing.infra.threads import quiet_openmp
+
+    quiet_openmp()
+
+
+_quiet_openmp()
+
 #: The public API, loaded on first use so that ``import framing`` (and the CLI) stays light.
 __all__ = [
     "LexiconVectorizer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -87,8 +88,13 @@ def _print_mention_summary(mentions) -> None:
 @click.group(cls=ErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="framing")
 @click.option("--debug", is_flag=True, help="show the Python traceback of any error (also: FRAMING_DEBUG=1)")
-def main(debug: bool) -> None:
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="torch threads for model inference, training and embeddings (default: $FRAMING_THREADS, else one per core)")
+def main(debug: bool, threads: int | None) -> None:
     """Stance toward target actors and frames in multi-outlet, multilingual news corpora."""
+    if threads is not None:  # read by framing.infra.threads.torch_threads, here and in workers
+        from framing.infra.threads import THREADS_ENV
+
+        os.environ[THREADS_ENV] = str(threads)
 
 
 @main.command()

@@ -59,17 +59,17 @@ def encoder_embed(
     """
     import torch
 
+    from framing.infra.threads import torch_threads
     from framing.stance.classifier import (
         _load_encoder,
         _torch_threads,
-        available_cores,
         check_encoder_folder,
         default_model_path,
     )
 
     texts = ["" if not isinstance(t, str) else t for t in texts]
     folder = check_encoder_folder(model_path or default_model_path())
-    with _torch_threads(torch, num_threads or available_cores()):
+    with _torch_threads(torch, torch_threads(num_threads)):
         tokenizer, encoder = _load_encoder(folder)
         encoder.eval()
         encoded = tokenizer(texts, truncation=True, max_length=max_length)

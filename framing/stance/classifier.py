@@ -76,9 +76,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from framing import __version__
 from framing.infra.errors import ConfigError, DataError
-from framing.infra.pool import (
+from framing.infra.pool import (  # noqa: F401
     available_cores,  # the package's one core count; also imported from here
 )
+from framing.infra.threads import torch_threads
 
 # oneDNN keeps a compiled primitive, with its own reordered weights, for every matmul shape it
 # meets (1,024 by default). Dynamic padding meets hundreds of shapes: under bf16 the cache alone
@@ -427,7 +428,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
         from framing.stance.trainer import train_loop
 
-        with _torch_threads(torch, args.num_threads or available_cores()):
+        with _torch_threads(torch, torch_threads(args.num_threads)):
             _seed_everything(torch, args.seed)
             tokenizer, net = _new_net(model_path, args, len(columns), len(labels))
             train = _encode(tokenizer, texts, pairs, args.max_length)
@@ -547,7 +548,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         )
         import torch
 
-        with _torch_threads(torch, num_threads or available_cores()):
+        with _torch_threads(torch, torch_threads(num_threads)):
             model = self._inference_model(torch, precision)
             encoded = _encode(self.tokenizer_, texts, pairs, self._max_length())
             return _predict_proba(
