@@ -465,3 +465,57 @@ def test_learning_rate_schedule_is_linear_warmup_then_decay(total, ratio):
         for k in range(total)
     ]
     assert seen == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Mention pooling: the mention's own tokens beside the sentence mean
+
+
+def test_mention_positions_are_the_marked_tokens_or_the_target_segment(tiny_encoder):
+    from framing.stance.classifier import _encode, _marked_span
+
+    clf = StanceClassifier(model_path=tiny_encoder, args=_args(), pooling="mean+mention")
+    rows = TRAIN.iloc[[5, 7]].copy()  # "Critics say Sudmark ...", "Many attacked Norland ..."
+    unmarked = rows.drop(columns=["span_start", "span_end"])
+    from framing.stance.classifier import _load_tokenizer
+
+    tokenizer = _load_tokenizer(tiny_encoder)
+    for table, expect in ((rows, "marked"), (unmarked, "target")):
+        texts, pairs = clf._inputs(table, "X")
+        encoded = _encode(tokenizer, texts, pairs, 32, clf._spans(texts))
+        for i, (text, target) in enumerate(zip(texts, pairs, strict=True)):
+            tokens = tokenizer.convert_ids_to_tokens([encoded["input_ids"][i][j] for j in encoded["mention"][i]])
+            assert "".join(t.removeprefix("##") for t in tokens) == target.lower(), (expect, tokens)
+            if expect == "marked":  # the first segment's tokens, not the second segment's
+                assert max(encoded["mention"][i]) < encoded["input_ids"][i].index(tokenizer.sep_token_id)
+                assert _marked_span(text) is not None
+            else:
+                assert _marked_span(text) is None
+
+
+def test_mention_pooling_fits_saves_and_loads(tiny_encoder, tmp_path):
+    clf = StanceClassifier(model_path=tiny_encoder, args=_args(epochs=15), pooling="mean+mention")
+    clf.fit(TRAIN, TRAIN["label"])
+    assert clf.model_.head.in_features == 2 * clf.model_.encoder.config.hidden_size  # no features
+    proba = clf.predict_proba(TRAIN)
+    assert (clf.predict(TRAIN) == TRAIN["label"]).mean() >= 0.75
+    folder = clf.save(tmp_path / "pooled")
+    meta = json.loads((folder / "framing_model.json").read_text())
+    assert meta["params"]["pooling"] == "mean+mention"
+    assert "mention" in meta["input_format"]["pooling"]
+    loaded = StanceClassifier.load(folder)
+    assert loaded.pooling == "mean+mention"
+    assert np.array_equal(loaded.predict_proba(TRAIN), proba)
+
+
+def test_folders_without_pooling_load_as_mean_and_bad_pooling_is_refused(fitted, tiny_encoder, tmp_path):
+    folder = fitted.save(tmp_path / "old")
+    meta_file = folder / "framing_model.json"
+    meta = json.loads(meta_file.read_text())
+    del meta["params"]["pooling"]  # as written before pooling existed
+    meta_file.write_text(json.dumps(meta))
+    loaded = StanceClassifier.load(folder)
+    assert loaded.pooling == "mean"
+    assert np.array_equal(loaded.predict_proba(TRAIN), fitted.predict_proba(TRAIN))
+    with pytest.raises(ConfigError, match="pooling 'max'"):
+        StanceClassifier(model_path=tiny_encoder, args=_args(), pooling="max").fit(TRAIN, TRAIN["label"])

@@ -223,6 +223,16 @@ def test_voice_features_are_opt_in_and_mark_the_speaker():
     assert "voice_features" not in dataclasses.replace(cfg, voice_features=False).to_dict()
 
 
+def test_pooling_is_a_config_key_kept_out_of_old_keys():
+    body = {"name": "x", "seed": 1, "data": {"train": "newsmtsc:train"}}
+    plain = training.train_config_from_dict(body)
+    assert plain.pooling == "mean" and "pooling" not in plain.to_dict()  # old reuse keys stay valid
+    pooled = training.train_config_from_dict({**body, "pooling": "mean+mention"})
+    assert pooled.to_dict()["pooling"] == "mean+mention"
+    with pytest.raises(ConfigError, match="pooling in <dict>: received 'max'; accepted: mean, mean\\+mention"):
+        training.train_config_from_dict({**body, "pooling": "max"})
+
+
 @pytest.mark.slow  # newsmtsc-hybrid (reused when there, else about 13 minutes) and the state model (8)
 def test_state_model_trains_and_evaluates(data_dir):
     """experiments/models/state-hybrid.toml for real: the state test splits, NewsMTSC, Park et al."""

@@ -256,6 +256,11 @@ class _Writer:
             self.files[f"{FIGURES_DIR}/{path.name}"] = path
         self.figures.append({"stem": unique, "base": stem, **record})
 
+    def target_figure(self, ax: Any, kind: str, target: str, caption: str) -> None:
+        """Save and record the figure of ``kind`` about one ``target`` (named by both)."""
+        stem = figure_stem(kind, target=target)
+        self.figure(ax, stem, kind=kind, target=target, group=None, caption=caption)
+
     def unique(self, stem: str, record: Mapping[str, Any]) -> str:
         """``stem``, or ``stem`` plus a short hash of what the figure shows when an earlier figure
         of this call has that stem ("Daily A" and "daily-a", "Le Monde" and "Le Mondé" slug
@@ -532,13 +537,11 @@ def _over_time(scores, articles, by, out: _Writer, **stats: Any) -> None:
         return
     level = f"{round(100 * stats['ci'])}%"
     for target, part in table.groupby("target", sort=True):
-        out.figure(
+        out.target_figure(
             plots.stance_over_time(part, group=group),
-            figure_stem("over_time", target=str(target)),
-            kind="over_time",
-            target=str(target),
-            group=None,
-            caption=f"Mean stance toward {target} per {group} and period ({freq}), {level} interval",
+            "over_time",
+            str(target),
+            f"Mean stance toward {target} per {group} and period ({freq}), {level} interval",
         )
 
 
@@ -638,45 +641,37 @@ def _figures(outlet, contrasts, frame_tab, by, ci, out: _Writer) -> None:
     )
     for target, part in table.groupby("target", sort=True):
         target = str(target)
-        out.figure(
+        out.target_figure(
             plots.forest_plot(part, group=group, hue=None),
-            figure_stem("interval", target=target),
-            kind="interval",
-            target=target,
-            group=None,
-            caption=f"Mean stance toward {target} per {group}, {level} bootstrap interval",
+            "interval",
+            target,
+            f"Mean stance toward {target} per {group}, {level} bootstrap interval",
         )
-        out.figure(
+        out.target_figure(
             plots.stance_distribution(part, group=group),
-            figure_stem("distribution", target=target),
-            kind="distribution",
-            target=target,
-            group=None,
-            caption=f"Shares of articles against, neutral and in favour of {target}",
+            "distribution",
+            target,
+            f"Shares of articles against, neutral and in favour of {target}",
         )
         pairs = (
             contrasts[contrasts["target"].astype(str) == target] if len(contrasts) else contrasts
         )
         if len(pairs) and n_groups <= MAX_FIGURE_GROUPS:
-            out.figure(
+            out.target_figure(
                 plots.forest_plot(pairs, group="pair", estimate="diff", hue=None),
-                figure_stem("difference", target=target),
-                kind="difference",
-                target=target,
-                group=None,
-                caption=f"Differences of mean stance toward {target}, {level} interval",
+                "difference",
+                target,
+                f"Differences of mean stance toward {target}, {level} interval",
             )
     if frame_tab is not None and len(frame_tab):
         for target, part in with_group(frame_tab, by).groupby("target", sort=True):
             target = str(target)
             shown = target or "whole articles"
-            out.figure(
+            out.target_figure(
                 plots.frame_shares(part, group=group, target=target),
-                figure_stem("frames", target=target),
-                kind="frames",
-                target=target,
-                group=None,
-                caption=f"Share of articles with each frame ({shown})",
+                "frames",
+                target,
+                f"Share of articles with each frame ({shown})",
             )
     terms_file = out.files.get("distinguishing_terms")
     if terms_file is not None and n_groups <= MAX_FIGURE_GROUPS:

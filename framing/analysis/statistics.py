@@ -49,20 +49,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from framing.analysis.tidy import (
-    article_values,
-    as_tuple,
-    check_level,
-    check_positive,
-    check_scores,
-    check_seed,
-    group_items,
-    is_missing,
-    join_notes,
-    require,
-    shown,
-    sort_rows,
-)
+from framing.analysis import tidy
 from framing.infra import schema
 from framing.infra.errors import ConfigError
 
@@ -78,7 +65,7 @@ _CHUNK_ELEMENTS = 2_000_000
 
 
 def _key_text(key: Iterable[Hashable]) -> str:
-    return "\x1f".join("" if is_missing(k) else str(k) for k in key)
+    return "\x1f".join("" if tidy.is_missing(k) else str(k) for k in key)
 
 
 def _rng(random_state: int, *key: Hashable) -> np.random.Generator:
@@ -237,16 +224,16 @@ def outlet_table(
     >>> int(row["n_articles"]), float(row["mean"]), row["warning"]
     (2, 0.0, 'n=2 < min_n=5: too few articles to say anything')
     """
-    by = as_tuple(by)
-    random_state = check_seed(random_state)
-    n_boot = check_positive(n_boot, "n_boot")
-    min_n = check_positive(min_n, "min_n")
-    ci = check_level(ci)
+    by = tidy.as_tuple(by)
+    random_state = tidy.check_seed(random_state)
+    n_boot = tidy.check_positive(n_boot, "n_boot")
+    min_n = tidy.check_positive(min_n, "min_n")
+    ci = tidy.check_level(ci)
     keys = [*by, "target"] if "target" not in by else list(by)
-    scores = check_scores(scores, by)
+    scores = tidy.check_scores(scores, by)
     rows = []
-    for key, cell in group_items(scores, keys):
-        articles, notes = article_values(cell)
+    for key, cell in tidy.group_items(scores, keys):
+        articles, notes = tidy.article_values(cell)
         values = articles["score"].to_numpy(dtype=float)
         n = len(values)
         row = dict(zip(keys, key, strict=True))
@@ -269,13 +256,13 @@ def outlet_table(
             notes.append("one article: no interval")
         elif n > 1 and np.ptp(values) == 0:
             notes.append("all scores equal: the interval has no width")
-        if any(is_missing(k) for k in key):
+        if any(tidy.is_missing(k) for k in key):
             notes.append("group value missing")
-        row["warning"] = join_notes(notes)
+        row["warning"] = tidy.join_notes(notes)
         rows.append(row)
     columns = [*keys, "n_articles", "n_mentions", "mean", "sd", "ci_low", "ci_high",
                *(f"share_{label}" for label in schema.STANCE_LABELS), "warning"]
-    return sort_rows(pd.DataFrame(rows, columns=columns), keys)
+    return tidy.sort_rows(pd.DataFrame(rows, columns=columns), keys)
 
 
 def add_period(
@@ -303,7 +290,7 @@ def add_period(
     >>> add_period(pd.DataFrame({"published": ["2024-06-13", None]}), freq="Q")["period"].tolist()
     ['2024Q2', None]
     """
-    require(table, (date_col,), "input")
+    tidy.require(table, (date_col,), "input")
     dates = pd.to_datetime(table[date_col], errors="coerce", format="ISO8601")
     try:
         periods = dates.dt.to_period(freq)
@@ -311,7 +298,7 @@ def add_period(
         raise ConfigError(
             f"freq={freq!r} is not a pandas period frequency; accepted e.g. D, W, M, Q, Y ({exc})"
         ) from None
-    labels = [None if is_missing(p) else str(p) for p in periods]
+    labels = [None if tidy.is_missing(p) else str(p) for p in periods]
     return table.assign(**{name: pd.Series(labels, index=table.index, dtype=object)})
 
 
@@ -366,33 +353,33 @@ def pairwise_contrasts(
         raise ConfigError(f"by={by!r} is not accepted; give one column name (build a combined column)")
     if test not in TESTS:
         raise ConfigError(f"test={test!r} is not accepted; accepted: {', '.join(TESTS)}")
-    random_state = check_seed(random_state)
-    n_perm = check_positive(n_perm, "n_perm")
-    n_boot = check_positive(n_boot, "n_boot")
-    min_n = check_positive(min_n, "min_n")
-    ci = check_level(ci)
-    scores = check_scores(scores, (by,))
+    random_state = tidy.check_seed(random_state)
+    n_perm = tidy.check_positive(n_perm, "n_perm")
+    n_boot = tidy.check_positive(n_boot, "n_boot")
+    min_n = tidy.check_positive(min_n, "min_n")
+    ci = tidy.check_level(ci)
+    scores = tidy.check_scores(scores, (by,))
     scores = scores[scores[by].notna()]
     if target is not None:
         wanted = [target] if isinstance(target, str) else list(target)
         absent = sorted(set(wanted) - set(scores["target"]))
         if absent:
             raise ConfigError(
-                f"target(s) {shown(absent)} not in the scores; present: "
-                f"{shown(sorted(scores['target'].unique()))}"
+                f"target(s) {tidy.shown(absent)} not in the scores; present: "
+                f"{tidy.shown(sorted(scores['target'].unique()))}"
             )
         scores = scores[scores["target"].isin(wanted)]
     if groups is not None:
         absent = sorted(set(groups) - set(scores[by]), key=str)
         if absent:
-            raise ConfigError(f"group(s) {shown(absent)} not in column {by!r}")
+            raise ConfigError(f"group(s) {tidy.shown(absent)} not in column {by!r}")
         scores = scores[scores[by].isin(list(groups))]
 
     rows = []
-    for (tgt,), sub in group_items(scores, ["target"]):
+    for (tgt,), sub in tidy.group_items(scores, ["target"]):
         cells = {}
-        for (group,), cell in group_items(sub, [by]):
-            articles, notes = article_values(cell)
+        for (group,), cell in tidy.group_items(sub, [by]):
+            articles, notes = tidy.article_values(cell)
             cells[group] = (articles["score"].to_numpy(dtype=float), notes)
         for a, b in combinations(sorted(cells, key=str), 2):
             rows.append(_contrast(tgt, a, b, cells[a], cells[b], by=by, test=test, n_perm=n_perm,
@@ -402,7 +389,7 @@ def pairwise_contrasts(
                "test", "warning"]
     table = pd.DataFrame(rows, columns=columns)
     table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy(dtype=float))
-    return sort_rows(table, ["target", "group_a", "group_b"])
+    return tidy.sort_rows(table, ["target", "group_a", "group_b"])
 
 
 def _contrast(target, a, b, cell_a, cell_b, *, by, test, n_perm, n_boot, random_state, min_n, ci):
@@ -432,7 +419,7 @@ def _contrast(target, a, b, cell_a, cell_b, *, by, test, n_perm, n_boot, random_
         notes.append("a group has no scored article: no test")
     row["cliffs_delta"] = cliffs_delta(xa, xb)
     row["cohens_d"] = cohens_d(xa, xb)
-    row["warning"] = join_notes(notes)
+    row["warning"] = tidy.join_notes(notes)
     return row
 
 

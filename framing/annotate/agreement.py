@@ -239,10 +239,8 @@ def disagreements(codes: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    codes : DataFrame
-        ``id, coder, label`` (``""`` = not coded).
-    sample : DataFrame
-        The sample (``SAMPLE_COLUMNS``).
+    codes, sample : DataFrame
+        As for :func:`adjudicate`; the sample with its ``SAMPLE_COLUMNS``.
 
     Returns
     -------

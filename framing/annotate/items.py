@@ -107,6 +107,29 @@ def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
     return tables["articles"], tables["sentences"], tables["mentions"]
 
 
+#: Columns of a mention item (:func:`mention_items`), before any ``article_columns``.
+_ITEM_COLUMNS: tuple[str, ...] = (
+    "id", "article_id", "sent_id", "section", "target", "mention", "outlet", "language",
+    "sentence", "span_start", "span_end", "spans", "sentence_marked", "context_before",
+    "context_after",
+)
+
+
+def _articles_by_id(articles: pd.DataFrame) -> pd.DataFrame:
+    """The article table indexed by article id (as str), the first row of a repeated id."""
+    art = articles.assign(article_id=articles["article_id"].astype(str)).drop_duplicates("article_id")
+    return art.set_index("article_id")
+
+
+def _copies(art: pd.DataFrame) -> pd.Series:
+    """Which articles of :func:`_articles_by_id` are flagged as exact or near duplicates."""
+    flagged = pd.Series(False, index=art.index)
+    for col in ("duplicate_of", "near_duplicate_of"):
+        if col in art.columns:
+            flagged |= art[col].notna() & (art[col].astype(str).str.strip() != "")
+    return flagged
+
+
 def mention_items(
     articles: pd.DataFrame,
     sentences: pd.DataFrame,
@@ -150,9 +173,7 @@ def mention_items(
     """
     from framing.stance.model_scoring import mention_examples
 
-    columns = ["id", "article_id", "sent_id", "section", "target", "mention", "outlet", "language",
-               "sentence", "span_start", "span_end", "spans", "sentence_marked", "context_before",
-               "context_after"]
+    columns = list(_ITEM_COLUMNS)
     if not len(mentions):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     examples = mention_examples(articles, sentences, mentions)
@@ -167,8 +188,7 @@ def mention_items(
             f"the mention table repeats (article_id, sent_id, target) for {int(repeated.sum())} "
             f"row(s) (first: {items['id'][repeated].iloc[0]!r}); pass the table `framing mentions` wrote"
         )
-    art = articles.assign(article_id=articles["article_id"].astype(str)).drop_duplicates("article_id")
-    art = art.set_index("article_id")
+    art = _articles_by_id(articles)
     outlet = art["outlet"] if "outlet" in art.columns else pd.Series(dtype=object)
     items["outlet"] = items["article_id"].map(outlet).fillna("unknown").astype(str)
     items["sentence_marked"] = [mark_spans(s, sp) for s, sp in zip(items["sentence"], items["spans"],
@@ -186,11 +206,7 @@ def mention_items(
         values = text.to_numpy()[np.maximum(where, 0)] if len(text) else np.array([""] * len(items))
         items[column] = np.where(where >= 0, values, "")
     if drop_duplicates:
-        flagged = pd.Series(False, index=art.index)
-        for col in ("duplicate_of", "near_duplicate_of"):
-            if col in art.columns:
-                flagged |= art[col].notna() & (art[col].astype(str).str.strip() != "")
-        copies = items["article_id"].map(flagged).fillna(False).astype(bool)
+        copies = items["article_id"].map(_copies(art)).fillna(False).astype(bool)
         items = items.loc[~copies]
         items = items.loc[~items.duplicated(["sentence", "target"])]
     extra = [c for c in article_columns if c not in columns]
@@ -247,18 +263,13 @@ def article_items(
     >>> item["id"], int(item["n_mentions"]), item["sentence_marked"]
     ('a:-1:EU', 2, '[[EU]] vote\\n\\nThe [[EU]] voted.')
     """
-    columns = ["id", "article_id", "sent_id", "section", "target", "mention", "outlet", "language",
-               "sentence", "span_start", "span_end", "spans", "sentence_marked", "context_before",
-               "context_after", "n_mentions"]
-    art = articles.assign(article_id=articles["article_id"].astype(str)).drop_duplicates("article_id")
-    art = art.set_index("article_id")
+    columns = [*_ITEM_COLUMNS, "n_mentions"]
+    art = _articles_by_id(articles)
     missing = [c for c in article_columns if c not in art.columns and c not in columns]
     if missing:
         raise DataError(f"the article table has no column(s) {missing}; it has {list(art.columns)}")
     if drop_duplicates:
-        for col in ("duplicate_of", "near_duplicate_of"):
-            if col in art.columns:
-                art = art.loc[~(art[col].notna() & (art[col].astype(str).str.strip() != ""))]
+        art = art.loc[~_copies(art)]
     ms = mentions.assign(article_id=mentions["article_id"].astype(str), target=mentions["target"].astype(str))
     ms = ms.loc[ms["article_id"].isin(art.index)]
     rows = []

@@ -129,20 +129,8 @@ def resolve_model(name_or_path: str | os.PathLike) -> Path:
 def lexicon_folder(name_or_path: str | os.PathLike) -> Path:
     """Return a lexicon folder given its name (under :func:`lexicons_dir`) or a path.
 
-    Parameters
-    ----------
-    name_or_path : str or path
-        A bare name such as ``"targets-v1"`` or a folder path (see :func:`is_name`).
-
-    Returns
-    -------
-    Path
-        The lexicon folder, absolute.
-
-    Raises
-    ------
-    ConfigError
-        The folder does not exist; the message lists the lexicons that do.
+    As :func:`resolve_model`, for lexicons: a bare name such as ``"targets-v1"`` or a folder path
+    gives the absolute folder; a ConfigError lists the lexicons there when it does not exist.
 
     Examples
     --------

@@ -25,7 +25,7 @@ from framing.report.document import (
     figure_caption,
     group_list,
     group_word,
-    recorded_stem,
+    recorded_figure,
     scoring_method,
     target_rows,
 )
@@ -123,10 +123,8 @@ def _overview(ctx: Context) -> list[Any]:
                 "Coverage per target",
             )
         )
-    stem = recorded_stem(ctx, figure_stem("heatmap", by=ctx.by), "heatmap")
-    blocks += figure_blocks(
-        ctx, stem, figure_caption(ctx, stem, "Mean stance per group and target")
-    )
+    base = figure_stem("heatmap", by=ctx.by)
+    blocks += recorded_figure(ctx, base, "heatmap", "Mean stance per group and target")
     if outlet is None:
         blocks.append(absent(ctx, "outlet_table", "means per group and target"))
     return blocks

@@ -75,8 +75,10 @@ from framing.infra import tableio
 from framing.infra.defaults import MANIFEST_FILE
 from framing.infra.errors import ConfigError, DataError
 from framing.report.blocks import assemble
+from framing.report.cells import column_names
 from framing.report.document import Context
 from framing.report.evidence import N_EVIDENCE
+from framing.report.extra_blocks import AGREEMENT_COLUMNS, EXAMPLE_COLUMNS
 from framing.report.html import render_html
 from framing.report.markdown import render_markdown
 
@@ -126,23 +128,8 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     "also_by": ("grouping", "group", "target", "n_articles", "mean"),
     "by_voice": ("voice", "target", "n_articles", "mean"),
     "over_time": ("period", "target", "n_articles", "mean"),
-    "disagreement_summary": (
-        "n_both",
-        "n_lexicon_only",
-        "n_model_only",
-        "agreement",
-        "kappa",
-        "pearson",
-        "spearman",
-    ),
-    "disagreement_examples": (
-        "label_lexicon",
-        "label_model",
-        "score_lexicon",
-        "score_model",
-        "passage_lexicon",
-        "passage_model",
-    ),
+    "disagreement_summary": column_names(AGREEMENT_COLUMNS),
+    "disagreement_examples": column_names(EXAMPLE_COLUMNS),
 }
 
 

@@ -1,15 +1,22 @@
 """Table cells of the report: a value of a run folder's table as display text plus a sort key
-(numbers, counts, shares, p-values, intervals, warnings)."""
+(numbers, counts, shares, p-values, intervals, warnings), and a table of such typed columns."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import pandas as pd
+
 from framing.analysis.report_tables import is_missing
-from framing.report.document import Cell
+from framing.report.document import Cell, Table
 
 _MISSING_TEXT = "–"
+
+#: A typed column: the frame's column (a tuple of columns for a cell of several values, such as
+#: an interval's ends), the header shown, and the cell function of its value(s).
+Column = tuple[str | tuple[str, ...], str, Callable[..., Cell]]
 
 
 def as_float(value: Any) -> float:
@@ -74,3 +81,37 @@ def warning_cell(value: Any) -> Cell:
     """A warning, marked "warn" when there is one."""
     text = "" if is_missing(value) else str(value)
     return Cell(text, None, False, "warn" if text else "")
+
+
+#: The warning column most tables end with.
+WARNING_COLUMN: Column = ("warning", "warning", warning_cell)
+
+
+def _names(column: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (column,) if isinstance(column, str) else column
+
+
+def column_names(columns: Sequence[Column]) -> tuple[str, ...]:
+    """The frame columns that typed ``columns`` read, in order."""
+    return tuple(name for column, _, _ in columns for name in _names(column))
+
+
+def typed_table(
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    caption: str,
+    note: str = "",
+    *,
+    keys: Sequence[str] = (),
+) -> Table:
+    """A table of ``frame``'s rows: its ``keys`` columns as text (each headed by its name), then
+    one column per typed column, the cell function given the row's value(s) (None where the
+    frame lacks a column)."""
+    rows = tuple(
+        (
+            *(str_cell(r[c]) for c in keys),
+            *(cell(*(r.get(c) for c in _names(column))) for column, _, cell in columns),
+        )
+        for _, r in frame.iterrows()
+    )
+    return Table((*keys, *(header for _, header, _ in columns)), rows, caption, note)

@@ -4,7 +4,7 @@ look-ups they share (figures and their captions, notes on absent tables, rows of
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,22 @@ def href(path: str) -> str:
     return urllib.parse.quote(path, safe="/")
 
 
+def render_block(block: Any, renderers: Mapping[type, Callable[[Any], str]]) -> str | None:
+    """``block`` as text by the renderer of its type (None for a type the renderer skips)."""
+    for kind, render in renderers.items():
+        if isinstance(block, kind):
+            return render(block)
+    return None
+
+
+def numeric_columns(table: Table) -> list[bool]:
+    """Per column of ``table``: does any row hold a number there (right-aligned, sorted by value)."""
+    return [
+        any(row[i].numeric for row in table.rows) if table.rows else False
+        for i in range(len(table.headers))
+    ]
+
+
 def target_rows(table: pd.DataFrame, target: str) -> pd.DataFrame:
     """The rows of ``table`` about ``target``."""
     return table[table["target"].map(cell_text) == target]
@@ -179,6 +195,20 @@ def figure_caption(ctx: Context, stem: str, default: str) -> str:
         if isinstance(record, Mapping) and record.get("stem") == stem and record.get("caption"):
             return str(record["caption"])
     return default
+
+
+def recorded_figure(
+    ctx: Context,
+    base: str,
+    kind: str,
+    default: str,
+    target: str | None = None,
+    group: str | None = None,
+) -> list[Figure]:
+    """The figure write_comparison drew of ``kind``/``target``/``group`` (named ``base``) with its
+    recorded caption, else ``default`` (an empty list when the folder lacks it)."""
+    stem = recorded_stem(ctx, base, kind, target, group)
+    return figure_blocks(ctx, stem, figure_caption(ctx, stem, default))
 
 
 def group_word(ctx: Context) -> str:

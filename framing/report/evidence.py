@@ -136,20 +136,7 @@ def evidence_passages(
             )
     if not rows:
         return pd.DataFrame(columns=columns)
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            *by,
-            "target",
-            "article_id",
-            "sent_id",
-            "sentence",
-            "contribution",
-            "article_score",
-            "label",
-            "terms",
-        ],
-    )
+    table = pd.DataFrame(rows, columns=[*by, *(c for c in EVIDENCE_COLUMNS if c != "rank")])
     table["_size"] = -table["contribution"].abs().fillna(-1.0)
     table = table.sort_values(
         [*by, "target", "_size", "article_id", "sent_id"], kind="mergesort", na_position="last"

@@ -9,12 +9,15 @@ import pandas as pd
 
 from framing.analysis.report_tables import figure_stem, slug
 from framing.report.cells import (
+    WARNING_COLUMN,
+    Column,
+    column_names,
     int_cell,
     interval_cell,
     num_cell,
     share_cell,
     str_cell,
-    warning_cell,
+    typed_table,
 )
 from framing.report.document import (
     Context,
@@ -24,12 +27,53 @@ from framing.report.document import (
     Table,
     absent,
     cap_rows,
-    figure_blocks,
-    figure_caption,
-    recorded_stem,
+    recorded_figure,
 )
 
-__all__ = ["also_by_section", "by_voice_section", "disagreement_section", "same_event_section"]
+__all__ = [
+    "AGREEMENT_COLUMNS",
+    "EXAMPLE_COLUMNS",
+    "also_by_section",
+    "by_voice_section",
+    "disagreement_section",
+    "same_event_section",
+]
+
+#: Articles, mean, interval and warning of a stance table (also by, by voice).
+_STANCE_COLUMNS: tuple[Column, ...] = (
+    ("n_articles", "articles", int_cell),
+    ("mean", "mean", num_cell),
+    (("ci_low", "ci_high"), "interval", interval_cell),
+    WARNING_COLUMN,
+)
+#: The columns of the same-event table after its keys (event, group, target).
+_EVENT_COLUMNS: tuple[Column, ...] = (
+    ("n_articles", "articles", int_cell),
+    ("mean", "mean", num_cell),
+    ("event_mean", "event mean", num_cell),
+    ("n_outlets", "groups", int_cell),
+    ("deviation", "deviation", num_cell),
+    WARNING_COLUMN,
+)
+#: The columns of the agreement table (disagreement_summary) after its keys.
+AGREEMENT_COLUMNS: tuple[Column, ...] = (
+    ("n_both", "both", int_cell),
+    ("n_lexicon_only", "lexicon only", int_cell),
+    ("n_model_only", "model only", int_cell),
+    ("agreement", "same label", share_cell),
+    ("kappa", "kappa", num_cell),
+    ("pearson", "Pearson r", num_cell),
+    ("spearman", "Spearman ρ", num_cell),
+)
+#: The columns of the examples table (disagreement_examples) after its keys.
+EXAMPLE_COLUMNS: tuple[Column, ...] = (
+    ("label_lexicon", "lexicon label", str_cell),
+    ("label_model", "model label", str_cell),
+    ("score_lexicon", "lexicon score", num_cell),
+    ("score_model", "model score", num_cell),
+    ("passage_lexicon", "lexicon passage", str_cell),
+    ("passage_model", "model passage", str_cell),
+)
 
 
 def also_by_section(ctx: Context) -> list[Any]:
@@ -41,34 +85,13 @@ def also_by_section(ctx: Context) -> list[Any]:
     for grouping, part in table.groupby("grouping", sort=False):
         anchor = slug("also by", str(grouping))
         blocks.append(Heading(2, f"Stance by {grouping}", anchor))
-        stem = recorded_stem(
-            ctx, figure_stem("heatmap", by=(str(grouping),)), "heatmap", None, str(grouping)
-        )
-        if stem in ctx.figures:
-            ctx.used_figures.add(stem)
-            blocks += figure_blocks(
-                ctx, stem, figure_caption(ctx, stem, f"Mean stance per {grouping} and target")
-            )
+        base = figure_stem("heatmap", by=(str(grouping),))
+        caption = f"Mean stance per {grouping} and target"
+        blocks += recorded_figure(ctx, base, "heatmap", caption, None, str(grouping))
         shown, note = cap_rows(part, ctx.max_rows, ["target", "group"], "first groups")
-        rows = tuple(
-            (
-                str_cell(r["group"]),
-                str_cell(r["target"]),
-                int_cell(r["n_articles"]),
-                num_cell(r["mean"]),
-                interval_cell(r.get("ci_low"), r.get("ci_high")),
-                warning_cell(r.get("warning")),
-            )
-            for _, r in shown.iterrows()
-        )
-        blocks.append(
-            Table(
-                (str(grouping), "target", "articles", "mean", "interval", "warning"),
-                rows,
-                f"Mean stance per {grouping} and target",
-                note,
-            )
-        )
+        columns = (("group", str(grouping), str_cell), ("target", "target", str_cell))
+        caption = f"Mean stance per {grouping} and target"
+        blocks.append(typed_table(shown, (*columns, *_STANCE_COLUMNS), caption, note))
     return blocks
 
 
@@ -77,25 +100,8 @@ def by_voice_section(ctx: Context) -> list[Any]:
     table = ctx.tables.get("by_voice")
     if table is None or not len(table):
         return []  # lexicon scores: no section
-    group = next(
-        (
-            c
-            for c in table.columns
-            if c
-            not in (
-                "voice",
-                "target",
-                "n_articles",
-                "mean",
-                "sd",
-                "ci_low",
-                "ci_high",
-                "warning",
-                "n_mentions",
-            )
-        ),
-        "group",
-    )
+    known = ("voice", "target", "sd", "n_mentions", *column_names(_STANCE_COLUMNS))
+    group = next((c for c in table.columns if c not in known), "group")
     blocks: list[Any] = [
         Heading(2, "Stance by voice", "by-voice"),
         Note(
@@ -106,32 +112,11 @@ def by_voice_section(ctx: Context) -> list[Any]:
     ]
     for voice, part in table.groupby("voice", sort=True):
         base = figure_stem("heatmap", by=(group, slug("voice", str(voice))))
-        stem = recorded_stem(ctx, base, "heatmap", None, str(voice))
-        if stem in ctx.figures:
-            ctx.used_figures.add(stem)
-            blocks += figure_blocks(
-                ctx, stem, figure_caption(ctx, stem, f"Mean stance per {group} and target, {voice}")
-            )
+        caption = f"Mean stance per {group} and target, {voice}"
+        blocks += recorded_figure(ctx, base, "heatmap", caption, None, str(voice))
         shown, note = cap_rows(part, ctx.max_rows, ["target", group], "first groups")
-        rows = tuple(
-            (
-                str_cell(r[group]),
-                str_cell(r["target"]),
-                int_cell(r["n_articles"]),
-                num_cell(r["mean"]),
-                interval_cell(r.get("ci_low"), r.get("ci_high")),
-                warning_cell(r.get("warning")),
-            )
-            for _, r in shown.iterrows()
-        )
-        blocks.append(
-            Table(
-                (group, "target", "articles", "mean", "interval", "warning"),
-                rows,
-                f"Mean stance per {group} and target: {voice}",
-                note,
-            )
-        )
+        caption = f"Mean stance per {group} and target: {voice}"
+        blocks.append(typed_table(shown, _STANCE_COLUMNS, caption, note, keys=(group, "target")))
     return blocks
 
 
@@ -143,61 +128,18 @@ def same_event_section(ctx: Context) -> list[Any]:
         return [*blocks, absent(ctx, "same_event", "within-event comparisons")]
     if not len(table):
         return [*blocks, Note("No event is covered by two groups.")]
-    group = [
-        c
-        for c in table.columns
-        if c
-        not in (
-            "event",
-            "target",
-            "n_articles",
-            "mean",
-            "event_mean",
-            "n_outlets",
-            "deviation",
-            "warning",
-        )
-    ][:1]
+    known = ("event", "target", *column_names(_EVENT_COLUMNS))
+    group = [c for c in table.columns if c not in known][:1]
     table = table.assign(_abs=-table["deviation"].abs())
     shown, note = cap_rows(table, ctx.max_rows, ["_abs", "event"], "largest deviations")
-    rows = tuple(
-        (
-            str_cell(r["event"]),
-            *(str_cell(r[c]) for c in group),
-            str_cell(r["target"]),
-            int_cell(r["n_articles"]),
-            num_cell(r["mean"]),
-            num_cell(r["event_mean"]),
-            int_cell(r["n_outlets"]),
-            num_cell(r["deviation"]),
-            warning_cell(r.get("warning")),
-        )
-        for _, r in shown.iterrows()
-    )
     blocks.append(
         Para(
             "Outlets choose what to cover; within one event, each group's mean is "
             "compared with the mean of the groups' means for that event."
         )
     )
-    blocks.append(
-        Table(
-            (
-                "event",
-                *group,
-                "target",
-                "articles",
-                "mean",
-                "event mean",
-                "groups",
-                "deviation",
-                "warning",
-            ),
-            rows,
-            "Stance within events",
-            note,
-        )
-    )
+    keys = ("event", *group, "target")
+    blocks.append(typed_table(shown, _EVENT_COLUMNS, "Stance within events", note, keys=keys))
     return blocks
 
 
@@ -216,88 +158,14 @@ def disagreement_section(ctx: Context) -> list[Any]:
 
 def _agreement_table(summary: pd.DataFrame) -> Table:
     """Agreement of the two methods per group and target (disagreement_summary)."""
-    keys = [
-        c
-        for c in summary.columns
-        if c
-        not in (
-            "n_both",
-            "n_lexicon_only",
-            "n_model_only",
-            "agreement",
-            "kappa",
-            "pearson",
-            "spearman",
-        )
-    ]
-    rows = tuple(
-        (
-            *(str_cell(r[c]) for c in keys),
-            int_cell(r["n_both"]),
-            int_cell(r["n_lexicon_only"]),
-            int_cell(r["n_model_only"]),
-            share_cell(r["agreement"]),
-            num_cell(r["kappa"]),
-            num_cell(r["pearson"]),
-            num_cell(r["spearman"]),
-        )
-        for _, r in summary.iterrows()
-    )
-    return Table(
-        (
-            *keys,
-            "both",
-            "lexicon only",
-            "model only",
-            "same label",
-            "kappa",
-            "Pearson r",
-            "Spearman ρ",
-        ),
-        rows,
-        "Agreement per group and target",
-    )
+    keys = [c for c in summary.columns if c not in column_names(AGREEMENT_COLUMNS)]
+    return typed_table(summary, AGREEMENT_COLUMNS, "Agreement per group and target", keys=keys)
 
 
 def _examples_table(ctx: Context, examples: pd.DataFrame) -> Table:
     """Articles the two methods label differently (disagreement_examples), capped."""
     shown, note = cap_rows(examples, ctx.max_rows, list(examples.columns[:2]), "first rows")
-    keys = [
-        c
-        for c in shown.columns
-        if c
-        not in (
-            "label_lexicon",
-            "label_model",
-            "score_lexicon",
-            "score_model",
-            "passage_lexicon",
-            "passage_model",
-        )
-    ]
-    rows = tuple(
-        (
-            *(str_cell(r[c]) for c in keys),
-            str_cell(r["label_lexicon"]),
-            str_cell(r["label_model"]),
-            num_cell(r["score_lexicon"]),
-            num_cell(r["score_model"]),
-            str_cell(r["passage_lexicon"]),
-            str_cell(r["passage_model"]),
-        )
-        for _, r in shown.iterrows()
-    )
-    return Table(
-        (
-            *keys,
-            "lexicon label",
-            "model label",
-            "lexicon score",
-            "model score",
-            "lexicon passage",
-            "model passage",
-        ),
-        rows,
-        "Articles where the two methods disagree",
-        note,
+    keys = [c for c in shown.columns if c not in column_names(EXAMPLE_COLUMNS)]
+    return typed_table(
+        shown, EXAMPLE_COLUMNS, "Articles where the two methods disagree", note, keys=keys
     )

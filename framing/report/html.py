@@ -7,26 +7,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from framing.analysis.report_tables import cell_text
+from framing.report import document as doc
 from framing.report.cells import as_float
-from framing.report.document import (
-    EMBED_FORMATS,
-    Context,
-    Figure,
-    Folded,
-    Heading,
-    Note,
-    Para,
-    Passages,
-    Stats,
-    Table,
-    href,
-    page_footer,
-    page_subtitle,
-)
 from framing.report.evidence import term_segments
 
 __all__ = ["highlight_html", "render_html"]
@@ -210,11 +196,8 @@ def highlight_html(sentence: str, terms: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-def _html_table(table: Table) -> str:
-    numeric = [
-        any(row[i].numeric for row in table.rows) if table.rows else False
-        for i in range(len(table.headers))
-    ]
+def _html_table(table: doc.Table) -> str:
+    numeric = doc.numeric_columns(table)
     head = "".join(
         f'<th scope="col"{_NUM_CLASS if numeric[i] else ""}>{_e(h)}</th>'
         for i, h in enumerate(table.headers)
@@ -237,10 +220,10 @@ def _html_table(table: Table) -> str:
     )
 
 
-def _html_figure(ctx: Context, figure: Figure) -> str:
+def _html_figure(ctx: doc.Context, figure: doc.Figure) -> str:
     files = dict(figure.files)
-    links = " · ".join(f'<a href="{_e(href(files[f]))}">{f.upper()}</a>' for f in sorted(files))
-    for fmt in EMBED_FORMATS:
+    links = " · ".join(f'<a href="{_e(doc.href(files[f]))}">{f.upper()}</a>' for f in sorted(files))
+    for fmt in doc.EMBED_FORMATS:
         if fmt in files:
             data = base64.b64encode((ctx.run / files[fmt]).read_bytes()).decode("ascii")
             image = f'<img src="data:{_MIME[fmt]};base64,{data}" alt="{_e(figure.caption)}">'
@@ -253,7 +236,7 @@ def _html_figure(ctx: Context, figure: Figure) -> str:
     )
 
 
-def _html_passages(block: Passages) -> str:
+def _html_passages(block: doc.Passages) -> str:
     items = "\n".join(
         f'<li><q>{highlight_html(p.sentence, p.terms)}</q><span class="meta">{_e(p.meta)}</span></li>'
         for p in block.items
@@ -261,7 +244,38 @@ def _html_passages(block: Passages) -> str:
     return f'<ol class="passages">\n{items}\n</ol>'
 
 
-def render_html(ctx: Context, blocks: Sequence[Any]) -> str:
+def _html_stats(block: doc.Stats) -> str:
+    return (
+        '<div class="stats">'
+        + "".join(
+            f'<div class="stat"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for k, v in block.items
+        )
+        + "</div>"
+    )
+
+
+def _html_folded(ctx: doc.Context, block: doc.Folded) -> str:
+    return (
+        f'<details><summary>{_e(block.summary)}</summary><div class="figs">'
+        + "\n".join(_html_figure(ctx, f) for f in block.figures)
+        + "</div></details>"
+    )
+
+
+def _html_renderers(ctx: doc.Context) -> dict[type, Callable[[Any], str]]:
+    """Block type -> its HTML (figures outside a fold are grouped by :func:`render_html`)."""
+    return {
+        doc.Heading: lambda b: f'<h{b.level} id="{_e(b.anchor)}">{_e(b.text)}</h{b.level}>',
+        doc.Para: lambda b: f"<p>{_e(b.text)}</p>",
+        doc.Note: lambda b: f'<p class="note">{_e(b.text)}</p>',
+        doc.Stats: _html_stats,
+        doc.Table: _html_table,
+        doc.Passages: _html_passages,
+        doc.Folded: lambda b: _html_folded(ctx, b),
+    }
+
+
+def render_html(ctx: doc.Context, blocks: Sequence[Any]) -> str:
     """The blocks as one self-contained HTML page."""
     body: list[str] = []
     figures: list[str] = []
@@ -271,45 +285,22 @@ def render_html(ctx: Context, blocks: Sequence[Any]) -> str:
             body.append('<div class="figs">' + "\n".join(figures) + "</div>")
             figures.clear()
 
+    renderers = _html_renderers(ctx)
     for block in blocks:
-        if isinstance(block, Figure):
+        if isinstance(block, doc.Figure):
             figures.append(_html_figure(ctx, block))
             continue
         flush()
-        if isinstance(block, Heading):
-            body.append(
-                f'<h{block.level} id="{_e(block.anchor)}">{_e(block.text)}</h{block.level}>'
-            )
-        elif isinstance(block, Para):
-            body.append(f"<p>{_e(block.text)}</p>")
-        elif isinstance(block, Note):
-            body.append(f'<p class="note">{_e(block.text)}</p>')
-        elif isinstance(block, Stats):
-            body.append(
-                '<div class="stats">'
-                + "".join(
-                    f'<div class="stat"><b>{_e(v)}</b><span>{_e(k)}</span></div>'
-                    for k, v in block.items
-                )
-                + "</div>"
-            )
-        elif isinstance(block, Table):
-            body.append(_html_table(block))
-        elif isinstance(block, Passages):
-            body.append(_html_passages(block))
-        elif isinstance(block, Folded):
-            body.append(
-                f'<details><summary>{_e(block.summary)}</summary><div class="figs">'
-                + "\n".join(_html_figure(ctx, f) for f in block.figures)
-                + "</div></details>"
-            )
+        text = doc.render_block(block, renderers)
+        if text is not None:
+            body.append(text)
     flush()
     toc = "".join(
         f'<a href="#{_e(b.anchor)}">{_e(b.text)}</a>'
         for b in blocks
-        if isinstance(b, Heading) and b.level == 2
+        if isinstance(b, doc.Heading) and b.level == 2
     )
-    subtitle = page_subtitle(ctx)
+    subtitle = doc.page_subtitle(ctx)
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -328,7 +319,7 @@ def render_html(ctx: Context, blocks: Sequence[Any]) -> str:
             '<main class="wrap">',
             *body,
             "</main>",
-            f'<footer><div class="wrap">{_e(page_footer(ctx))}</div></footer>',
+            f'<footer><div class="wrap">{_e(doc.page_footer(ctx))}</div></footer>',
             f"<script>{_JS}</script>",
             "</body>",
             "</html>",

@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from framing.report.document import (
-    EMBED_FORMATS,
-    Context,
-    Figure,
-    Folded,
-    Heading,
-    Note,
-    Para,
-    Passages,
-    Stats,
-    Table,
-    href,
-    page_footer,
-    page_subtitle,
-)
+from framing.report import document as doc
 from framing.report.evidence import term_segments
 
 __all__ = ["highlight_markdown", "render_markdown"]
@@ -62,11 +48,8 @@ def highlight_markdown(sentence: str, terms: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-def _md_table(table: Table) -> str:
-    numeric = [
-        any(row[i].numeric for row in table.rows) if table.rows else False
-        for i in range(len(table.headers))
-    ]
+def _md_table(table: doc.Table) -> str:
+    numeric = doc.numeric_columns(table)
     lines = []
     if table.caption:
         lines += [f"*{_md_escape(table.caption)}*", ""]
@@ -86,46 +69,52 @@ def _md_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def _md_figure(figure: Figure) -> str:
+def _md_figure(figure: doc.Figure) -> str:
     files = dict(figure.files)
-    shown = next((files[f] for f in EMBED_FORMATS if f in files), None)
-    links = ", ".join(f"[{f.upper()}]({href(files[f])})" for f in sorted(files))
-    image = f"![{_md_escape(figure.caption)}]({href(shown)})\n\n" if shown else ""
+    shown = next((files[f] for f in doc.EMBED_FORMATS if f in files), None)
+    links = ", ".join(f"[{f.upper()}]({doc.href(files[f])})" for f in sorted(files))
+    image = f"![{_md_escape(figure.caption)}]({doc.href(shown)})\n\n" if shown else ""
     return f"{image}*{_md_escape(figure.caption)}* ({links})"
 
 
-def render_markdown(ctx: Context, blocks: Sequence[Any]) -> str:
+def _md_heading(block: doc.Heading) -> str:
+    anchor = f'<a id="{html.escape(str(block.anchor), quote=True)}"></a>\n'
+    return f"{anchor}\n{'#' * block.level} {_md_escape(block.text)}"
+
+
+def _md_folded(block: doc.Folded) -> str:
+    return "\n\n".join([f"*{_md_escape(block.summary)}*", *(_md_figure(f) for f in block.figures)])
+
+
+def _md_passages(block: doc.Passages) -> str:
+    return "\n".join(
+        f"{i}. {highlight_markdown(p.sentence, p.terms)}  \n   {_md_escape(p.meta)}"
+        for i, p in enumerate(block.items, start=1)
+    )
+
+
+#: Block type -> its Markdown.
+_MD_RENDERERS: dict[type, Callable[[Any], str]] = {
+    doc.Heading: _md_heading,
+    doc.Para: lambda b: _md_block(b.text),
+    doc.Note: lambda b: f"> {_md_escape(b.text)}",
+    doc.Stats: lambda b: "\n".join(f"- {_md_escape(k)}: **{_md_escape(v)}**" for k, v in b.items),
+    doc.Table: _md_table,
+    doc.Figure: _md_figure,
+    doc.Folded: _md_folded,
+    doc.Passages: _md_passages,
+}
+
+
+def render_markdown(ctx: doc.Context, blocks: Sequence[Any]) -> str:
     """The blocks as a Markdown document."""
-    out = [f"# {_md_escape(ctx.title)}", "", _md_escape(page_subtitle(ctx)), ""]
-    toc = [b for b in blocks if isinstance(b, Heading) and b.level == 2]
+    out = [f"# {_md_escape(ctx.title)}", "", _md_escape(doc.page_subtitle(ctx)), ""]
+    toc = [b for b in blocks if isinstance(b, doc.Heading) and b.level == 2]
     out += [f"- [{_md_escape(b.text)}](#{b.anchor})" for b in toc] + [""]
     for block in blocks:
-        if isinstance(block, Heading):
-            out.append(f'<a id="{html.escape(str(block.anchor), quote=True)}"></a>\n')
-            out.append(f"{'#' * block.level} {_md_escape(block.text)}")
-        elif isinstance(block, Para):
-            out.append(_md_block(block.text))
-        elif isinstance(block, Note):
-            out.append(f"> {_md_escape(block.text)}")
-        elif isinstance(block, Stats):
-            out.append("\n".join(f"- {_md_escape(k)}: **{_md_escape(v)}**" for k, v in block.items))
-        elif isinstance(block, Table):
-            out.append(_md_table(block))
-        elif isinstance(block, Figure):
-            out.append(_md_figure(block))
-        elif isinstance(block, Folded):
-            out.append(
-                "\n\n".join(
-                    [f"*{_md_escape(block.summary)}*", *(_md_figure(f) for f in block.figures)]
-                )
-            )
-        elif isinstance(block, Passages):
-            out.append(
-                "\n".join(
-                    f"{i}. {highlight_markdown(p.sentence, p.terms)}  \n   {_md_escape(p.meta)}"
-                    for i, p in enumerate(block.items, start=1)
-                )
-            )
+        text = doc.render_block(block, _MD_RENDERERS)
+        if text is not None:
+            out.append(text)
         out.append("")
-    out += ["---", "", _md_escape(page_footer(ctx)), ""]
+    out += ["---", "", _md_escape(doc.page_footer(ctx)), ""]
     return "\n".join(out)

@@ -9,6 +9,8 @@ import pandas as pd
 
 from framing.analysis.report_tables import N_TERMS, cell_text, figure_stem, group_labels, nested_get
 from framing.report.cells import (
+    WARNING_COLUMN,
+    Column,
     as_float,
     int_cell,
     interval_cell,
@@ -17,6 +19,7 @@ from framing.report.cells import (
     share_cell,
     signed,
     str_cell,
+    typed_table,
     warning_cell,
 )
 from framing.report.document import (
@@ -32,15 +35,34 @@ from framing.report.document import (
     Table,
     absent,
     cap_rows,
-    figure_blocks,
-    figure_caption,
     group_word,
-    recorded_stem,
+    recorded_figure,
     target_rows,
 )
 from framing.report.evidence import evidence_passages
 
 __all__ = ["article_frames", "target_section"]
+
+
+def _q_cell(value: Any) -> Cell:
+    """A q-value, marked "sig" below 0.05."""
+    return pvalue_cell(value, "sig" if as_float(value) < 0.05 else "")
+
+
+#: The columns of the contrasts table after its pair.
+_CONTRAST_COLUMNS: tuple[Column, ...] = (
+    ("n_a", "n a", int_cell),
+    ("n_b", "n b", int_cell),
+    ("mean_a", "mean a", num_cell),
+    ("mean_b", "mean b", num_cell),
+    ("diff", "difference", num_cell),
+    (("ci_low", "ci_high"), "interval", interval_cell),
+    ("p_value", "p", pvalue_cell),
+    ("q_value", "q (BH)", _q_cell),
+    ("cliffs_delta", "Cliff's δ", num_cell),
+    ("cohens_d", "Cohen's d", num_cell),
+    WARNING_COLUMN,
+)
 
 
 def target_section(ctx: Context, target: str, k: int) -> list[Any]:
@@ -97,10 +119,8 @@ def _outlet_block(ctx: Context, target: str, anchor: str) -> list[Any]:
         )
     )
     for kind in ("interval", "distribution"):
-        stem = recorded_stem(ctx, figure_stem(kind, target=target), kind, target)
-        blocks += figure_blocks(
-            ctx, stem, figure_caption(ctx, stem, f"{kind} of stance toward {target}")
-        )
+        base = figure_stem(kind, target=target)
+        blocks += recorded_figure(ctx, base, kind, f"{kind} of stance toward {target}", target)
     return blocks
 
 
@@ -113,53 +133,13 @@ def _contrast_block(ctx: Context, target: str, anchor: str) -> list[Any]:
     if not len(part):
         return [*blocks, Note(f"No pair of groups to compare for {target}.")]
     part, note = cap_rows(part, ctx.max_rows, ["q_value", "p_value", "pair"], "smallest q-values")
-    rows = tuple(
-        (
-            str_cell(r["pair"]),
-            int_cell(r["n_a"]),
-            int_cell(r["n_b"]),
-            num_cell(r["mean_a"]),
-            num_cell(r["mean_b"]),
-            num_cell(r["diff"]),
-            interval_cell(r["ci_low"], r["ci_high"]),
-            pvalue_cell(r["p_value"]),
-            pvalue_cell(r["q_value"], "sig" if as_float(r["q_value"]) < 0.05 else ""),
-            num_cell(r["cliffs_delta"]),
-            num_cell(r.get("cohens_d")),
-            warning_cell(r.get("warning")),
-        )
-        for _, r in part.iterrows()
-    )
-    blocks.append(
-        Table(
-            (
-                "pair",
-                "n a",
-                "n b",
-                "mean a",
-                "mean b",
-                "difference",
-                "interval",
-                "p",
-                "q (BH)",
-                "Cliff's δ",
-                "Cohen's d",
-                "warning",
-            ),
-            rows,
-            f"Pairwise differences of mean stance toward {target} (a - b); bold q < 0.05",
-            note,
-        )
-    )
-    stem = recorded_stem(ctx, figure_stem("difference", target=target), "difference", target)
-    blocks += figure_blocks(
-        ctx, stem, figure_caption(ctx, stem, f"Differences of stance toward {target}")
-    )
-    stem = recorded_stem(ctx, figure_stem("over_time", target=target), "over_time", target)
-    if stem in ctx.figures:
-        blocks += figure_blocks(
-            ctx, stem, figure_caption(ctx, stem, f"Stance toward {target} over time")
-        )
+    caption = f"Pairwise differences of mean stance toward {target} (a - b); bold q < 0.05"
+    blocks.append(typed_table(part, _CONTRAST_COLUMNS, caption, note, keys=("pair",)))
+    for kind, caption in (
+        ("difference", f"Differences of stance toward {target}"),
+        ("over_time", f"Stance toward {target} over time"),
+    ):
+        blocks += recorded_figure(ctx, figure_stem(kind, target=target), kind, caption, target)
     return blocks
 
 
@@ -187,8 +167,8 @@ def _frames_block(ctx: Context, part: pd.DataFrame, target: str) -> list[Any]:
             f"Share of articles with at least one cue of each frame ({shown})",
         )
     ]
-    stem = recorded_stem(ctx, figure_stem("frames", target=target), "frames", target)
-    return blocks + figure_blocks(ctx, stem, figure_caption(ctx, stem, f"Frame shares ({shown})"))
+    base = figure_stem("frames", target=target)
+    return blocks + recorded_figure(ctx, base, "frames", f"Frame shares ({shown})", target)
 
 
 def _terms_block(ctx: Context, target: str, anchor: str) -> list[Any]:
@@ -214,12 +194,9 @@ def _terms_block(ctx: Context, target: str, anchor: str) -> list[Any]:
     )
     figures: list[Figure] = []
     for label in listed:
-        stem = recorded_stem(
-            ctx, figure_stem("terms", target=target, group=label), "terms", target, label
-        )
-        figures += figure_blocks(
-            ctx, stem, figure_caption(ctx, stem, f"Terms that distinguish {label}")
-        )
+        base = figure_stem("terms", target=target, group=label)
+        caption = f"Terms that distinguish {label}"
+        figures += recorded_figure(ctx, base, "terms", caption, target, label)
     if figures:
         blocks.append(
             Folded(f"Figures of the distinguishing terms ({len(figures)})", tuple(figures))

@@ -20,7 +20,11 @@ Model and fusion
 ----------------
 encoder -> mean pooling over all non-padding tokens of both segments (all-MiniLM-L6-v2 was trained
 with mean pooling) -> concatenation with the optional lexicon feature vector -> dropout -> linear
-head (one logit per label). Lexicon features are columns of ``X`` named in ``feature_columns``,
+head (one logit per label). With ``pooling="mean+mention"`` the mean over the tokens of the marked
+mention (inside the markers; the target segment when the sentence has no span or lost it to
+truncation) is concatenated too: a vector of the mention in its context, which says who does what
+to whom ("China firmly opposes ..." is China objecting, not stance against China), where the
+sentence mean mixes every actor of the sentence. Lexicon features are columns of ``X`` named in ``feature_columns``,
 standardised with the mean and standard deviation of the training set (a constant column gets
 scale 1), so they enter the head on the scale of the embedding dimensions. This "late fusion by
 concatenation" is the simplest fusion that lets the head weigh lexicon evidence against the
@@ -105,6 +109,8 @@ MENTION_CLOSE = " >>"
 #: Weight files we refuse to load (pickle-based).
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.ckpt", "tf_model.h5")
 PRECISIONS = ("fp32", "bf16", "int8")
+#: How the encoder's token vectors become one vector (see the module docstring, "Model and fusion").
+POOLINGS = ("mean", "mean+mention")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,6 +318,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     lexicon_name, lexicon_sha256 : str, optional
         Which lexicon produced the feature columns; stored with the model (with a ``vectorizer``:
         default the vectorizer's lexicon).
+    pooling : {"mean", "mean+mention"}
+        "mean": the mean of every token (the sentence-embedding pooling of all-MiniLM-L6-v2).
+        "mean+mention": that mean concatenated with the mean of the mention's own tokens.
     vectorizer : LexiconVectorizer, optional
         The hybrid model's own feature builder (``unit="mention"``, e.g.
         :func:`framing.stance.features.mention_vectorizer`). ``fit`` fits a clone of it
@@ -367,6 +376,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         lexicon_name: str | None = None,
         lexicon_sha256: str | None = None,
         vectorizer: Any = None,
+        pooling: str = "mean",
     ) -> None:
         self.model_path = model_path
         self.args = args
@@ -376,6 +386,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.lexicon_name = lexicon_name
         self.lexicon_sha256 = lexicon_sha256
         self.vectorizer = vectorizer
+        self.pooling = pooling
 
     # ------------------------------------------------------------------ fitting
 
@@ -406,6 +417,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         """
         args = self._checked_args(X_dev, y_dev)
         labels = self._checked_labels()
+        if self.pooling not in POOLINGS:
+            raise ConfigError(f"pooling {self.pooling!r}; accepted: {list(POOLINGS)}")
         vectorizer = self._fit_vectorizer()
         columns = self._fused_columns(vectorizer)
         X = self._with_lexicon_features(X, vectorizer, columns)
@@ -430,12 +443,15 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
         with _torch_threads(torch, torch_threads(args.num_threads)):
             _seed_everything(torch, args.seed)
-            tokenizer, net = _new_net(model_path, args, len(columns), len(labels))
-            train = _encode(tokenizer, texts, pairs, args.max_length)
+            tokenizer, net = _new_net(model_path, args, len(columns), len(labels), self.pooling)
+            train = _encode(tokenizer, texts, pairs, args.max_length, self._spans(texts))
             train_features = _apply_standardisation(raw_features, mean, scale)
             dev_encoded = None
             if dev is not None:
-                dev_encoded = (_encode(tokenizer, dev[0], dev[1], args.max_length), dev[2], dev[3])
+                dev_encoded = (
+                    _encode(tokenizer, dev[0], dev[1], args.max_length, self._spans(dev[0])),
+                    dev[2], dev[3],
+                )
             started = time.perf_counter()
             history, best = train_loop(
                 torch, net, train, train_features, y_ids, dev_encoded, weights, args,
@@ -550,7 +566,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
         with _torch_threads(torch, torch_threads(num_threads)):
             model = self._inference_model(torch, precision)
-            encoded = _encode(self.tokenizer_, texts, pairs, self._max_length())
+            encoded = _encode(self.tokenizer_, texts, pairs, self._max_length(), self._spans(texts))
             return _predict_proba(
                 torch,
                 model,
@@ -677,13 +693,14 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             lexicon_name=lexicon.get("name"),
             lexicon_sha256=lexicon.get("sha256"),
             vectorizer=vectorizer,
+            pooling=params.get("pooling", "mean"),  # folders written before pooling: the mean
         )
         from safetensors.torch import load_model
         from transformers import AutoConfig, AutoModel
 
         config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
         encoder = AutoModel.from_config(config, trust_remote_code=False)
-        net = _net_class()(encoder, len(fused), len(clf.labels), clf.args.dropout)
+        net = _net_class()(encoder, len(fused), len(clf.labels), clf.args.dropout, clf.pooling)
         try:
             load_model(net, str(path / MODEL_FILE), strict=True)
         except RuntimeError as err:
@@ -717,6 +734,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def _max_length(self) -> int:
         return self.args.max_length if self.args is not None else 128
+
+    def _spans(self, texts: list[str]) -> list[tuple[int, int] | None] | None:
+        """Character span of the mention inside each marked first segment (mention pooling only)."""
+        if self.pooling == "mean":
+            return None
+        return [_marked_span(text) for text in texts]
 
     def _inputs(self, X: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
         """Validate ``X`` and return (first segments, second segments)."""
@@ -959,12 +982,17 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 "mention_close": MENTION_CLOSE,
                 "truncation": "longest_first",
                 "max_length": self._max_length(),
-                "pooling": "mean over non-padding tokens",
+                "pooling": (
+                    "mean over non-padding tokens"
+                    if self.pooling == "mean"
+                    else "concat(mean over non-padding tokens, mean over the mention's tokens)"
+                ),
                 "fusion": "concat(pooled, standardised features) -> dropout -> linear",
             },
             "params": {
                 "model_path": None if self.model_path is None else str(self.model_path),
                 "mark_mention": bool(self.mark_mention),
+                "pooling": self.pooling,
             },
             "base_model": self.base_model_,
             "training_arguments": self.args.to_dict(),
@@ -991,22 +1019,31 @@ def _net_class():
     from torch import nn
 
     class StanceNet(nn.Module):
-        """encoder -> mean pooling -> [concat features] -> dropout -> linear."""
+        """encoder -> mean pooling [+ mention pooling] -> [concat features] -> dropout -> linear."""
 
-        def __init__(self, encoder, n_features: int, n_labels: int, dropout: float) -> None:
+        def __init__(
+            self, encoder, n_features: int, n_labels: int, dropout: float, pooling: str = "mean"
+        ) -> None:
             super().__init__()
             self.encoder = encoder
             self.n_features = n_features
+            self.pooling = pooling
             self.dropout = nn.Dropout(dropout)
-            self.head = nn.Linear(encoder.config.hidden_size + n_features, n_labels)
+            width = encoder.config.hidden_size * (1 if pooling == "mean" else 2)
+            self.head = nn.Linear(width + n_features, n_labels)
 
-        def forward(self, input_ids, attention_mask, token_type_ids=None, features=None):
+        def forward(self, input_ids, attention_mask, token_type_ids=None, features=None,
+                    mention_mask=None):
             extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
             hidden = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask, **extra
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            if mention_mask is not None:
+                own = mention_mask.unsqueeze(-1).to(hidden.dtype)
+                mention = (hidden * own).sum(dim=1) / own.sum(dim=1).clamp(min=1.0)
+                pooled = torch.cat([pooled, mention], dim=1)
             if self.n_features:
                 pooled = torch.cat([pooled, features.to(pooled.dtype)], dim=1)
             return self.head(self.dropout(pooled))
@@ -1014,7 +1051,8 @@ def _net_class():
     return StanceNet
 
 
-def _new_net(model_path: Path, args: TrainingArguments, n_features: int, n_labels: int):
+def _new_net(model_path: Path, args: TrainingArguments, n_features: int, n_labels: int,
+             pooling: str = "mean"):
     """(tokenizer, untrained network) on the encoder of ``model_path`` (seeds set before)."""
     tokenizer, encoder = _load_encoder(model_path)
     max_positions = getattr(encoder.config, "max_position_embeddings", None)
@@ -1022,7 +1060,7 @@ def _new_net(model_path: Path, args: TrainingArguments, n_features: int, n_label
         raise ConfigError(
             f"max_length {args.max_length} exceeds the encoder's {max_positions} positions"
         )
-    return tokenizer, _net_class()(encoder, n_features, n_labels, args.dropout)
+    return tokenizer, _net_class()(encoder, n_features, n_labels, args.dropout, pooling)
 
 
 def _training_metrics(y_ids: np.ndarray, labels: list[str], dev, history: list[dict],
@@ -1234,10 +1272,19 @@ def _seed_everything(torch, seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _encode(tokenizer, texts: list[str], pairs: list[str], max_length: int) -> dict:
-    """Tokenise once, without padding: lists of token ids (and segment ids when the model has them)."""
+def _encode(
+    tokenizer, texts: list[str], pairs: list[str], max_length: int,
+    spans: list[tuple[int, int] | None] | None = None,
+) -> dict:
+    """Tokenise once, without padding: lists of token ids (and segment ids when the model has them).
+
+    With ``spans`` (the mention's characters in each first segment, for mention pooling), also
+    ``mention``: the positions of the mention's tokens in each row; the target segment's tokens
+    where the span is None or truncated away.
+    """
     if not texts:
-        return {"input_ids": [], "token_type_ids": None, "lengths": np.zeros(0, dtype=np.int64)}
+        return {"input_ids": [], "token_type_ids": None, "lengths": np.zeros(0, dtype=np.int64),
+                "mention": None if spans is None else []}
     encoded = tokenizer(
         texts,
         text_pair=pairs,
@@ -1245,16 +1292,45 @@ def _encode(tokenizer, texts: list[str], pairs: list[str], max_length: int) -> d
         max_length=max_length,
         padding=False,
         return_attention_mask=False,
+        return_offsets_mapping=spans is not None,
     )
     ids = encoded["input_ids"]
     types = (
         encoded.get("token_type_ids") if "token_type_ids" in tokenizer.model_input_names else None
     )
-    return {
+    out = {
         "input_ids": ids,
         "token_type_ids": types,
         "lengths": np.fromiter((len(t) for t in ids), dtype=np.int64, count=len(ids)),
     }
+    if spans is not None:
+        out["mention"] = [
+            _mention_positions(encoded.sequence_ids(i), encoded["offset_mapping"][i], span)
+            for i, span in enumerate(spans)
+        ]
+    return out
+
+
+def _marked_span(text: str) -> tuple[int, int] | None:
+    """Characters of the mention between the markers of a first segment (None: not marked)."""
+    start = text.find(MENTION_OPEN)
+    if start < 0:
+        return None
+    start += len(MENTION_OPEN)
+    end = text.find(MENTION_CLOSE, start)
+    return None if end < 0 else (start, end)
+
+
+def _mention_positions(sequence_ids: list, offsets: list, span: tuple[int, int] | None) -> np.ndarray:
+    """Token positions of the mention: first-segment tokens overlapping ``span``; else the target segment."""
+    if span is not None:
+        inside = [
+            i for i, (seq, (a, b)) in enumerate(zip(sequence_ids, offsets, strict=True))
+            if seq == 0 and b > a and a < span[1] and b > span[0]
+        ]
+        if inside:
+            return np.asarray(inside, dtype=np.int64)
+    return np.asarray([i for i, seq in enumerate(sequence_ids) if seq == 1], dtype=np.int64)
 
 
 #: How ``predict_proba`` switches autograd off (see its ``grad_mode``).
@@ -1285,6 +1361,11 @@ def _collate(
         "attention_mask": torch.from_numpy(mask),
         "features": torch.from_numpy(features[index]),
     }
+    if encoded.get("mention") is not None:
+        mention = np.zeros((len(index), width), dtype=np.int64)
+        for row, i in enumerate(index):
+            mention[row, encoded["mention"][i]] = 1
+        batch["mention_mask"] = torch.from_numpy(mention)
     if types is not None:
         batch["token_type_ids"] = torch.from_numpy(types)
     return batch

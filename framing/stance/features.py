@@ -341,6 +341,20 @@ def mention_vectorizer(
     return vec.fit(pd.DataFrame(columns=list(MENTION_ROW_COLUMNS)))
 
 
+def as_mention_vectorizer(
+    lexicon: str | Path | Lexicon | LexiconVectorizer,
+    *,
+    target_set: str | Path | TargetSet = DEFAULT_TARGETS,
+    language: str = "en",
+) -> LexiconVectorizer:
+    """``lexicon`` itself when it is a fitted :class:`LexiconVectorizer` (e.g. a model's
+    ``lexicon_vectorizer()``), else :func:`mention_vectorizer` of it, ``target_set`` and
+    ``language``."""
+    if isinstance(lexicon, LexiconVectorizer):
+        return lexicon
+    return mention_vectorizer(lexicon, target_set=target_set, language=language)
+
+
 def labelled_mention_rows(
     table: pd.DataFrame, target_set: TargetSet, language: str
 ) -> pd.DataFrame:

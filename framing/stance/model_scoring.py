@@ -42,7 +42,6 @@ hybrid, the lexicon cues attributed to the target (so the report highlights both
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,23 @@ import pandas as pd
 
 from framing.infra import schema
 from framing.infra.defaults import DEFAULT_TARGETS
-from framing.infra.errors import ConfigError, DataError
-from framing.stance.features import FEATURE_PREFIX
+from framing.infra.errors import ConfigError
+from framing.stance.features import (
+    FEATURE_PREFIX,
+    as_mention_vectorizer,
+    lexicon_feature_table,
+    with_feature_columns,
+)
 from framing.stance.scoring import (
     DEFAULT_AGGREGATION,
     NEUTRAL_BAND,
     aggregate,
     aggregation_rule,
+    cue_terms,
+    require_columns,
+    score_table,
+    sentence_rows,
+    strongest_sentences,
     voice_weights,
 )
 
@@ -104,37 +113,16 @@ def mention_examples(
     Raises
     ------
     DataError
-        A table lacks a column, or a mention names a sentence missing from the sentence table.
+        A table lacks a column, the sentence table repeats a sentence, or a mention names a
+        sentence missing from it.
     """
-    _require(mentions, ("article_id", "sent_id", "target", "spans", "aliases"), "mention")
-    _require(sentences, ("article_id", "sent_id", "start", "text"), "sentence")
-    _require(articles, ("article_id",), "article")
-    keys = pd.MultiIndex.from_arrays(
-        [sentences["article_id"].astype(str), sentences["sent_id"].astype(np.int64)]
-    )
-    if not keys.is_unique:
-        raise DataError("the sentence table repeats (article_id, sent_id); pass it unchanged")
-    where = keys.get_indexer(
-        pd.MultiIndex.from_arrays(
-            [mentions["article_id"].astype(str), mentions["sent_id"].astype(np.int64)]
-        )
-    )
-    if (where < 0).any():
-        first = int(np.flatnonzero(where < 0)[0])
-        raise DataError(
-            f"{int((where < 0).sum())} mention row(s) name a sentence missing from the sentence "
-            f"table (first: article_id {mentions['article_id'].iloc[first]!r}, sent_id "
-            f"{int(mentions['sent_id'].iloc[first])}); pass the sentence table they came from"
-        )
+    require_columns(mentions, ("article_id", "sent_id", "target", "spans", "aliases"), "mention")
+    require_columns(sentences, ("article_id", "sent_id", "start", "text"), "sentence")
+    require_columns(articles, ("article_id",), "article")
+    where = sentence_rows(sentences, mentions["article_id"], mentions["sent_id"])
     base = sentences["start"].to_numpy(dtype=np.int64)[where]
     texts = sentences["text"].to_numpy(dtype=object)[where]
-    language = (
-        articles.assign(article_id=articles["article_id"].astype(str))
-        .drop_duplicates("article_id")
-        .set_index("article_id")["language"]
-        if "language" in articles.columns
-        else pd.Series(dtype=object)
-    )
+    language = _by_article(articles, "language")
     spans_out, first_start, first_end, first_alias = [], [], [], []
     for spans, aliases, offset, text in zip(
         mentions["spans"].tolist(), mentions["aliases"].tolist(), base.tolist(), texts.tolist(),
@@ -198,17 +186,7 @@ def lexicon_features(
     (DataFrame, list of str)
         ``examples`` with the feature columns added, and the feature column names.
     """
-    from framing.stance.features import (
-        LexiconVectorizer,
-        lexicon_feature_table,
-        mention_vectorizer,
-        with_feature_columns,
-    )
-
-    vec = (
-        lexicon if isinstance(lexicon, LexiconVectorizer)
-        else mention_vectorizer(lexicon, target_set=target_set, language=default_language)
-    )
+    vec = as_mention_vectorizer(lexicon, target_set=target_set, language=default_language)
     voices = examples["voice"] if "voice" in examples.columns else None
     features = lexicon_feature_table(examples, vec, voices=voices)
     return with_feature_columns(examples, features), list(features.columns)
@@ -357,7 +335,7 @@ def score_model(
     p = {lab: proba[:, labels.index(lab)] if lab in labels else np.zeros(len(examples))
          for lab in schema.STANCE_LABELS}
     against, neutral, favor = schema.STANCE_LABELS
-    rule = aggregation_rule(aggregation)
+    aggregation_rule(aggregation)  # an unknown rule fails here, before the cues are matched
     predictions = examples[["article_id", "sent_id", "target", "mention", "sentence", "voice"]].copy()
     predictions["p_against"], predictions["p_neutral"], predictions["p_favor"] = (
         p[against], p[neutral], p[favor]
@@ -379,7 +357,7 @@ def score_model(
     cues = _cues(articles, sentences, mentions, lex) if lex is not None else None
     scores = _scores(
         articles, predictions, examples, cues, method, neutral_band=neutral_band,
-        aggregation=aggregation, smoothing=rule["smoothing"],
+        aggregation=aggregation,
     )
     return scores, predictions[list(PREDICTION_COLUMNS)].reset_index(drop=True)
 
@@ -466,6 +444,15 @@ def voice_scores(
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
+def _by_article(articles: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` of the article table by article id (as str; the first row of a repeated id),
+    empty when the table has no such column."""
+    if column not in articles.columns:
+        return pd.Series(dtype=object)
+    ids = articles["article_id"].astype(str)
+    return articles.assign(article_id=ids).drop_duplicates("article_id").set_index("article_id")[column]
+
+
 def _lexicon_name(clf: Any) -> Any:
     record = getattr(clf, "lexicon_record_", None) or {}
     return record.get("name") or getattr(clf, "lexicon_name", None)
@@ -484,24 +471,11 @@ def _evidence(
 ) -> dict[tuple[str, str], list[dict]]:
     strength = predictions["signed"].abs()
     ranked = predictions.assign(_strength=strength, row_pos=np.arange(len(predictions)))
-    ranked = ranked.sort_values(
-        ["article_id", "target", "_strength", "sent_id"], ascending=[True, True, False, True],
-        kind="stable",
-    )
-    top = ranked.groupby(["article_id", "target"], sort=False).head(EVIDENCE_SENTENCES)
-    terms: dict[tuple[str, int, str], list[dict]] = {}
+    top = strongest_sentences(ranked, "_strength", EVIDENCE_SENTENCES)
+    terms: dict[tuple, list[dict]] = {}
     if cues is not None and len(cues):
         wanted = set(zip(top["article_id"], top["sent_id"], top["target"], strict=True))
-        for aid, sid, target, term, category, polarity, start, end in zip(
-            cues["article_id"].tolist(), cues["sent_id"].tolist(), cues["target"].tolist(),
-            cues["term"].tolist(), cues["category"].tolist(), cues["polarity"].tolist(),
-            cues["start"].tolist(), cues["end"].tolist(), strict=True,
-        ):
-            if (aid, sid, target) in wanted:
-                terms.setdefault((aid, sid, target), []).append(
-                    {"term": term, "category": category, "polarity": int(polarity),
-                     "start": int(start), "end": int(end)}
-                )
+        terms = cue_terms(cues, ("article_id", "sent_id", "target"), wanted)
     spans = examples["spans"].tolist()
     out: dict[tuple[str, str], list[dict]] = {}
     for row in top.itertuples(index=False):
@@ -535,46 +509,15 @@ def _scores(
     *,
     neutral_band: float,
     aggregation: str,
-    smoothing: float,
 ) -> pd.DataFrame:
-    weight = voice_weights(predictions["voice"], aggregation)
-    units = pd.DataFrame({
-        "article_id": predictions["article_id"].to_numpy(),
-        "target": predictions["target"].to_numpy(),
-        "signed": predictions["signed"].to_numpy(dtype=np.float64) * weight,
-        "mass": weight,
-    })
-    table = aggregate(units, smoothing=smoothing, neutral_band=neutral_band)
+    table = rescore(predictions, aggregation=aggregation, neutral_band=neutral_band)
     counts = predictions.groupby(["article_id", "target"], sort=True).agg(
         n_mentions=("sent_id", "nunique"), n_cues=("n_cues", "sum")
     )
     table = table.merge(counts, on=["article_id", "target"], validate="one_to_one")
     ids = articles["article_id"].astype(str)
-    outlet = (
-        articles.assign(article_id=ids).drop_duplicates("article_id").set_index("article_id")["outlet"]
-        if "outlet" in articles.columns else pd.Series(dtype=object)
-    )
+    outlet = _by_article(articles, "outlet")
     table["outlet"] = table["article_id"].map(outlet).fillna("unknown").astype(str)
     table["method"] = method
-    evidence = _evidence(predictions, examples, cues)
-    table["evidence"] = [
-        evidence.get(key, []) for key in zip(table["article_id"], table["target"], strict=True)
-    ]
     order = {a: i for i, a in enumerate(pd.unique(ids))}
-    table["_order"] = table["article_id"].map(order).fillna(len(order)).to_numpy(dtype=np.int64)
-    table = table.sort_values(["_order", "article_id", "target"], kind="stable", ignore_index=True)
-    table = table[list(schema.SCORE_COLUMNS)]
-    return table.astype({"article_id": "str", "outlet": "str", "target": "str", "method": "str",
-                         "score": "float64", "label": "str", "confidence": "float64",
-                         "n_mentions": "int64", "n_cues": "int64"})
-
-
-def _require(table: Any, columns: Sequence[str], name: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise ConfigError(f"the {name} table must be a pandas DataFrame; received {type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise DataError(
-            f"the {name} table lacks column(s) {', '.join(missing)}; it has "
-            f"{', '.join(map(str, table.columns))}"
-        )
+    return score_table(table, _evidence(predictions, examples, cues), order)

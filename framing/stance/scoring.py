@@ -443,19 +443,81 @@ def _match_rows(
 # Tables
 
 
-def _require(table: pd.DataFrame, columns: Sequence[str], name: str, contract: str) -> None:
+def require_columns(table: Any, columns: Sequence[str], name: str, contract: str = "") -> None:
+    """Check an input table: ConfigError when it is no DataFrame, DataError naming what it lacks.
+
+    ``contract`` (e.g. ``"schema.SENTENCE_COLUMNS"``), when given, ends the message as what was
+    expected. Also used by :mod:`framing.stance.model_scoring`.
+    """
     if not isinstance(table, pd.DataFrame):
         raise ConfigError(f"the {name} table must be a pandas DataFrame; received {type(table).__name__}")
     missing = [c for c in columns if c not in table.columns]
     if missing:
+        expected = f"; expected {contract}" if contract else ""
         raise DataError(
             f"the {name} table lacks column(s) {', '.join(missing)}; it has "
-            f"{', '.join(map(str, table.columns))}; expected {contract}"
+            f"{', '.join(map(str, table.columns))}{expected}"
         )
 
 
-def _sentence_rows(sentences: pd.DataFrame, article_ids: Any, sent_ids: Any) -> np.ndarray:
-    """Row positions in ``sentences`` of (article_id, sent_id) pairs; DataError when absent."""
+def strongest_sentences(units: pd.DataFrame, size: str, n: int) -> pd.DataFrame:
+    """The ``n`` rows of each (article_id, target) with the largest ``size``, ties by ``sent_id``.
+
+    The evidence sentences of a score; grouped by article and target, strongest first. Also used
+    by :mod:`framing.stance.model_scoring`.
+    """
+    ranked = units.sort_values(
+        ["article_id", "target", size, "sent_id"], ascending=[True, True, False, True],
+        kind="stable",
+    )
+    return ranked.groupby(["article_id", "target"], sort=False).head(n)
+
+
+def cue_terms(cues: pd.DataFrame, keys: Sequence[str], wanted: set[tuple]) -> dict[tuple, list[dict]]:
+    """The evidence terms of the cues whose ``keys`` values are in ``wanted``, by those values.
+
+    Each term is ``{term, category, polarity, start, end}``, in cue-table order. Also used by
+    :mod:`framing.stance.model_scoring`.
+    """
+    terms: dict[tuple, list[dict]] = {}
+    for key, term, category, polarity, start, end in zip(
+        zip(*(cues[k].tolist() for k in keys), strict=True),
+        cues["term"].tolist(), cues["category"].tolist(), cues["polarity"].tolist(),
+        cues["start"].tolist(), cues["end"].tolist(), strict=True,
+    ):
+        if key in wanted:
+            terms.setdefault(key, []).append(
+                {"term": term, "category": category, "polarity": int(polarity),
+                 "start": int(start), "end": int(end)}
+            )
+    return terms
+
+
+def score_table(
+    table: pd.DataFrame, evidence: dict[tuple[str, str], list[dict]], order: dict[str, int]
+) -> pd.DataFrame:
+    """``schema.SCORE_COLUMNS`` of ``table`` with each row's ``evidence``, typed and sorted.
+
+    ``order`` gives each article's place (an article not in it goes last); rows are sorted by it,
+    then article id and target. Also used by :mod:`framing.stance.model_scoring`.
+    """
+    table = table.assign(evidence=[
+        evidence.get(key, []) for key in zip(table["article_id"], table["target"], strict=True)
+    ])
+    table["_order"] = table["article_id"].map(order).fillna(len(order)).to_numpy(dtype=np.int64)
+    table = table.sort_values(["_order", "article_id", "target"], kind="stable", ignore_index=True)
+    table = table[list(schema.SCORE_COLUMNS)]
+    return table.astype({"article_id": "str", "outlet": "str", "target": "str", "method": "str",
+                         "score": "float64", "label": "str", "confidence": "float64",
+                         "n_mentions": "int64", "n_cues": "int64"})
+
+
+def sentence_rows(sentences: pd.DataFrame, article_ids: Any, sent_ids: Any) -> np.ndarray:
+    """Row positions in ``sentences`` of (article_id, sent_id) pairs, e.g. of the mention rows.
+
+    DataError when the sentence table repeats a sentence or a pair names none of its sentences.
+    Also used by :mod:`framing.stance.model_scoring`.
+    """
     n = len(sentences)
     ids = pd.concat(
         [sentences["article_id"].astype(str), pd.Series(article_ids).astype(str)], ignore_index=True
@@ -464,9 +526,11 @@ def _sentence_rows(sentences: pd.DataFrame, article_ids: Any, sent_ids: Any) -> 
     numbers = np.concatenate([
         sentences["sent_id"].to_numpy(dtype=np.int64), pd.Series(sent_ids).to_numpy(dtype=np.int64)
     ])
-    # One integer per (article, sentence): article code x (largest sent_id + 1) + sent_id.
-    width = int(max(numbers.max(initial=0), 0)) + 1
-    keys = codes * width + numbers
+    # One integer per (article, sentence): article code x width + sent_id, the sent_ids shifted
+    # to start at 0 when one is negative (so that a negative sent_id cannot name another article).
+    low = int(min(numbers.min(initial=0), 0))
+    width = int(max(numbers.max(initial=0), 0)) - low + 1
+    keys = codes * width + (numbers - low)
     index = pd.Index(keys[:n])
     if not index.is_unique:
         dup = int(np.flatnonzero(index.duplicated())[0])
@@ -572,11 +636,11 @@ class _Prepared:
         all_sentences: bool,
         n_jobs: int,
     ) -> None:
-        _require(articles, ("article_id", "language"), "article", "schema.ARTICLE_COLUMNS")
-        _require(sentences, ("article_id", "sent_id", "start", "text"), "sentence",
-                 "schema.SENTENCE_COLUMNS")
-        _require(mentions, ("article_id", "sent_id", "target", "spans"), "mention",
-                 "schema.MENTION_COLUMNS")
+        require_columns(articles, ("article_id", "language"), "article", "schema.ARTICLE_COLUMNS")
+        require_columns(sentences, ("article_id", "sent_id", "start", "text"), "sentence",
+                        "schema.SENTENCE_COLUMNS")
+        require_columns(mentions, ("article_id", "sent_id", "target", "spans"), "mention",
+                        "schema.MENTION_COLUMNS")
         self.lexicon = lexicon
         self.articles = articles.reset_index(drop=True)
         self.sentences = sentences.reset_index(drop=True)
@@ -589,7 +653,7 @@ class _Prepared:
                        for a, o in zip(ids, outlet, strict=True)}
         sentence_ids = self.sentences["article_id"].astype(str)
         self.languages = sentence_ids.map(language).to_numpy(dtype=object)
-        self.mention_rows = _sentence_rows(
+        self.mention_rows = sentence_rows(
             self.sentences, self.mentions["article_id"], self.mentions["sent_id"]
         )
         selected = np.zeros(len(self.sentences), dtype=bool)
@@ -628,27 +692,10 @@ def _evidence(cues: pd.DataFrame, sentences: pd.DataFrame) -> dict[tuple[str, st
         .reset_index()
     )
     per_sentence["size"] = per_sentence["contribution"].abs()
-    per_sentence = per_sentence.sort_values(
-        ["article_id", "target", "size", "sent_id"], ascending=[True, True, False, True],
-        kind="stable",
-    )
-    top = per_sentence.loc[
-        per_sentence.groupby(["article_id", "target"], sort=False).cumcount() < EVIDENCE_SENTENCES
-    ]
+    top = strongest_sentences(per_sentence, "size", EVIDENCE_SENTENCES)
     wanted = set(zip(top["article_id"].tolist(), top["target"].tolist(), top["row"].tolist(),
                      strict=True))
-    terms: dict[tuple[str, str, int], list[dict]] = {}
-    for aid, target, row, term, category, polarity, start, end in zip(
-        cues["article_id"].tolist(), cues["target"].tolist(), cues["row"].tolist(),
-        cues["term"].tolist(), cues["category"].tolist(), cues["polarity"].tolist(),
-        cues["start"].tolist(), cues["end"].tolist(), strict=True,
-    ):
-        key = (aid, target, row)
-        if key in wanted:
-            terms.setdefault(key, []).append(
-                {"term": term, "category": category, "polarity": int(polarity),
-                 "start": int(start), "end": int(end)}
-            )
+    terms = cue_terms(cues, ("article_id", "target", "row"), wanted)
     texts = sentences["text"].take(top["row"].to_numpy()).tolist()
     out: dict[tuple[str, str], list[dict]] = {}
     for aid, target, row, sent_id, contribution, text in zip(
@@ -699,17 +746,8 @@ def _scores(
     table["n_cues"] = n_cues
     table["outlet"] = table["article_id"].map(prep.outlet).fillna("unknown")
     table["method"] = METHOD
-    evidence = _evidence(attributed, prep.sentences)
-    table["evidence"] = [
-        evidence.get(key, []) for key in zip(table["article_id"], table["target"], strict=True)
-    ]
     order = {a: i for i, a in enumerate(prep.articles["article_id"].astype(str))}
-    table["_order"] = table["article_id"].map(order).fillna(len(order)).to_numpy(dtype=np.int64)
-    table = table.sort_values(["_order", "article_id", "target"], kind="stable", ignore_index=True)
-    table = table[list(schema.SCORE_COLUMNS)]
-    return table.astype({"article_id": "str", "outlet": "str", "target": "str", "method": "str",
-                         "score": "float64", "label": "str", "confidence": "float64",
-                         "n_mentions": "int64", "n_cues": "int64"})
+    return score_table(table, _evidence(attributed, prep.sentences), order)
 
 
 def _frames(prep: _Prepared, scores: pd.DataFrame, *, article_level: bool) -> pd.DataFrame:

@@ -100,8 +100,8 @@ _BUILTIN_PREFIXES = (NEWSMTSC_PREFIX, STATE_PREFIX, PARK_PREFIX)
 LABEL_SOURCE_COLUMN = "label_source"
 WEAK_PREFIX = "weak:"
 TRAINING_META = "framing_training.json"
-_TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "voice_features", "data",
-             "training")
+_TOP_KEYS = ("name", "seed", "base_model", "lexicon", "target_set", "language", "voice_features",
+             "pooling", "data", "training")
 _DATA_KEYS = ("train", "dev", "test", "columns", "cv_folds")
 #: Training knobs that change speed or logging, not the result (torch threads may change float
 #: rounding in the last digits; accepted, so that a rerun on another machine shares the folder).
@@ -170,6 +170,9 @@ class TrainConfig(TrainingSetup):
     cv_folds: int | None = None
     #: Also give the model the voice of each mention (framing.text.voice: reported / quoted / speaker).
     voice_features: bool = False
+    #: How the encoder's tokens become one vector (``StanceClassifier.pooling``): "mean", or
+    #: "mean+mention" (the sentence mean beside the mean of the mention's own tokens).
+    pooling: str = "mean"
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +183,8 @@ class TrainConfig(TrainingSetup):
             del out["cv_folds"]
         if not self.voice_features:
             del out["voice_features"]  # as cv_folds: models trained before it existed stay valid
+        if self.pooling == "mean":
+            del out["pooling"]  # likewise
         out["test"] = list(self.test)
         out["columns"] = dict(self.columns)
         out["training"] = dict(self.training)
@@ -212,6 +217,7 @@ def train_config_from_dict(
     columns, training = _columns_and_training(data, section, file)
     strings = _strings(data, file, spec)
     voice, name = _voice_and_name(data, file)
+    pooling = _pooling(data, file)
     out = TrainConfig(
         name=name,
         seed=seed,
@@ -222,6 +228,7 @@ def train_config_from_dict(
         training=dict(training),
         cv_folds=cv_folds,
         voice_features=voice,
+        pooling=pooling,
         source=file,
         **strings,
     )
@@ -341,6 +348,16 @@ def _voice_and_name(data: Mapping[str, Any], file: str) -> tuple[bool, str]:
     return voice, name
 
 
+def _pooling(data: Mapping[str, Any], file: str) -> str:
+    """``pooling``: one of ``framing.stance.classifier.POOLINGS`` (default "mean")."""
+    from framing.stance.classifier import POOLINGS
+
+    pooling = data.get("pooling", "mean")
+    if pooling not in POOLINGS:
+        raise ConfigError(f"pooling in {file}: received {pooling!r}; accepted: {', '.join(POOLINGS)}")
+    return pooling
+
+
 def load_train_config(path: str | os.PathLike) -> TrainConfig:
     """Read and validate a training config (TOML); errors name the file and the key."""
     path = Path(path)
@@ -456,17 +473,13 @@ def with_features(
     :func:`framing.stance.features.lexicon_feature_table`, as at inference.
     """
     from framing.stance.features import (
-        LexiconVectorizer,
+        as_mention_vectorizer,
         labelled_mention_rows,
         lexicon_feature_table,
-        mention_vectorizer,
         with_feature_columns,
     )
 
-    vec = (
-        lexicon if isinstance(lexicon, LexiconVectorizer)
-        else mention_vectorizer(lexicon, target_set=target_set, language=language)
-    )
+    vec = as_mention_vectorizer(lexicon, target_set=target_set, language=language)
     # Each row's own language (blank or missing: ``language``).
     rows = labelled_mention_rows(table, vec.target_set_, language)
     voices = _voices(table, rows, language) if voice else None
@@ -637,6 +650,7 @@ def _classifier_factory(
             lexicon_name=lexicon.id if lexicon is not None else None,
             lexicon_sha256=lexicon.sha256 if lexicon is not None else None,
             vectorizer=vectorizer,
+            pooling=cfg.pooling,
         )
 
     return new_classifier

@@ -378,24 +378,15 @@ def _load_abbreviations_cached(folder: Path) -> dict[str, Abbreviations]:
 
 
 def load_abbreviations(name_or_path: str | Path | None = None) -> dict[str, Abbreviations]:
-    """Load and validate an abbreviations lexicon folder.
+    """Load and validate an abbreviations lexicon folder (default ``ABBREVIATIONS_LEXICON``).
 
-    Parameters
-    ----------
-    name_or_path : str or Path, optional
-        A folder, or the name of a folder under ``paths.lexicons_dir()``; default
-        ``ABBREVIATIONS_LEXICON``.
+    ``name_or_path`` and the errors are as for :func:`load_boilerplate`.
 
     Returns
     -------
     dict
         Language code -> ``Abbreviations`` (lower-case abbreviations without their final period, and
         sentence starters).
-
-    Raises
-    ------
-    DataError
-        When a file is missing or a row is wrong; the message names the file and line.
     """
     name = ABBREVIATIONS_LEXICON if name_or_path is None else name_or_path
     folder = datafolder.resolve(name, what="abbreviations lexicon").resolve()
