@@ -68,6 +68,24 @@ class VoiceCues:
     quotes: tuple[tuple[str, str], ...]
     name: str = VOICE_LEXICON
 
+    @functools.cached_property
+    def _per_language(self) -> dict[str, tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]]:
+        return {}
+
+    def for_language(self, language: str) -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
+        """(reporting verbs, attribution phrases by their first word) of ``language`` plus the
+        ``*`` rows, phrases in file order; built once per language (mention_voice runs per
+        mention, and trying every phrase at every word cost a quarter of lexicon scoring)."""
+        cached = self._per_language.get(language)
+        if cached is None:
+            verbs = self.verbs.get(language, frozenset()) | self.verbs.get("*", frozenset())
+            by_first: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in (*self.phrases.get(language, ()), *self.phrases.get("*", ())):
+                by_first.setdefault(phrase[0], []).append(phrase)
+            cached = (verbs, {w: tuple(p) for w, p in by_first.items()})
+            self._per_language[language] = cached
+        return cached
+
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(folder: Path) -> VoiceCues:
@@ -190,8 +208,7 @@ def mention_voice(sentence: str, spans: Sequence[Sequence[int]], *, language: st
     if any(a <= start and end <= b for a, b in regions):
         return "quoted"
     words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(sentence)]
-    verbs = cues.verbs.get(language, frozenset()) | cues.verbs.get("*", frozenset())
-    phrases = (*cues.phrases.get(language, ()), *cues.phrases.get("*", ()))
+    verbs, phrases_by_first = cues.for_language(language)
     first = next((k for k, w in enumerate(words) if w[2] > start), len(words))
     last = max((k for k, w in enumerate(words) if w[1] < end), default=first)
     attributed = bool(regions)
@@ -205,7 +222,7 @@ def mention_voice(sentence: str, spans: Sequence[Sequence[int]], *, language: st
             if first > k and first - k - 1 <= SPEAKER_AFTER_VERB and before[-1:] in {",", '"', "”", "’", "'", "»"}:
                 return "speaker"
     for k in range(len(words)):
-        for phrase in phrases:
+        for phrase in phrases_by_first.get(words[k][0], ()):
             if tuple(w[0] for w in words[k:k + len(phrase)]) == phrase:
                 attributed = True
                 after = k + len(phrase)
