@@ -105,9 +105,17 @@ def main(debug: bool, threads: int | None) -> None:
 @click.option("--metadata", type=click.Path(exists=True, path_type=Path), help="sidecar CSV/JSONL with per-file outlet, published, title")
 @click.option("--languages", default=",".join(DEFAULT_LANGUAGES), show_default=True, help="languages to process; others get status unsupported_language")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
+@click.option("--language", "language", metavar="CODE", default=None, help="language of short texts (headlines) too short to identify alone, e.g. en; long texts keep their detected language, a language column wins for all (default: the outlet's, else the corpus's dominant language)")
+@click.option("--date-floor", metavar="YYYY-MM-DD", default="1900-01-01", show_default=True, help="dates before this are left empty (published NA, reason says why)")
+@click.option("--date-ceiling", metavar="YYYY-MM-DD", default="", help="dates after this are left empty (default: today)")
 @_dayfirst_options
-def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfirst_outlets) -> None:
-    """Read INPUT files or folders into one article table (cleaned, language identified)."""
+def ingest(inputs, output, fmt, maps, metadata, languages, jobs, language, date_floor,
+           date_ceiling, dayfirst, dayfirst_outlets) -> None:
+    """Read INPUT files or folders into one article table (cleaned, language identified).
+
+    A table of headlines only (a title or headline column, or --map text=headline) gives one
+    article per headline, its headline kept whole as one sentence. The column language_source
+    says where each article's language came from."""
     from framing.runs import pipeline
     from framing.runs.folders import check_outputs, write_table
 
@@ -124,9 +132,16 @@ def ingest(inputs, output, fmt, maps, metadata, languages, jobs, dayfirst, dayfi
         n_jobs=jobs or pipeline.default_jobs(),
         progress=True,
         dayfirst=_dayfirst(dayfirst, dayfirst_outlets),
+        language=language,
+        date_floor=date_floor,
+        date_ceiling=date_ceiling,
     )
     write_table(articles, output)
     _print_article_summary(articles)
+    from framing.corpus.loading import summarise
+
+    sources = summarise(articles).get("by_language_source", {})
+    click.echo("  language from: " + (", ".join(f"{k} {v}" for k, v in sources.items()) or "-"))
     click.echo(f"wrote {output}")
 
 
@@ -386,11 +401,18 @@ def weak_label(articles_path, output, seed, lexicon_name, targets_name, per_labe
 @click.option("--by", default="outlet", show_default=True, help="grouping column(s), comma-separated")
 @click.option("--articles", "articles_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="article table, for grouping columns such as leaning")
 @click.option("--frames", "frames_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mentions", "mentions_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="mention table (framing mentions): distinguishing terms per target")
+@click.option("--sentences", "sentences_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="sentence table: distinguishing terms over all sentences (when no --mentions)")
 @click.option("--seed", type=int, default=13, show_default=True, help="seed of the bootstrap and permutation tests (recorded in comparison.json)")
 @click.option("--n-boot", type=int, default=2000, show_default=True)
 @click.option("--min-n", type=int, default=5, show_default=True)
-def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boot, min_n) -> None:
-    """Compare outlets (or other groups) on SCORES: tables and figures into OUTPUT_DIR."""
+@click.option("--figure-titles", is_flag=True, help="draw each figure's caption as its title (figures for a paper)")
+def compare(scores_path, output_dir, by, articles_path, frames_path, mentions_path, sentences_path,
+            seed, n_boot, min_n, figure_titles) -> None:
+    """Compare outlets (or other groups) on SCORES: tables and figures into OUTPUT_DIR.
+
+    With --mentions (or --sentences) the comparison also lists the words that set each group
+    apart; give --articles too, so terms are compared within each language."""
     from framing.analysis import report_tables as report
     from framing.runs.folders import check_outputs, read_table
 
@@ -398,16 +420,20 @@ def compare(scores_path, output_dir, by, articles_path, frames_path, seed, n_boo
     if (output_dir / report.TABLE_FILES["scores"]).resolve() == scores_path.resolve():
         names.remove(report.TABLE_FILES["scores"])  # rewritten only when it holds another table
     check_outputs({"-o": [output_dir / name for name in names]},
-                  {"SCORES": scores_path, "--articles": articles_path, "--frames": frames_path})
+                  {"SCORES": scores_path, "--articles": articles_path, "--frames": frames_path,
+                   "--mentions": mentions_path, "--sentences": sentences_path})
     written = report.write_comparison(
         read_table(scores_path),
         output_dir,
         frames=read_table(frames_path) if frames_path else None,
+        mentions=read_table(mentions_path) if mentions_path else None,
+        sentences=read_table(sentences_path) if sentences_path else None,
         articles=read_table(articles_path, kind="articles") if articles_path else None,
         by=tuple(x.strip() for x in by.split(",") if x.strip()),
         random_state=seed,
         n_boot=n_boot,
         min_n=min_n,
+        figure_titles=figure_titles,
     )
     click.echo(f"wrote {len(written)} files into {output_dir}; next: framing report {output_dir}")
 

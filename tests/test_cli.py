@@ -38,11 +38,22 @@ def test_ingest_then_mentions(tmp_path):
 
 
 def test_missing_text_column_is_a_clear_error(tmp_path):
-    src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "headline": "EU"}])
+    # a column of unknown name beside the headline may be the body: no guess, an error
+    src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "headline": "EU", "body_html": "<p>EU</p>"}])
     res = CliRunner().invoke(main, ["ingest", str(src), "-o", str(tmp_path / "a.parquet"), "-j", "1"])
     assert res.exit_code == EXIT_USAGE
-    assert "error:" in res.output and "text" in res.output
+    assert "error:" in res.output and "text" in res.output and "--map text=" in res.output
     assert "Traceback" not in res.output
+
+
+def test_a_table_of_headlines_only_is_ingested(tmp_path):
+    src = _write_csv(tmp_path / "in.csv", [{"outlet": "x", "headline": "EU fines US tech giant"}])
+    out = tmp_path / "a.parquet"
+    res = CliRunner().invoke(main, ["ingest", str(src), "-o", str(out), "-j", "1", "--language", "en"])
+    assert res.exit_code == 0, res.output
+    assert "language from: given 1" in res.output
+    row = pd.read_parquet(out).iloc[0]
+    assert (row["status"], row["language"], row["title"]) == ("ok", "en", "EU fines US tech giant")
 
 
 def test_bad_map_option(tmp_path):

@@ -91,7 +91,7 @@ def test_forest_plot_of_contrasts():
                               "diff": [0.3, -0.1], "ci_low": [0.1, -0.3], "ci_high": [0.5, 0.1]})
     ax = plots.forest_plot(contrasts, group="pair", estimate="diff")
     assert [x for x, _ in _points(ax)] == [0.3, -0.1]
-    assert ax.get_xlabel() == "diff"
+    assert ax.get_xlabel() == "Difference in mean stance, a \u2212 b (stance \u22121 against \u2026 +1 in favour)"
 
 
 def test_stance_distribution_bars_are_the_shares(outlet_table):
@@ -234,3 +234,49 @@ def test_plots_compute_no_statistics():
     statistics_modules = {"statistics", "frames", "terms", "events", "disagreement", "tidy"}
     assert not {"scipy", "statsmodels"} & imported
     assert not (statistics_modules | {f"framing.analysis.{m}" for m in statistics_modules}) & imported
+
+
+# --- figures that stand alone: quantity, target, scale, n and the zero line on the figure ---
+
+SCALE = "(\u22121 against \u2026 +1 in favour)"
+
+
+def test_interval_plot_says_quantity_target_scale_and_n(outlet_table):
+    part = outlet_table[outlet_table["target"] == "NL"]
+    ax = plots.forest_plot(part, hue=None)
+    assert ax.get_xlabel() == f"Mean stance toward NL {SCALE}"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Norwell Post (n=12)", "Ostby Herald (n=7)", "Pellam Courier (n=20)"]
+    zero = [line for line in ax.lines if list(line.get_xdata()) == [0, 0]]
+    assert len(zero) == 1 and zero[0].get_linestyle() == "-"
+
+
+def test_contrast_plot_labels_carry_both_counts():
+    contrasts = pd.DataFrame({"target": ["NL"], "pair": ["Norwell Post vs Ostby Herald"], "n_a": [12],
+                              "n_b": [7], "diff": [0.3], "ci_low": [0.1], "ci_high": [0.5]})
+    ax = plots.forest_plot(contrasts, group="pair", estimate="diff", hue=None, n_col=("n_a", "n_b"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Norwell Post vs Ostby Herald (n=12/7)"]
+    assert ax.get_xlabel().startswith("Difference in mean stance toward NL, a \u2212 b")
+
+
+def test_heatmap_colour_bar_and_over_time_axis_say_the_scale(outlet_table):
+    ax = plots.heatmap_outlet_target(outlet_table)
+    colour_bar = ax.figure.axes[-1]
+    assert colour_bar.get_ylabel() == f"Mean stance {SCALE}"
+    table = pd.DataFrame({"outlet": ["Norwell Post"] * 2 + ["Ostby Herald"] * 2, "target": ["NL"] * 4,
+                          "period": ["2024-01", "2024-02"] * 2, "n_group": [7, 7, 11, 11],
+                          "mean": [0.1, 0.2, -0.1, -0.3], "ci_low": [0.0] * 4, "ci_high": [0.3] * 4})
+    ax = plots.stance_over_time(table)
+    assert ax.get_ylabel() == f"Mean stance toward NL {SCALE}"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Norwell Post (n=7)", "Ostby Herald (n=11)"]
+
+
+def test_titles_for_paper_export_are_wrapped_and_saved_identically(outlet_table, tmp_path):
+    caption = "Mean stance toward NL per outlet, 95% bootstrap interval; " * 3
+    digests = []
+    for k in range(2):
+        ax = plots.add_title(plots.forest_plot(outlet_table, target="NL", hue=None), caption)
+        assert ax.get_title(loc="left") .count("\n") >= 2
+        (path,) = plots.save_figure(ax, tmp_path / f"f{k}", formats=("svg",))
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 
 from framing.analysis import plots, report_tables
-from framing.infra.errors import DataError
+from framing.infra.errors import ConfigError, DataError
 from framing.report.build import REPORT_HTML, REPORT_MD, build_report
 from framing.report.evidence import evidence_passages
 from framing.report.html import highlight_html
@@ -375,6 +376,13 @@ def test_report_sections_tables_and_methods(page, markdown):
         "Benjamini-Hochberg",
     ):
         assert fact in methods, fact
+    # Each method is cited in the text and listed in full under References, once each.
+    for cited in ("(Efron &amp; Tibshirani 1993)", "(Benjamini &amp; Hochberg 1995)",
+                  "(Monroe, Colaresi &amp; Quinn 2008)", "(Cliff 1993)"):
+        assert cited in methods, cited
+    references = page[page.index('id="references"'):page.index('id="target-1"')]
+    assert references.count("Political Analysis, 16(4)") == 1
+    assert "Mann, H. B." not in references  # not cited: this run used the permutation test
     assert "2099" not in page and "2099" not in markdown  # manifest timings are never shown
     # A note, not a crash, for the table this run does not have.
     assert "No same_event.parquet in this run folder (no event column" in page
@@ -601,3 +609,57 @@ def test_report_renders_in_headless_chromium(run_dir, tmp_path):
     console = [line for line in (shown.stderr + dumped.stderr).splitlines() if "CONSOLE" in line]
     bad = [line for line in console if re.search(r"Uncaught|Error|Refused|violat", line, re.I)]
     assert not bad, bad
+
+
+def test_methods_cite_the_model_its_encoder_and_its_training_data():
+    from framing.report.references import Citations, model_sentence
+
+    cite = Citations()
+    text = model_sentence({"name": "state-hybrid", "base_model": "newsmtsc-hybrid",
+                           "train": ["newsmtsc:train", "state:train", "newsmtsc:dev"]}, cite)
+    assert text.startswith("The model state-hybrid fine-tunes all-MiniLM-L6-v2 (Wang et al. 2020")
+    assert "going on from newsmtsc-hybrid" in text
+    assert text.count("Hamborg & Donnay 2021") == 1 and "codebook-state-v1" in text
+    assert cite.keys == ["minilm", "sbert", "newsmtsc", "allsides"]
+    weak = model_sentence({"name": "demo", "train": ["weak_labels.csv"],
+                           "label_source": ["weak:framing-stance-v1@93ee"]}, Citations())
+    assert "weak labels of the lexicon" in weak
+    assert model_sentence(None, Citations()) == ""
+
+
+def test_figure_titles_put_each_caption_on_its_figure(tmp_path):
+    tables = synthetic_tables()
+    kwargs = dict(random_state=SEED, n_boot=50, n_perm=49, min_n=5, formats=("svg",))
+    report_tables.write_comparison(tables["scores"], tmp_path / "plain", **kwargs)
+    report_tables.write_comparison(tables["scores"], tmp_path / "titled", figure_titles=True, **kwargs)
+    record = json.loads((tmp_path / "titled" / report_tables.COMPARISON_FILE).read_text())
+    assert record["settings"]["figure_titles"] is True
+    interval = next(f for f in record["figures"] if f["kind"] == "interval")
+    svg = (tmp_path / "titled" / "figures" / f"{interval['stem']}.svg").read_text()
+    plain = (tmp_path / "plain" / "figures" / f"{interval['stem']}.svg").read_text()
+    assert svg != plain  # the title is drawn (as paths: svg.fonttype is "path")
+
+
+def test_report_figure_titles_is_a_checked_config_key(tmp_path):
+    from framing.runs.config import load_config
+
+    base = 'seed = 1\n[corpus]\ninputs = ["a.csv"]\n[report]\n'
+    (tmp_path / "a.csv").write_text("text\nx\n")
+    (tmp_path / "ok.toml").write_text(base + "figure_titles = true\n")
+    assert load_config(tmp_path / "ok.toml").report.figure_titles is True
+    (tmp_path / "bad.toml").write_text(base + "figure_titles = 1\n")
+    with pytest.raises(ConfigError, match="report.figure_titles .*expected true or false"):
+        load_config(tmp_path / "bad.toml")
+
+
+def test_over_time_caption_counts_the_articles_without_a_usable_date(tmp_path):
+    tables = synthetic_tables()
+    articles = tables["articles"].copy()
+    days = pd.date_range("2024-01-01", periods=len(articles), freq="3D").strftime("%Y-%m-%d")
+    articles["published"] = pd.array(list(days), dtype="str")
+    articles.loc[articles.index[:4], "published"] = pd.NA  # e.g. dated 0001-11-30: left empty
+    report_tables.write_comparison(tables["scores"], tmp_path, articles=articles, random_state=SEED,
+                                   n_boot=50, n_perm=49, min_n=5, formats=("svg",))
+    record = json.loads((tmp_path / report_tables.COMPARISON_FILE).read_text())
+    captions = [f["caption"] for f in record["figures"] if f["kind"] == "over_time"]
+    assert captions and all("4 scored articles without a usable publication date" in c for c in captions)

@@ -324,6 +324,7 @@ def test_stage_misuse_is_reported(cfg, root):
 
 MANIFEST_KEYS = {
     "manifest_format",
+    "model",
     "experiment",
     "run_id",
     "run_dir",
@@ -377,6 +378,7 @@ def test_manifest_contents(cfg, cfg_path, root):
         lexicon.as_posix(): runs.folder_sha256(lexicon)
     }
     assert "scoring.model" not in manifest["inputs"]  # lexicon scoring uses no model
+    assert manifest["model"] is None
     assert manifest["config_file"]["sha256"] == runs.file_sha256(cfg_path)
     stage = manifest["stages"]["scaled"]
     assert stage["settings"] == {"scale": 2.0}

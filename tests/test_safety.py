@@ -567,7 +567,8 @@ def test_report_links_each_outlet_to_its_own_figure(tmp_path):
             f"Washington accused Beijing of bullying over {w}. The EU praised China on {w} and "
             f"{w}. China condemned the hegemony of the United States on {w}. The US criticised "
             f"China over {w}.")}
-        for i, (outlet, w) in enumerate(zip(outlets, words, strict=True)) for j in range(4)
+        # 10 articles: the EU sentences then hold the words (MIN_WORDS) a group needs for its terms
+        for i, (outlet, w) in enumerate(zip(outlets, words, strict=True)) for j in range(10)
     ]
     (tmp_path / "a.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
@@ -581,7 +582,7 @@ def test_report_links_each_outlet_to_its_own_figure(tmp_path):
     terms = sorted(p.name for p in (page.parent / "figures").glob("distinguishing-terms-*.svg"))
     for target in ("cn", "eu", "us"):
         assert len([t for t in terms if t.startswith(f"distinguishing-terms-{target}-")]) == 6
-    shown = re.findall(r'<figcaption>Terms that distinguish ([^<]*?) \((\w+)\) · '
+    shown = re.findall(r'<figcaption>Terms that distinguish ([^<]*?) \((\w+), English texts\) · '
                        r'<a href="(figures/[^"]+)\.pdf"', page.read_text(encoding="utf-8"))
     assert len(shown) == 18 and len({link for _, _, link in shown}) == 18
     record = json.loads((page.parent / report_tables.COMPARISON_FILE).read_text(encoding="utf-8"))

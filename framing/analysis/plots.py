@@ -58,6 +58,8 @@ STANCE_COLOURS: dict[str, str] = {"against": "#b2182b", "neutral": "#bababa", "f
 #: Diverging colour map for scores in [-1, 1]; sequential one for shares in [0, 1].
 SCORE_CMAP = "RdBu"
 SHARE_CMAP = "Blues"
+#: The stance scale, said on every stance axis so a figure copied alone still reads right.
+STANCE_SCALE = "\u22121 against \u2026 +1 in favour"
 
 #: The fixed style: seaborn "whitegrid" at "paper" scale, plus what makes output reproducible.
 STYLE: dict[str, Any] = {
@@ -160,6 +162,49 @@ def save_figure(
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+def stance_label(target: Any = None, quantity: str = "Mean stance") -> str:
+    """The axis label of a stance quantity: what it is, toward whom, on which scale.
+
+    Examples
+    --------
+    >>> stance_label("China")
+    'Mean stance toward China (\u22121 against \u2026 +1 in favour)'
+    >>> stance_label(None, "Difference in mean stance")
+    'Difference in mean stance (\u22121 against \u2026 +1 in favour)'
+    """
+    toward = f" toward {target}" if target is not None and str(target) != "" else ""
+    return f"{quantity}{toward} ({STANCE_SCALE})"
+
+
+def add_title(ax: Axes, title: str, width: int = 70) -> Axes:
+    """Put ``title`` (wrapped at ``width`` characters) above the axes, left-aligned: a figure
+    exported for a paper then carries its own caption."""
+    import textwrap
+
+    ax.set_title(textwrap.fill(str(title), width), fontsize=8, loc="left")
+    return ax
+
+
+def _with_n(labels: Sequence[Any], table: pd.DataFrame, n_col: str | Sequence[str] | None) -> list[str]:
+    """Labels with their number of articles: "A (n=12)", or "A vs B (n=12/9)" for two columns."""
+    labels = [str(label) for label in labels]
+    columns = [n_col] if isinstance(n_col, str) else list(n_col or ())
+    if not columns or not all(c in table.columns for c in columns):
+        return labels
+    counts = [table[c].to_numpy() for c in columns]
+    return [f"{label} (n={'/'.join(_count(c[i]) for c in counts)})" for i, label in enumerate(labels)]
+
+
+def _count(value: Any) -> str:
+    return str(int(value)) if pd.notna(value) else "?"
+
+
+def _zero_line(ax: Axes, where: float, *, vertical: bool) -> None:
+    """The zero (or reference) line, drawn dark and solid so "no stance" stands out."""
+    draw = ax.axvline if vertical else ax.axhline
+    draw(where, color="0.15", linewidth=1.0, linestyle="-", zorder=1)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Axes, contextlib.AbstractContextManager]:
@@ -287,8 +332,9 @@ def heatmap_outlet_target(
         counts = _matrix(table, row, col, n_col, "heatmap_outlet_target")
     ax, style = _axes(ax, (1.6 + 1.1 * matrix.shape[1], 1.0 + 0.45 * matrix.shape[0]))
     with style:
+        label = stance_label() if value == "mean" else value
         return _annotated_heatmap(matrix, _cell_texts(matrix, fmt, counts), ax, cmap=SCORE_CMAP,
-                                  vmin=-1, vmax=1, center=0, cbar_label=value)
+                                  vmin=-1, vmax=1, center=0, cbar_label=label)
 
 
 def forest_plot(
@@ -301,6 +347,8 @@ def forest_plot(
     hue: str | None = "target",
     target: str | None = None,
     reference: float | None = 0.0,
+    n_col: str | Sequence[str] | None = "n_articles",
+    xlabel: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Point estimates with their intervals, one row per group, one colour per target.
@@ -323,7 +371,13 @@ def forest_plot(
     target : str, optional
         Keep only this target.
     reference : float or None, default 0.0
-        Draw a vertical reference line here (None: none).
+        Draw a vertical reference line here, dark and solid (None: none).
+    n_col : str, pair of str, or None, default "n_articles"
+        Column(s) with the number of articles, added to each row label ("A (n=12)"; two columns,
+        e.g. ``("n_a", "n_b")`` for contrasts, give "A vs B (n=12/9)"); ignored when absent.
+    xlabel : str, optional
+        The x-axis label; default: :func:`stance_label` of the one target shown (the quantity,
+        the target and the scale) when ``estimate`` is "mean", else ``estimate``.
     ax : Axes, optional
         Where to draw.
 
@@ -338,6 +392,9 @@ def forest_plot(
         table, _ = _one_target(table, target, "forest_plot")
     hue = hue if hue is not None and hue in table.columns else None
     groups = list(dict.fromkeys(table[group]))
+    if xlabel is None:
+        xlabel = _default_xlabel(table, estimate)
+    labels = dict(zip(table[group], _with_n(table[group], table, n_col if not hue else None), strict=True))
     position = {g: k for k, g in enumerate(groups)}
     levels = list(dict.fromkeys(table[hue])) if hue else [None]
     width = 0.6 / max(len(levels), 1)
@@ -357,14 +414,26 @@ def forest_plot(
             ax.plot(x, y, marker="o", markersize=4, linestyle="none", color=colour,
                     label="_nolegend_" if level is None else str(level))
         if reference is not None:
-            ax.axvline(reference, color="0.4", linewidth=0.8, linestyle="--", zorder=0)
-        ax.set_yticks(range(len(groups)), [str(g) for g in groups])
+            _zero_line(ax, reference, vertical=True)
+        ax.set_yticks(range(len(groups)), [labels[g] for g in groups])
         ax.set_ylim(len(groups) - 0.5, -0.5)  # first group on top
-        ax.set_xlabel(estimate)
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("")
         if hue and len(levels) > 1:
             ax.legend(title=hue, frameon=False, fontsize=7)
     return ax
+
+
+def _default_xlabel(table: pd.DataFrame, estimate: str) -> str:
+    """The stance label of a mean or difference of one target; the column name otherwise."""
+    targets = list(dict.fromkeys(table["target"].astype(str))) if "target" in table.columns else []
+    target = targets[0] if len(targets) == 1 else None
+    if estimate == "mean":
+        return stance_label(target)
+    if estimate == "diff":
+        toward = f" toward {target}" if target else ""
+        return f"Difference in mean stance{toward}, a \u2212 b (stance {STANCE_SCALE})"
+    return estimate
 
 
 def stance_distribution(
@@ -418,7 +487,9 @@ def stance_distribution(
         ax.set_yticks(y, labels)
         ax.set_ylim(len(table) - 0.5, -0.5)
         ax.set_xlim(0, 1)
-        ax.set_xlabel("share of articles")
+        chosen = table["target"].iloc[0] if "target" in table.columns and not several and len(table) else None
+        ax.set_xlabel(f"Share of articles against, neutral and in favour of {chosen}" if chosen
+                      else "Share of articles against, neutral and in favour")
         ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=7)
     return ax
 
@@ -530,6 +601,8 @@ def stance_over_time(
     low: str = "ci_low",
     high: str = "ci_high",
     band: bool = True,
+    n_col: str | None = "n_group",
+    ylabel: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Mean stance per period, one line per group, with its interval as a band.
@@ -550,6 +623,13 @@ def stance_over_time(
         Columns of the point estimate and interval ends.
     band : bool, default True
         Shade the interval.
+    n_col : str or None, default "n_group"
+        Column with the group's number of articles over all periods (the same on each of its
+        rows; the caller computes it): each legend entry shows it ("A (n=40)"); ignored when
+        absent.
+    ylabel : str, optional
+        The y-axis label; default: :func:`stance_label` of the target when ``estimate`` is
+        "mean", else ``estimate``.
     ax : Axes, optional
         Where to draw.
 
@@ -572,15 +652,19 @@ def stance_over_time(
                                   "give one row per (group, period)")
             part = part.set_index(part[time].map(position)).reindex(range(len(periods)))
             x = np.arange(len(periods))
+            label = str(g)
+            if n_col is not None and n_col in part.columns:
+                label = f"{g} (n={_count(part[n_col].iloc[0])})"
             (line,) = ax.plot(x, part[estimate].to_numpy(dtype=float), marker="o", markersize=3,
-                              linewidth=1.2, label=str(g))
+                              linewidth=1.2, label=label)
             if band:
                 ax.fill_between(x, part[low].to_numpy(dtype=float), part[high].to_numpy(dtype=float),
                                 color=line.get_color(), alpha=0.15, linewidth=0)
-        ax.axhline(0, color="0.4", linewidth=0.8, linestyle="--", zorder=0)
+        _zero_line(ax, 0.0, vertical=False)
         ax.set_xticks(range(len(periods)), [str(p) for p in periods], rotation=45, ha="right")
         ax.set_ylim(-1.05, 1.05)
-        ax.set_ylabel(estimate)
+        ax.set_ylabel(ylabel if ylabel is not None
+                      else stance_label(chosen) if estimate == "mean" else estimate, fontsize=7)
         ax.set_xlabel(time)
         if chosen:
             ax.set_title(f"target: {chosen}", fontsize=8)

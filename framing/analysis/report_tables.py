@@ -27,9 +27,10 @@ from framing.analysis import plots, statistics
 from framing.analysis.disagreement import disagreement
 from framing.analysis.events import same_event
 from framing.analysis.frames import frame_table
-from framing.analysis.terms import distinguishing_terms_by
+from framing.analysis.terms import distinguishing_terms_by, language_name, target_names
 from framing.infra import schema, tableio
 from framing.infra.errors import ConfigError, DataError
+from framing.text.language import detect_languages
 
 __all__ = [
     "COMPARISON_FILE",
@@ -235,9 +236,10 @@ def _attach(
 class _Writer:
     """Collects what write_comparison writes: files, figure records and notes."""
 
-    def __init__(self, run_dir: Path, formats: Sequence[str]) -> None:
+    def __init__(self, run_dir: Path, formats: Sequence[str], titles: bool = False) -> None:
         self.run_dir = run_dir
         self.formats = tuple(formats)
+        self.titles = titles  # each figure carries its caption as its title (paper export)
         self.files: dict[str, Path] = {}
         self.figures: list[dict[str, Any]] = []
         self.notes: dict[str, str] = {}
@@ -250,6 +252,8 @@ class _Writer:
     def figure(self, ax: Any, stem: str, **record: Any) -> None:
         """Save a figure under ``stem`` (made unique, see :meth:`unique`) and record it."""
         unique = self.unique(stem, record)
+        if self.titles and record.get("caption"):
+            plots.add_title(ax, record["caption"])
         folder = self.run_dir / FIGURES_DIR
         paths = plots.save_figure(ax, tableio.inside(folder, unique), self.formats)
         for path in paths:
@@ -295,6 +299,7 @@ def write_comparison(
     ci: float = 0.95,
     test: str = "permutation",
     formats: Sequence[str] = ("svg", "pdf", "png"),
+    figure_titles: bool = False,
 ) -> dict[str, Path]:
     """Compute the comparison tables and draw the figures into a run folder.
 
@@ -343,6 +348,9 @@ def write_comparison(
         :func:`framing.analysis.statistics.pairwise_contrasts`.
     formats : sequence of {"svg", "pdf", "png"}
         Figure formats (the HTML report embeds SVG, else PNG).
+    figure_titles : bool, default False
+        Draw each figure's caption as its title, so a figure copied into a paper carries its
+        own caption (the report shows the caption under the figure either way).
 
     Returns
     -------
@@ -361,7 +369,7 @@ def write_comparison(
     scores = _attach(scores, by, lookup, "scores")
     group = group_name(by)
     grouped = with_group(scores, by)
-    out = _Writer(run, formats)
+    out = _Writer(run, formats, titles=bool(figure_titles))
     _write_scores(scores, run, out)
 
     outlet = statistics.outlet_table(
@@ -380,7 +388,7 @@ def write_comparison(
     )
     out.table("contrasts", contrasts)
     frame_tab = _frame_table(frames, scores, articles, by, lookup, min_n, out)
-    _distinguishing(mentions, sentences, by, lookup, out)
+    _distinguishing(mentions, sentences, articles, by, lookup, out)
     _same_event(grouped, articles, group, out)
     _disagreement(scores, compare_with, by, out)
     _figures(outlet, contrasts, frame_tab, by, ci, out)
@@ -399,6 +407,8 @@ def write_comparison(
         "min_n": int(min_n),
         "also_by": list(also_by),
     }
+    if figure_titles:
+        settings["figure_titles"] = True
     record = _record(run, scores, outlet, by, settings, out)
     out.files["comparison"] = tableio.write_json(record, run / COMPARISON_FILE)
     _drop_stale(run, old, record["files"])
@@ -525,6 +535,7 @@ def _over_time(scores, articles, by, out: _Writer, **stats: Any) -> None:
     freq = next(f for limit, f in _PERIODS if span <= limit)
     periods = statistics.add_period(dated, freq=freq)
     periods = periods.loc[periods["period"].notna()]
+    undated = dated.loc[dates.isna().to_numpy(), "article_id"].nunique() if "article_id" in dated else 0
     group = group_name(by)
     table = statistics.outlet_table(periods, by=(*by, "period"), **stats)
     out.table("over_time", table)
@@ -537,12 +548,24 @@ def _over_time(scores, articles, by, out: _Writer, **stats: Any) -> None:
         return
     level = f"{round(100 * stats['ci'])}%"
     for target, part in table.groupby("target", sort=True):
+        part = part.assign(n_group=part.groupby(group)["n_articles"].transform("sum"))
         out.target_figure(
             plots.stance_over_time(part, group=group),
             "over_time",
             str(target),
-            f"Mean stance toward {target} per {group} and period ({freq}), {level} interval",
+            f"Mean stance toward {target} per {group} and period ({freq}), {level} interval"
+            + _left_out(undated),
         )
+
+
+def _left_out(undated: int) -> str:
+    """The caption's note on articles the over-time figures leave out (no usable date: missing,
+    unreadable, or outside the plausible range; the article table's reason says which)."""
+    if not undated:
+        return ""
+    noun = "article" if undated == 1 else "articles"
+    return (f"; {undated} scored {noun} without a usable publication date (missing, unreadable or "
+            "implausible: see the article table's reason) left out")
 
 
 def _write_scores(scores: pd.DataFrame, run: Path, out: _Writer) -> None:
@@ -576,28 +599,65 @@ def _frame_table(frames, scores, articles, by, lookup, min_n, out: _Writer) -> p
     return table
 
 
-def _distinguishing(mentions, sentences, by, lookup, out: _Writer) -> None:
+def _with_language(texts: pd.DataFrame, text_col: str, articles: pd.DataFrame | None
+                   ) -> tuple[pd.DataFrame, str]:
+    """``texts`` with a ``language`` column: its own, else the article's, else detected per
+    article from its sentences (per text without article_id); and a note when detected."""
+    if "language" in texts.columns:
+        return texts, ""
+    if (articles is not None and "article_id" in texts.columns
+            and {"article_id", "language"} <= set(articles.columns)):
+        known = articles[["article_id", "language"]].drop_duplicates("article_id")
+        return texts.merge(known, on="article_id", how="left", validate="many_to_one"), ""
+    keys = texts["article_id"] if "article_id" in texts.columns else pd.Series(range(len(texts)))
+    joined = texts[text_col].fillna("").astype(str).groupby(keys.to_numpy(), sort=True).agg(" ".join)
+    codes = dict(zip(joined.index, (c for c, _ in detect_languages(joined.tolist())), strict=True))
+    return (texts.assign(language=[codes[k] for k in keys]),
+            "language detected from the sentences (no article language was given)")
+
+
+def _mention_names(mentions: pd.DataFrame | None) -> list[str]:
+    """The multiword surface forms of a mention table's ``aliases`` (aliases of a run's own
+    lexicon that the default one lacks)."""
+    if mentions is None or "aliases" not in mentions.columns:
+        return []
+    forms = {str(a) for cell in mentions["aliases"] if not is_missing(cell)
+             for a in (cell if not isinstance(cell, str) else [cell])}
+    return sorted(f for f in forms if len(f.split()) > 1)
+
+
+def _distinguishing(mentions, sentences, articles, by, lookup, out: _Writer) -> None:
+    """Distinguishing terms per target, each language on its own (its groups against each other,
+    without its stopwords, target names kept whole); what was left out goes to the notes. The
+    groups' own names (an outlet's name in its datelines and bylines) are counted whole and not
+    listed: that an outlet names itself sets nothing apart."""
     if mentions is not None:
         texts, text_col = _attach(mentions, by, lookup, "mentions"), "sentence"
-        parts = list(texts.groupby("target", sort=True))
     elif sentences is not None:
         texts, text_col = _attach(sentences, by, lookup, "sentences"), "text"
-        parts = [("", texts)]
+        texts = texts.assign(target="")
     else:
         out.notes["distinguishing_terms"] = "no sentences or mentions were given"
         return
-    tables = []
-    for target, part in parts:
+    texts, detected = _with_language(texts, text_col, articles)
+    own = sorted({str(v) for c in by for v in texts[c].dropna().unique() if str(v).strip()})
+    names = target_names(extra=[*_mention_names(mentions), *own])
+    tables, notes = [], [detected] if detected else []
+    for target, part in texts.groupby("target", sort=True):
         if part[list(by)].drop_duplicates().shape[0] < 2:
             continue  # one group has no "rest" to be distinguished from
-        try:
-            table = distinguishing_terms_by(part, by, text_col=text_col, top=2 * N_TERMS)
-        except DataError:
-            continue  # no word tokens at all for this target
-        table.insert(len(by), "target", str(target))
-        tables.append(table)
+        table = distinguishing_terms_by(part, by, text_col=text_col, language_col="language",
+                                        top=2 * N_TERMS, names=names)
+        notes += [f"{target or 'all sentences'}, {note}" for note in table.attrs.get("notes", [])]
+        table = table[~table["term"].isin(own)].reset_index(drop=True)
+        if len(table):
+            table.insert(len(by), "target", str(target))
+            tables.append(table)
+    if notes:
+        out.notes["distinguishing_terms"] = "; ".join(notes)
     if not tables:
-        out.notes["distinguishing_terms"] = "no target has two groups with words to compare"
+        out.notes["distinguishing_terms"] = "; ".join(
+            ["no target has two groups of one language with words to compare", *notes])
         return
     out.table("distinguishing_terms", pd.concat(tables, ignore_index=True))
 
@@ -658,7 +718,7 @@ def _figures(outlet, contrasts, frame_tab, by, ci, out: _Writer) -> None:
         )
         if len(pairs) and n_groups <= MAX_FIGURE_GROUPS:
             out.target_figure(
-                plots.forest_plot(pairs, group="pair", estimate="diff", hue=None),
+                plots.forest_plot(pairs, group="pair", estimate="diff", hue=None, n_col=("n_a", "n_b")),
                 "difference",
                 target,
                 f"Differences of mean stance toward {target}, {level} interval",
@@ -677,6 +737,11 @@ def _figures(outlet, contrasts, frame_tab, by, ci, out: _Writer) -> None:
     if terms_file is not None and n_groups <= MAX_FIGURE_GROUPS:
         terms = with_group(tableio.read_table(terms_file), by)
         for (target, label), part in terms.groupby(["target", group], sort=True):
+            within = ""
+            if "language" in part.columns and len(part):
+                # one figure per (target, group): the group's first language (the table has all)
+                first = part["language"].iloc[0]
+                part, within = part[part["language"] == first], f", {language_name(first)} texts"
             part = part.head(N_TERMS)
             if not len(part):
                 continue
@@ -686,7 +751,7 @@ def _figures(outlet, contrasts, frame_tab, by, ci, out: _Writer) -> None:
                 kind="terms",
                 target=str(target),
                 group=str(label),
-                caption=f"Terms that distinguish {label} ({target or 'all sentences'})",
+                caption=f"Terms that distinguish {label} ({target or 'all sentences'}{within})",
             )
 
 

@@ -32,6 +32,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 #: Extra column with the date exactly as the input stated it.
 PUBLISHED_RAW = "published_raw"
+#: Raw column marking the rows of a headline-only table (True): the title is what is analysed.
+HEADLINE = "_headline"
 #: Prefix for extra input columns whose names clash with the article columns.
 CLASH_PREFIX = "input_"
 #: Columns of the raw article table, in order; the input's other columns follow them.
@@ -45,6 +47,7 @@ _RAW_COLUMNS: tuple[str, ...] = (
     "source",
     "status",
     "reason",
+    HEADLINE,
 )
 
 

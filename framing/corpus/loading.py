@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from framing.corpus.files import FILE_FORMATS, _expand_inputs, _format_of
 from framing.corpus.finish import _finish
 from framing.corpus.options import (
     _check_column_map,
+    _check_date_bounds,
     _check_dayfirst,
     _check_format,
+    _check_language,
     _check_n_jobs,
     _near_duplicate_threshold,
 )
@@ -53,6 +56,9 @@ def load(
     progress: bool = False,
     n_jobs: int | None = 1,
     dayfirst: bool | Iterable[str] = False,
+    language: str | None = None,
+    date_floor: str | date | None = "1900-01-01",
+    date_ceiling: str | date | None = None,
 ) -> pd.DataFrame:
     """Load articles from files or folders into the article table.
 
@@ -92,12 +98,24 @@ def load(
         month first (2023-05-07), True day first (2023-07-05) for every outlet; a list of outlet
         names reads day first for those outlets only. The ``reason`` of such a row says which
         order was used; a date that cannot be read leaves ``published`` empty and says why.
+    language : str, optional
+        The language of the short texts (headlines) that cannot be identified alone: fewer than
+        ``SHORT_TEXT_CHARS`` characters detected with a probability below ``CONTEXT_CONFIDENCE``,
+        or undetermined (:func:`framing.text.language.needs_context`). Long texts keep their
+        detected language; a language column in the input wins for every row. Without it such a
+        text takes the dominant language of its outlet's reliably identified articles, else of
+        the corpus's (:mod:`framing.corpus.languages`); ``language_source`` says which.
+    date_floor, date_ceiling : str or date, optional
+        Plausible dates ("YYYY-MM-DD"): a date before the floor (default 1900-01-01; None: no
+        floor) or after the ceiling (default None: the day of the run) leaves ``published``
+        empty, and the ``reason`` says so; ``published_raw`` keeps the stated value.
 
     Returns
     -------
     pandas.DataFrame
-        One row per input article: ``schema.ARTICLE_COLUMNS``, then ``published_raw``, then the
-        input's other columns as they are. ``source`` is ``path``, ``path#row=N`` (CSV, Parquet,
+        One row per input article: ``schema.ARTICLE_COLUMNS``, then ``language_source``
+        (``schema.LANGUAGE_SOURCES``), then ``published_raw``, then the input's other columns as
+        they are. ``source`` is ``path``, ``path#row=N`` (CSV, Parquet,
         JSON arrays; N counts records from 1, the header is not one) or ``path#line=N`` (JSONL).
 
     Raises
@@ -106,7 +124,8 @@ def load(
         Unknown format, column-map key or bad option.
     DataError
         An input is missing, a folder holds no readable file, or a tabular file lacks a mapped
-        column or a text column. Problems of single files or rows never raise: they become rows
+        column or a text column (a table of headlines only, with a title or headline column and
+        no other column, is read as headlines: see :mod:`framing.corpus.tables`). Problems of single files or rows never raise: they become rows
         with a status and a reason.
 
     Examples
@@ -130,6 +149,8 @@ def load(
     threshold = _near_duplicate_threshold(near_duplicates)
     workers = _check_n_jobs(n_jobs)
     order = _check_dayfirst(dayfirst)
+    given = _check_language(language)
+    bounds = _check_date_bounds(date_floor, date_ceiling)
     sidecar = _read_sidecar(metadata) if metadata is not None else None
 
     files = _expand_inputs(inputs, fmt)
@@ -153,7 +174,10 @@ def load(
     if rows:
         frames.append(pd.DataFrame(rows))
     raw = _concat(frames)
-    return _finish(raw, supported, max_chars, threshold, progress, workers, dayfirst=order)
+    return _finish(
+        raw, supported, max_chars, threshold, progress, workers,
+        dayfirst=order, language=given, date_bounds=bounds,
+    )
 
 
 #: Formats that ``read_chunks`` can read a piece at a time.
@@ -172,13 +196,17 @@ def read_chunks(
     skip: int = 0,
     taken_ids: set[str] | None = None,
     dayfirst: bool | Iterable[str] = False,
+    language: str | None = None,
+    date_floor: str | date | None = "1900-01-01",
+    date_ceiling: str | date | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Article tables of one big Parquet or JSONL file, ``chunk_size`` records at a time.
 
     Memory holds one chunk (a Parquet file is read batch by batch, a JSONL file line by line), so
     a corpus larger than memory can be scored piece by piece. Each chunk is what :func:`load`
     gives for those records (same ``source`` numbering, statuses and reasons), except that
-    duplicates are flagged within the chunk only.
+    duplicates are flagged, and the outlet's or corpus's language of short texts is found,
+    within the chunk only.
 
     Parameters
     ----------
@@ -187,6 +215,8 @@ def read_chunks(
     chunk_size : int
         Records per chunk (the last one may hold fewer).
     fmt, column_map, supported_languages, max_chars, near_duplicates, dayfirst
+        As for :func:`load`.
+    language, date_floor, date_ceiling
         As for :func:`load`.
     skip : int
         Chunks to pass over unread (but numbered), e.g. those a resumed run already scored.
@@ -222,12 +252,17 @@ def read_chunks(
     supported = tuple(_normalise_language(c) or "" for c in supported_languages)
     threshold = _near_duplicate_threshold(near_duplicates)
     order = _check_dayfirst(dayfirst)
+    given = _check_language(language)
+    bounds = _check_date_bounds(date_floor, date_ceiling)
     taken = taken_ids if taken_ids is not None else set()
     pieces = _parquet_pieces if kind == "parquet" else _jsonl_pieces
     for number, raw in enumerate(pieces(path, chunk_size, column_map, skip)):
         if number < skip:
             continue
-        yield _finish(raw, supported, max_chars, threshold, False, 1, taken, dayfirst=order)
+        yield _finish(
+            raw, supported, max_chars, threshold, False, 1, taken,
+            dayfirst=order, language=given, date_bounds=bounds,
+        )
 
 
 def articles_from_frame(
@@ -241,6 +276,9 @@ def articles_from_frame(
     near_duplicates: bool | float = True,
     taken_ids: set[str] | None = None,
     dayfirst: bool | Iterable[str] = False,
+    language: str | None = None,
+    date_floor: str | date | None = "1900-01-01",
+    date_ceiling: str | date | None = None,
 ) -> pd.DataFrame:
     """The article table of some records of a tabular file, already read into ``frame``.
 
@@ -258,6 +296,8 @@ def articles_from_frame(
         Number of the frame's first record in the file (from 1).
     column_map, supported_languages, max_chars, near_duplicates, taken_ids, dayfirst
         As for :func:`read_chunks`.
+    language, date_floor, date_ceiling
+        As for :func:`load` (the context of short texts is found among these rows only).
 
     Returns
     -------
@@ -270,7 +310,12 @@ def articles_from_frame(
     rows = range(first_row, first_row + len(frame))
     raw = _from_table(frame, Path(path), "row", rows, column_map)
     order = _check_dayfirst(dayfirst)
-    return _finish(raw, supported, max_chars, threshold, False, 1, taken_ids, dayfirst=order)
+    given = _check_language(language)
+    bounds = _check_date_bounds(date_floor, date_ceiling)
+    return _finish(
+        raw, supported, max_chars, threshold, False, 1, taken_ids,
+        dayfirst=order, language=given, date_bounds=bounds,
+    )
 
 
 def summarise(articles: pd.DataFrame) -> dict[str, Any]:
@@ -286,7 +331,7 @@ def summarise(articles: pd.DataFrame) -> dict[str, Any]:
     dict
         ``n_articles``, ``n_processed`` (status in ``schema.PROCESSED_STATUSES``), ``by_status``
         (every status in ``schema.STATUSES``, zeros included), ``by_language`` and ``by_outlet``
-        (most frequent first), ``n_duplicates`` and ``n_near_duplicates``. Plain ints: JSON-ready.
+        (most frequent first), ``by_language_source`` (when the table has ``language_source``), ``n_duplicates`` and ``n_near_duplicates``. Plain ints: JSON-ready.
 
     Examples
     --------
@@ -306,6 +351,11 @@ def summarise(articles: pd.DataFrame) -> dict[str, Any]:
         "by_status": by_status,
         "by_language": _counts(articles["language"]),
         "by_outlet": _counts(articles["outlet"]),
+        **(
+            {"by_language_source": _counts(articles[schema.ARTICLE_LANGUAGE_SOURCE])}
+            if schema.ARTICLE_LANGUAGE_SOURCE in articles.columns
+            else {}
+        ),
         "n_duplicates": int(articles["duplicate_of"].notna().sum()),
         "n_near_duplicates": int(articles["near_duplicate_of"].notna().sum()),
     }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 
 import numpy as np
 
@@ -86,6 +88,51 @@ def _near_duplicate_threshold(near_duplicates: bool | float) -> float | None:
     raise ConfigError(
         "near_duplicates must be True, False or a Jaccard threshold between 0 and 1; "
         f"received {near_duplicates!r}"
+    )
+
+
+def _check_language(language: str | None) -> str | None:
+    """The language given for short texts, as a lower-case code ("EN-us" -> "en"); None: none."""
+    if language is None or (isinstance(language, str) and not language.strip()):
+        return None
+    code = ""
+    if isinstance(language, str):
+        code = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+    if not re.fullmatch(r"[a-z]{2,3}", code):
+        raise ConfigError(
+            f"language must be an ISO 639-1 code such as 'en' (the language of short texts that "
+            f"cannot be identified alone); received {language!r}"
+        )
+    return code
+
+
+def _check_date_bounds(
+    floor: str | date | None, ceiling: str | date | None
+) -> tuple[date, date]:
+    """(floor, ceiling) of plausible dates, "YYYY-MM-DD" or dates: no floor is ``date.min``, no
+    ceiling (None or "") today."""
+    low = date.min if floor is None or floor == "" else _as_date(floor, "date_floor")
+    high = date.today() if ceiling is None or ceiling == "" else _as_date(ceiling, "date_ceiling")
+    if low > high:
+        raise ConfigError(
+            f"date_floor {low.isoformat()} is after date_ceiling {high.isoformat()}: every date "
+            "would be left empty; give a floor before the ceiling"
+        )
+    return low, high
+
+
+def _as_date(value: str | date, name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(f"{name}: {value!r} is not a date that exists") from None
+    raise ConfigError(
+        f"{name} must be a date written YYYY-MM-DD, e.g. '1900-01-01'; received {value!r}"
     )
 
 

@@ -4,6 +4,12 @@ Columns are found through the column map, then by common names (``COLUMN_ALIASES
 record whatever happened to it, with ``source`` ``path#row=N`` (CSV, Parquet, JSON arrays; N counts
 records from 1) or ``path#line=N`` (JSON Lines). Extra input columns whose names clash with the
 article columns are kept with an ``input_`` prefix.
+
+A table of headlines (short texts with no body) is read as such: when its only text is a title
+column (a title or headline column and no text column, every column being a known field), or
+when the text is mapped to a column named like a title (``--map text=headline``) and no other
+column holds titles. Each headline is then the row's title, kept whole as one sentence, and the
+text is empty; the row is processed by its title (status "ok" when its language is supported).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from framing.corpus.fields import (
     _RAW_COLUMNS,
     CLASH_PREFIX,
     COLUMN_ALIASES,
+    HEADLINE,
     PUBLISHED_RAW,
     _file_problem,
 )
@@ -33,7 +40,7 @@ from framing.infra import schema
 from framing.infra.errors import DataError
 
 #: Columns ``load`` computes: dropped when one of its own article tables is read again.
-_RECOMPUTED = ("language_score", "duplicate_of", "near_duplicate_of")
+_RECOMPUTED = ("language_score", "duplicate_of", "near_duplicate_of", schema.ARTICLE_LANGUAGE_SOURCE)
 _CSV_DELIMITERS = (",", ";", "\t")
 
 
@@ -238,13 +245,34 @@ def _resolve_columns(
             if column is not None and column not in resolved.values():
                 resolved[field] = column
                 break
-    if "text" not in resolved:
+    if "text" not in resolved and not _headline_only(resolved, names):
         raise DataError(
             f"{path}: no text column; the file has columns: {_listing(names)}. Recognised names: "
             f"{', '.join(COLUMN_ALIASES['text'])}; or map yours, e.g. column_map={{'text': "
-            f"'content_original'}} (CLI: --map text=content_original)"
+            f"'content_original'}} (CLI: --map text=content_original). A table of headlines "
+            f"only: map the text to the headline column (--map text=<headline column>)"
         )
     return resolved
+
+
+def _headline_only(resolved: dict[str, str], names: list[str]) -> bool:
+    """Whether the table holds headlines only (see the module docstring): its title is its text.
+
+    A title column without a text column counts only when every column is a known field: a
+    table with another column (``body_text``) more likely has a body under an unknown name.
+    """
+    if "text" in resolved:
+        return "title" not in resolved and resolved["text"].lower() in COLUMN_ALIASES["title"]
+    return "title" in resolved and set(names) <= set(resolved.values())
+
+
+def _only_titles(frame: pd.DataFrame, resolved: dict[str, str]) -> bool:
+    """Whether every text of the table is empty and some title is not."""
+    if "title" not in resolved or "text" not in resolved:
+        return False
+    columns = {str(column): column for column in frame.columns}
+    texts, titles = frame[columns[resolved["text"]]], frame[columns[resolved["title"]]]
+    return all(map(_is_missing, texts)) and not all(map(_is_missing, titles))
 
 
 def _from_table(
@@ -259,6 +287,7 @@ def _from_table(
     """Turn an input table into raw article rows (canonical fields + the input's other columns)."""
     numbers = list(numbers)
     n = len(numbers)
+    own = not column_map and set(schema.ARTICLE_COLUMNS) <= {str(c) for c in frame.columns}
     frame = _own_table(frame.reset_index(drop=True), column_map)
     if frame.shape[1] == 0 and n == 0:
         return _file_problem(path, "empty", "file holds no records")
@@ -268,6 +297,12 @@ def _from_table(
         return _file_problem(path, "empty", "file holds no records (only a header)")
     by_name = {str(column): column for column in frame.columns}
     raw = {column: [None] * n for column in _RAW_COLUMNS}
+    # the headline is the title; there is no body (also in an article table of headlines, read again)
+    if _headline_only(resolved, list(by_name)) or (own and _only_titles(frame, resolved)):
+        if "title" not in resolved:
+            resolved = {("title" if f == "text" else f): c for f, c in resolved.items()}
+        raw[HEADLINE] = [True] * n
+    body = "title" if raw[HEADLINE][0] else "text"
     for field, column in resolved.items():
         raw[PUBLISHED_RAW if field == "published" else field] = frame[by_name[column]].tolist()
     prefix = f"{path}#{unit}="
@@ -276,16 +311,16 @@ def _from_table(
         raw["status"] = list(statuses)
         raw["reason"] = list(reasons)
     _decode_binary_cells(raw, frame, resolved)
-    if "text" in resolved:  # say which column was empty, rather than a bare "no text" later
-        blank = f"column {resolved['text']!r} is empty"
-        for i, text in enumerate(raw["text"]):
+    if body in resolved:  # say which column was empty, rather than a bare "no text" later
+        blank = f"column {resolved[body]!r} is empty"
+        for i, text in enumerate(raw[body]):
             if raw["status"][i] is not None:
                 continue
             if _is_nested(text):  # str() of a list or record would be analysed as if it were prose
                 raw["status"][i] = "unreadable"
                 kind = _json_type(_plain(text))
                 raw["reason"][i] = (
-                    f"column {resolved['text']!r} holds {'an' if kind[0] in 'aeiou' else 'a'} "
+                    f"column {resolved[body]!r} holds {'an' if kind[0] in 'aeiou' else 'a'} "
                     f"{kind}, not text"
                 )
             elif _is_missing(text):
@@ -301,7 +336,8 @@ def _own_table(frame: pd.DataFrame, column_map: dict[str, str]) -> pd.DataFrame:
     """An article table written by framing, read again (no column map): ready to load again.
 
     Its ``published_raw`` (the date as first stated) is the date; the columns ``load`` computes
-    (``published``, ``language_score``, ``duplicate_of``, ``near_duplicate_of``) are dropped.
+    (``published``, ``language_score``, ``duplicate_of``, ``near_duplicate_of``,
+    ``language_source``) are dropped.
     Its ``status``, ``reason`` and ``source`` stay as ``input_status`` ... (see ``_unclashed``).
     """
     names = {str(column) for column in frame.columns}

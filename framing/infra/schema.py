@@ -10,9 +10,9 @@ from __future__ import annotations
 ARTICLE_COLUMNS: tuple[str, ...] = (
     "article_id",  # str: given id, or a content hash (sha1 of outlet+title+text, 16 hex chars)
     "outlet",  # str: outlet name, "unknown" when no source states it
-    "published",  # str "YYYY-MM-DD", NA when not stated or not parseable (raw value in published_raw)
+    "published",  # str "YYYY-MM-DD", NA when not stated, not parseable or implausible (raw value in published_raw)
     "language",  # str ISO 639-1 code, "und" when undetermined
-    "language_score",  # float in [0, 1]: confidence of the language identifier
+    "language_score",  # float in [0, 1]: confidence of the language (see LANGUAGE_SOURCES)
     "title",  # str, cleaned ("" when none)
     "text",  # str, cleaned body text
     "source",  # str: where the row came from, e.g. "path/to/file.csv#row=12"
@@ -21,6 +21,23 @@ ARTICLE_COLUMNS: tuple[str, ...] = (
     "duplicate_of",  # str article_id of the first exact duplicate, or None
     "near_duplicate_of",  # str article_id of the first near duplicate (wire copy), or None
 )
+
+#: Column ``corpus.load`` writes right after ``ARTICLE_COLUMNS`` (article tables written before it
+#: existed are still read): where the article's ``language`` came from, one of LANGUAGE_SOURCES.
+ARTICLE_LANGUAGE_SOURCE = "language_source"
+
+#: Values of ``language_source``. A short text (a headline) whose detection is uncertain takes the
+#: language of its context (``framing.corpus.languages``); ``language_score`` is then 1.0 for a
+#: given language and, for an outlet's or the corpus's, the share of that language among the
+#: outlet's (corpus's) reliably identified articles.
+LANGUAGE_SOURCES: dict[str, str] = {
+    "column": "stated in the input (a language column or sidecar); wins for every article",
+    "given": "the language the user gave for short texts (load(language=), --language)",
+    "detected": "identified from the article's own text",
+    "outlet": "short text: the dominant language of the outlet's reliably identified articles",
+    "corpus": "short text: the dominant language of the corpus's reliably identified articles",
+    "none": "undetermined, with no context to take a language from",
+}
 
 #: Per-article statuses. Every input article gets exactly one; none is dropped silently.
 STATUSES: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 A field's metadata holds a check (``field(default="lexicon", metadata=_check(Choice(...)))``): one of
 :class:`Text`, :class:`Choice`, :class:`Integer`, :class:`Number`, :class:`ListOf`,
-:class:`PathValue`, :class:`NameOrPath`, :class:`Table` and :class:`FlagOrNames`. :func:`_read_fields`
+:class:`PathValue`, :class:`NameOrPath`, :class:`Table`, :class:`Flag` and :class:`FlagOrNames`. :func:`_read_fields`
 applies them to the keys a TOML table holds. Every problem raises a :class:`ConfigError` naming the
 file, the key path, what was received and what is accepted. The settings dataclasses themselves
 live with the layer they configure (``framing.stance.settings``, ``framing.runs.config``).
@@ -247,6 +247,21 @@ class Table:
         for name in value if self.check_name is not None else ():
             self.check_name(ctx, key, name)
         return FrozenDict(value)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """True or false (TOML booleans only: "yes" or 1 are refused, not guessed).
+
+    >>> Flag().read(_Context("x.toml"), "report.figure_titles", 1, {})
+    Traceback (most recent call last):
+    framing.infra.errors.ConfigError: report.figure_titles in x.toml: expected true or false; received 1 (int)
+    """
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise _bad(ctx, key, "true or false", value)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from framing.report.extra_blocks import (
     disagreement_section,
     same_event_section,
 )
+from framing.report.references import Citations, model_sentence
 from framing.report.target_blocks import article_frames, target_section
 
 __all__ = ["assemble"]
@@ -156,24 +157,29 @@ def _methods(ctx: Context) -> list[Any]:
         **(nested_get(cfg, "compare", default={}) or {}),
         **(nested_get(ctx.comparison, "settings", default={}) or {}),
     }
+    cite = Citations()
     sentences = [
-        *_scoring_sentences(ctx, cfg),
+        *_scoring_sentences(ctx, cfg, cite),
         *_corpus_sentences(ctx),
-        *_statistics_sentences(ctx, settings),
+        *_statistics_sentences(ctx, settings, cite),
     ]
     if not ctx.manifest:
         sentences.append(
             "No manifest.json in this run folder: the lexicons, the model and the "
             "corpus counts are not recorded here."
         )
-    return [
+    blocks: list[Any] = [
         Heading(2, "Methods", "methods"),
         Para(" ".join(sentences) if sentences else "No settings recorded."),
     ]
+    if cite.keys:
+        blocks += [Heading(3, "References", "references"), *(Para(ref) for ref in cite.listed())]
+    return blocks
 
 
-def _scoring_sentences(ctx: Context, cfg: Mapping[str, Any]) -> list[str]:
-    """The scoring method (and its model) and the lexicons of scoring and targets."""
+def _scoring_sentences(ctx: Context, cfg: Mapping[str, Any], cite: Citations) -> list[str]:
+    """The scoring method (and its model, its encoder and training data, cited) and the lexicons
+    of scoring and targets."""
     sentences = []
     method = scoring_method(ctx)
     if method:
@@ -188,6 +194,9 @@ def _scoring_sentences(ctx: Context, cfg: Mapping[str, Any]) -> list[str]:
             )
             text += f" (model {Path(str(model)).name}, sha256 {_sha_prefix(sha)})"
         sentences.append(text + ".")
+        about = model_sentence(nested_get(ctx.manifest, "model"), cite) if model else ""
+        if about and method in ("model", "hybrid"):
+            sentences.append(about)
     name, version, sha = _lexicon_info(ctx, "scoring")
     if name:
         sentences.append(f"Lexicon cues came from {name} version {version} (sha256 {sha}).")
@@ -223,8 +232,9 @@ def _corpus_sentences(ctx: Context) -> list[str]:
     ]
 
 
-def _statistics_sentences(ctx: Context, settings: Mapping[str, Any]) -> list[str]:
-    """The seed, the bootstrap, the pairwise test and its correction, the warning threshold."""
+def _statistics_sentences(ctx: Context, settings: Mapping[str, Any], cite: Citations) -> list[str]:
+    """The seed, the bootstrap, the pairwise test and its correction, the distinguishing terms,
+    the warning threshold; each method cited."""
     sentences = []
     seed = nested_get(ctx.manifest, "seed", default=settings.get("random_state"))
     if seed is not None:
@@ -233,26 +243,32 @@ def _statistics_sentences(ctx: Context, settings: Mapping[str, Any]) -> list[str
         level = f"{round(100 * float(settings.get('ci', 0.95)))}%"
         sentences.append(
             f"Each mean is the unweighted mean of article scores with a {level} percentile "
-            f"bootstrap interval over articles ({settings['n_boot']} resamples; the article is the "
-            "resampling unit, so sentences of one article never count as independent)."
+            f"bootstrap interval {cite.cite('bootstrap')} over articles ({settings['n_boot']} "
+            "resamples; the article is the resampling unit, so sentences of one article never "
+            "count as independent)."
         )
     test = settings.get("test")
     if test == "permutation":
         sentences.append(
             f"Pairs of groups were compared with a two-sided permutation test of the difference of "
-            f"means ({settings.get('n_perm', '?')} permutations), with Cliff's delta as effect "
-            "size."
+            f"means {cite.cite('permutation')} ({settings.get('n_perm', '?')} permutations), with "
+            f"Cliff's delta as effect size {cite.cite('cliff')}."
         )
     elif test == "mannwhitney":
         sentences.append(
-            "Pairs of groups were compared with the two-sided Mann-Whitney U test, "
-            "with Cliff's delta as effect size."
+            f"Pairs of groups were compared with the two-sided Mann-Whitney U test "
+            f"{cite.cite('mannwhitney')}, with Cliff's delta as effect size {cite.cite('cliff')}."
         )
     if test:
         sentences.append(
             "P-values were corrected for multiple comparisons with the "
-            "Benjamini-Hochberg false discovery rate over all pairs and targets "
-            "(q-values)."
+            f"Benjamini-Hochberg false discovery rate {cite.cite('bh')} over all pairs and "
+            "targets (q-values)."
+        )
+    if "distinguishing_terms" in ctx.tables:
+        sentences.append(
+            "Words that set each group apart were ranked by the z-score of the log-odds ratio with "
+            f"an informative Dirichlet prior {cite.cite('logodds')}, each group against the rest."
         )
     if settings.get("min_n") is not None:
         sentences.append(f"Cells with fewer than {settings['min_n']} articles carry a warning.")

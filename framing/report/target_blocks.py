@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from framing.analysis.report_tables import N_TERMS, cell_text, figure_stem, group_labels, nested_get
+from framing.analysis.terms import MIN_COUNT, language_name
 from framing.report.cells import (
     WARNING_COLUMN,
     Column,
@@ -171,6 +172,33 @@ def _frames_block(ctx: Context, part: pd.DataFrame, target: str) -> list[Any]:
     return blocks + recorded_figure(ctx, base, "frames", f"Frame shares ({shown})", target)
 
 
+def _terms_table(ctx: Context, part: pd.DataFrame, target: str, language: str) -> Table:
+    """The first :data:`N_TERMS` terms of each group in ``part`` (one language, or the whole
+    table of a run folder without a language column); a term whose z rounds to 0.0 sets nothing
+    apart and is left out."""
+    listed: dict[str, list[str]] = {}
+    for label, term, z in zip(group_labels(part, ctx.by), part["term"], part["z"], strict=True):
+        words = listed.setdefault(label, [])
+        if len(words) < N_TERMS and round(as_float(z), 1) > 0:
+            words.append(f"{term} ({as_float(z):.1f})")
+    table_rows = tuple((Cell(label), Cell(", ".join(words))) for label, words in listed.items())
+    among = f"the other groups in {language}" if language else "the other groups"
+    return Table(
+        (group_word(ctx), f"terms (z of the log-odds ratio against {among})"),
+        table_rows,
+        f"Words that set each {group_word(ctx)} apart from {among} in sentences about {target}",
+    )
+
+
+def _terms_notes(ctx: Context, target: str) -> list[Any]:
+    """What comparison.json says was left out of this target's terms (groups with too few words,
+    a language with one group only)."""
+    recorded = nested_get(ctx.comparison, "notes", "distinguishing_terms")
+    prefix = f"{target or 'all sentences'}, "
+    notes = [n[len(prefix):] for n in str(recorded or "").split("; ") if n.startswith(prefix)]
+    return [Note(f"Not compared: {'; '.join(notes)}.")] if notes else []
+
+
 def _terms_block(ctx: Context, target: str, anchor: str) -> list[Any]:
     terms = ctx.tables.get("distinguishing_terms")
     if terms is None or "target" not in terms.columns:
@@ -179,19 +207,25 @@ def _terms_block(ctx: Context, target: str, anchor: str) -> list[Any]:
     if not len(part):
         return []
     blocks: list[Any] = [Heading(3, "Distinguishing terms", f"{anchor}-terms")]
-    listed: dict[str, list[str]] = {}
-    for label, term, z in zip(group_labels(part, ctx.by), part["term"], part["z"], strict=True):
-        words = listed.setdefault(label, [])
-        if len(words) < N_TERMS:
-            words.append(f"{term} ({as_float(z):.1f})")
-    table_rows = tuple((Cell(label), Cell(", ".join(words))) for label, words in listed.items())
-    blocks.append(
-        Table(
-            (group_word(ctx), "terms (z of the log-odds ratio against the other groups)"),
-            table_rows,
-            f"Words that set each group apart in sentences about {target}",
-        )
-    )
+    if "language" in part.columns:
+        blocks.append(Para(
+            f"Each {group_word(ctx)} against the others writing in the same language, in "
+            f"sentences about {target}: stopwords of the language left out, names of the targets "
+            f"counted whole, terms seen fewer than {MIN_COUNT} times not listed. A z above about 2 "
+            "is a difference that chance alone seldom makes; with few words per group, z stays "
+            "small."
+        ))
+        codes = part["language"].map(cell_text)
+        for code in sorted(dict.fromkeys(codes), key=language_name):
+            name = language_name(code)
+            blocks += [
+                Heading(4, name, f"{anchor}-terms-{code}"),
+                _terms_table(ctx, part[(codes == code).to_numpy()], target, name),
+            ]
+    else:
+        blocks.append(_terms_table(ctx, part, target, ""))
+    blocks += _terms_notes(ctx, target)
+    listed = dict.fromkeys(group_labels(part, ctx.by))
     figures: list[Figure] = []
     for label in listed:
         base = figure_stem("terms", target=target, group=label)

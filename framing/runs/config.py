@@ -21,6 +21,10 @@ file states only what differs. Example (every key but ``seed`` and ``corpus.inpu
     metadata = "eu_japan_2023.metadata.csv"
     languages = ["en", "nl"]
     dayfirst = false                # "05/07/2023": true reads day first; or a list of outlets
+    language = ""                   # language of short texts (headlines) that cannot be
+                                    # identified alone; "": their outlet's, else the corpus's
+    date_floor = "1900-01-01"       # dates before this are left empty (placeholders such as 0001)
+    date_ceiling = ""               # dates after this are left empty; "": the day of the run
     [corpus.columns]                # canonical field -> input column
     outlet = "source"
     [corpus.extra]                  # new column -> input column, kept for grouping
@@ -49,6 +53,7 @@ file states only what differs. Example (every key but ``seed`` and ``corpus.inpu
     [report]
     title = ""                      # default: the experiment name
     figures = ["heatmap", "forest", "distribution", "frames", "terms", "over_time"]
+    figure_titles = false           # true: each figure carries its caption as its title (papers)
 
 Placeholders in path values: ``${NAME}`` is an environment variable (``${FRAMING_DATA}``,
 ``${FRAMING_MODELS}`` and ``${FRAMING_LEXICONS}`` fall back to their defaults when unset; any other
@@ -80,6 +85,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +116,7 @@ from framing.infra.settings import (  # noqa: F401 - the validator (re-exported 
     _DEFAULT,
     _PLACEHOLDER,
     Choice,
+    Flag,
     FlagOrNames,
     FrozenDict,
     Integer,
@@ -168,6 +175,8 @@ MAX_SEED = 2**32 - 1
 MAX_NAME_LENGTH = 100
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+_LANGUAGE_CODE_OR_BLANK = re.compile(r"(?:[a-z]{2,3})?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -208,6 +217,48 @@ def _new_column(ctx: _Context, key: str, name: str) -> None:
             f"identifier (letters, digits, _) and not one of the article columns "
             f"({', '.join(schema.ARTICLE_COLUMNS)})"
         )
+
+
+@dataclass(frozen=True)
+class _IsoDate:
+    """A date: "YYYY-MM-DD" or a TOML date, read as "YYYY-MM-DD"; ``blank=True`` also takes "".
+
+    >>> _IsoDate().read(_Context("x.toml"), "corpus.date_floor", "1900-02-30", {})
+    Traceback (most recent call last):
+    framing.infra.errors.ConfigError: corpus.date_floor in x.toml: expected a date that exists, written YYYY-MM-DD such as "1900-01-01"; received '1900-02-30' (str)
+    """
+
+    blank: bool = False
+
+    def read(self, ctx: _Context, key: str, value: Any, folders: Mapping[str, Path]) -> str:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        expected = 'a date that exists, written YYYY-MM-DD such as "1900-01-01"'
+        if self.blank:
+            expected += ', or "" (the day of the run)'
+            if value == "":
+                return ""
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        raise _bad(ctx, key, expected, value)
+
+
+def _omit_default(spec: Any) -> dict[str, Any]:
+    """Field metadata for a key that ``to_dict`` leaves out at its default (see :func:`_plain`)."""
+    return {**_check(spec), "omit_default": True}
+
+
+def _check_corpus(cfg: CorpusConfig, ctx: _Context) -> CorpusConfig:
+    """The date floor must not be after the date ceiling (when the ceiling is stated)."""
+    if cfg.date_ceiling and cfg.date_floor > cfg.date_ceiling:
+        raise ConfigError(
+            f"corpus.date_floor in {ctx.file}: {cfg.date_floor} is after corpus.date_ceiling "
+            f"{cfg.date_ceiling}, so every date would be left empty; give a floor before the ceiling"
+        )
+    return cfg
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,6 +305,21 @@ class CorpusConfig:
     #: Dates valid in both orders ("05/07/2023"): true reads them day first, false month first;
     #: a list of outlet names reads day first for those outlets only (``corpus.load(dayfirst=)``).
     dayfirst: bool | tuple[str, ...] = field(default=False, metadata=_check(FlagOrNames()))
+    # The keys below are left out of ``to_dict`` (hence of run ids) at their default, so the run
+    # ids of configs written before they existed stay the same.
+    #: Language of short texts (headlines) that cannot be identified alone; long texts keep their
+    #: detected language. "": the outlet's, else the corpus's dominant language
+    #: (``corpus.load(language=)``).
+    language: str = field(
+        default="",
+        metadata=_omit_default(
+            Text(True, _LANGUAGE_CODE_OR_BLANK, "a lower-case ISO 639-1 code such as 'en', or ''")
+        ),
+    )
+    #: Dates before this ("YYYY-MM-DD") are implausible: ``published`` is left empty.
+    date_floor: str = field(default="1900-01-01", metadata=_omit_default(_IsoDate()))
+    #: Dates after this are implausible; "" is the day of the run.
+    date_ceiling: str = field(default="", metadata=_omit_default(_IsoDate(blank=True)))
 
 
 @dataclass(frozen=True)
@@ -328,6 +394,8 @@ class ReportConfig:
     figures: tuple[str, ...] = field(
         default=REPORT_FIGURES, metadata=_check(ListOf(Choice(REPORT_FIGURES), unique=True))
     )
+    #: Draw each figure's caption as its title, so an exported figure carries its own caption.
+    figure_titles: bool = field(default=False, metadata=_omit_default(Flag()))
 
 
 def _default_data_dir() -> Path:
@@ -550,7 +618,7 @@ def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
     folders = {"data_dir": top["data_dir"], **folders}
     # Post-checks that span fields or sections follow each section, in this order.
     training = _check_training(_section(data, "training", ctx, folders), ctx, top["seed"])
-    corpus = _section(data, "corpus", ctx, folders)
+    corpus = _check_corpus(_section(data, "corpus", ctx, folders), ctx)
     targets = _section(data, "targets", ctx, folders)
     _check_folder(ctx, "targets.lexicon", targets.lexicon, lexicon_folder)
     scoring = _check_scoring(_section(data, "scoring", ctx, folders), ctx, training)
@@ -652,7 +720,10 @@ def _plain(value: Any) -> Any:
     """Dataclasses, paths, tuples and mappings as JSON types."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.compare
+            and not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default)
         }
     if isinstance(value, Path):
         return value.as_posix()

@@ -686,6 +686,7 @@ class Run:
             "seed": self.config.seed,
             "seeded": list(self._seeded),
             "inputs": self.input_hashes(),
+            "model": _model_record(self.config),
             "stages": stages,
             "counts": {
                 "rows": {
@@ -725,6 +726,33 @@ class Run:
             The manifest file.
         """
         return write_json(self.manifest(counts=counts), self.path / MANIFEST_FILE)
+
+
+def _model_record(cfg: _config.ExperimentConfig) -> dict[str, Any] | None:
+    """What the report's methods paragraph cites about the model: its name, the model it went on
+    from, its training data sources and label source (from the model folder's training record).
+    None for lexicon scoring or a model folder without a training record."""
+    if cfg.scoring.method not in ("model", "hybrid") or not cfg.scoring.model:
+        return None
+    folder = _resolved(cfg.scoring.model, _config.resolve_model)
+    meta: Any = {}
+    if isinstance(folder, Path) and (folder / "framing_training.json").is_file():
+        try:
+            meta = json.loads((folder / "framing_training.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            meta = {}  # an unreadable record leaves the model uncited, not the run failed
+    trained = meta.get("config") if isinstance(meta, Mapping) else None
+    if not isinstance(trained, Mapping):
+        return {"name": Path(str(folder)).name}
+    train = trained.get("train")
+    return {
+        "name": str(trained.get("name") or Path(str(folder)).name),
+        "base_model": str(trained.get("base_model") or ""),
+        # file paths (weak-label tables) are shown by name only: a manifest never holds a home path
+        "train": [t if ":" in t and "/" not in t else Path(t).name
+                  for t in ([train] if isinstance(train, str) else list(train or []))],
+        "label_source": meta.get("label_source"),
+    }
 
 
 def _resolved(value: str, resolver: Callable[[str], Path]) -> Path | str:

@@ -6,6 +6,7 @@ chains them, runs the per-article work in parallel chunks, and writes a run's ta
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -45,8 +46,16 @@ def ingest(
     n_jobs: int = 1,
     progress: bool = False,
     dayfirst: bool | Sequence[str] = False,
+    language: str | None = None,
+    date_floor: str | None = None,
+    date_ceiling: str | None = None,
 ) -> pd.DataFrame:
-    """Read, clean and identify the language of every input article (see ``corpus.load``)."""
+    """Read, clean and identify the language of every input article (see ``corpus.load``).
+
+    ``language`` is the language of short texts that cannot be identified alone (long texts keep
+    their detection); ``date_floor``/``date_ceiling`` bound plausible dates (None: load's
+    defaults, 1900-01-01 and the day of the run; "" ceiling: the day of the run).
+    """
     tables = [p for p in inputs if Path(p).is_file() and _is_table(Path(p), fmt)]
     by_id = metadata is not None and bool(tables) and len(tables) == len(inputs)
     kwargs: dict = dict(fmt=fmt, column_map=column_map, metadata=None if by_id else metadata,
@@ -57,6 +66,12 @@ def ingest(
         kwargs["n_jobs"] = n_jobs
     if dayfirst:
         kwargs["dayfirst"] = dayfirst
+    if language:
+        kwargs["language"] = language
+    if date_floor:
+        kwargs["date_floor"] = date_floor
+    if date_ceiling:
+        kwargs["date_ceiling"] = date_ceiling
     articles = corpus.load([str(p) for p in inputs], **kwargs)
     return join_metadata(articles, metadata) if by_id else articles
 
@@ -124,9 +139,10 @@ def _sentences_and_mentions_stage(articles: pd.DataFrame, target_set, *, name_or
 
 
 def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n_jobs,
-                dayfirst=False) -> pd.DataFrame:
+                dayfirst=False, language=None, date_floor=None, date_ceiling=None) -> pd.DataFrame:
     articles = ingest(inputs, fmt=fmt, column_map=column_map or None, metadata=metadata,
-                      languages=languages, n_jobs=n_jobs, dayfirst=dayfirst)
+                      languages=languages, n_jobs=n_jobs, dayfirst=dayfirst, language=language,
+                      date_floor=date_floor, date_ceiling=date_ceiling)
     missing = [col for col in rename.values() if col not in articles.columns]
     if missing:
         raise ConfigError(
@@ -138,6 +154,17 @@ def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n
 
 def _plain_dayfirst(dayfirst: bool | tuple[str, ...]) -> bool | list[str]:
     return dayfirst if isinstance(dayfirst, bool) else list(dayfirst)
+
+
+def _changed_corpus_settings(corpus_cfg) -> dict[str, str]:
+    """``language``, ``date_floor`` and ``date_ceiling`` of ``[corpus]`` where they differ from the
+    defaults: only then are they in the stage's cache key, so runs without them keep theirs."""
+    defaults = {f.name: f.default for f in dataclasses.fields(corpus_cfg)}
+    return {
+        name: getattr(corpus_cfg, name)
+        for name in ("language", "date_floor", "date_ceiling")
+        if getattr(corpus_cfg, name) != defaults[name]
+    }
 
 
 def _score_stage(articles, sentences, mentions, lexicon, *, scoring_settings: dict,
@@ -362,6 +389,7 @@ def _articles_step(cfg: ExperimentConfig, run, *, jobs: int, force: bool) -> pd.
             n_jobs=jobs,
             # Only when set: the cache key of runs without it stays as it was.
             **({"dayfirst": _plain_dayfirst(corpus_cfg.dayfirst)} if corpus_cfg.dayfirst else {}),
+            **_changed_corpus_settings(corpus_cfg),
         ),
         force=force,
     )
@@ -439,6 +467,7 @@ def _report_step(cfg: ExperimentConfig, run, articles, sentences, mentions,
         articles=articles, compare_with=scored.other, by=tuple(comp.by),
         also_by=tuple(comp.also_by), voice_scores=scored.by_voice, random_state=cfg.seed,
         n_boot=comp.n_boot, n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
+        figure_titles=cfg.report.figure_titles,
     )
     counts = {
         "n_articles": int(len(articles)),

@@ -14,6 +14,13 @@ Undetermined (``"und"``, confidence 0.0): empty text, fewer than ``MIN_LETTERS``
 probability below ``MIN_CONFIDENCE``. The threshold is low on purpose: on texts of a few sentences
 the normalised probability of the right language is often only 0.4-0.6 (a short English sentence
 scores about 0.5) while wrong guesses on such texts are rare; on a full article it is nearly 1.
+
+Short texts (headlines, captions, one-line posts) are another matter: "EU fines US tech giant" is
+undetermined, and a one-line headline is now and then labelled e.g. Nigerian Pidgin (``pcm``).
+:func:`needs_context` says when a detection is too weak to stand alone (fewer than
+``SHORT_TEXT_CHARS`` characters and a probability below ``CONTEXT_CONFIDENCE``, or undetermined);
+:mod:`framing.corpus.languages` then gives such a text the language of its context (the user's
+language, its outlet's, its corpus's).
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ PREFIX_CHARS = 1000
 MIN_LETTERS = 10
 #: A best probability below this gives "und".
 MIN_CONFIDENCE = 0.3
+#: Texts (title and body together) shorter than this are short: one detection may not settle them.
+SHORT_TEXT_CHARS = 200
+#: A short text detected with a probability below this takes the language of its context.
+CONTEXT_CONFIDENCE = 0.9
 #: Model labels folded into an ISO 639-1 macrolanguage; "zxx" is the model's "no linguistic content".
 MACROLANGUAGE: dict[str, str] = {
     "wuu": "zh",  # Wu Chinese
@@ -115,6 +126,40 @@ def detect_language(text: str) -> tuple[str, float]:
     if code == UNDETERMINED or prob < MIN_CONFIDENCE:
         return UNDETERMINED, 0.0
     return code, min(1.0, float(prob))
+
+
+def needs_context(text: str | int, language: str, score: float) -> bool:
+    """Whether a detected language is too uncertain to stand alone: the text needs its context.
+
+    True for an undetermined text (``"und"``) and for a short text (fewer than
+    ``SHORT_TEXT_CHARS`` characters) detected with a probability below ``CONTEXT_CONFIDENCE``:
+    a few words leave the identifier unsure and now and then wrong, while a full article
+    settles its language.
+
+    Parameters
+    ----------
+    text : str or int
+        The text that was identified (title and body), or its length in characters.
+    language, score : str, float
+        What :func:`detect_language` returned for it.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> needs_context("Xi meets Biden as ties thaw", "en", 0.6)
+    True
+    >>> needs_context("Xi meets Biden as ties thaw", "en", 0.95)
+    False
+    >>> needs_context(5000, "und", 0.0)
+    True
+    """
+    length = text if isinstance(text, int) else len(text)
+    if language == UNDETERMINED:
+        return True
+    return length < SHORT_TEXT_CHARS and score < CONTEXT_CONFIDENCE
 
 
 def detect_languages(texts: Iterable[str]) -> list[tuple[str, float]]:
