@@ -26,11 +26,13 @@ test-slow: setup
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 # Speed and memory figures (README Results): per stage, against the naive baseline and the
-# compute bound, then the whole AllSides corpus streamed with the hybrid model (about 15 minutes).
+# compute bound, then the whole AllSides corpus streamed with the hybrid model (about 15 minutes),
+# then fine-tuning and inference beside a busy process (the slowdown under load, about 5 minutes).
 bench: setup
 	$(BIN)/python benchmarks/bench_scale.py --json reports/bench/scale.json
 	$(BIN)/python benchmarks/bench_stream.py --method hybrid --precision bf16
 	$(BIN)/python benchmarks/bench_stream.py --method lexicon --kill-after 40
+	$(BIN)/python benchmarks/bench_load.py --runs 3
 
 # Every figure and table of the studies, regenerated from their configs into reports/paper/
 # (SHA256SUMS lists them; a second run gives the same file). The NewsMTSC table trains 2 models x
