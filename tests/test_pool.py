@@ -146,3 +146,24 @@ def test_check_jobs_rejects_bad_values(bad):
 def test_check_jobs_minus_one_means_all_cores():
     assert check_jobs(-1) == available_cores()
     assert check_jobs(2) == 2
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("max 100000\n", None), ("150000 100000\n", 2), ("100000 100000", 1), ("20000 100000", 1),
+    ("garbage", None), ("", None), ("-1 100000", None),
+])
+def test_a_container_cpu_quota_caps_the_cores(tmp_path, monkeypatch, text, expected):
+    from framing.infra import pool
+
+    (tmp_path / "cpu.max").write_text(text)
+    assert pool._cgroup_cpu_quota(str(tmp_path / "cpu.max")) == expected
+    monkeypatch.setattr(pool, "CGROUP_CPU_MAX", str(tmp_path / "cpu.max"))
+    cores = len(os.sched_getaffinity(0))
+    assert pool.available_cores() == (min(cores, expected) if expected else cores)
+
+
+def test_no_cgroup_file_means_no_cap(tmp_path, monkeypatch):
+    from framing.infra import pool
+
+    monkeypatch.setattr(pool, "CGROUP_CPU_MAX", str(tmp_path / "missing"))
+    assert pool.available_cores() == len(os.sched_getaffinity(0))

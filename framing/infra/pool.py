@@ -41,16 +41,42 @@ AHEAD = 2
 _WORKER: dict[str, Any] = {}
 
 
+#: cgroup v2 CPU limit of this process's container ("<quota> <period>" or "max <period>").
+CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"
+
+
 def available_cores() -> int:
-    """Cores this process may run on: the default number of worker processes.
+    """Cores this process may really use: the CPUs it may run on (affinity), capped by a container's
+    CPU quota (cgroup v2 ``cpu.max``, rounded up); the default number of workers and threads.
+    Threads beyond the quota would only wait for their share, and spin against each other.
 
     >>> available_cores() >= 1
     True
     """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    quota = _cgroup_cpu_quota(CGROUP_CPU_MAX)
+    return min(cores, quota) if quota is not None else cores
+
+
+def _cgroup_cpu_quota(path: str) -> int | None:
+    """Whole CPUs a cgroup v2 ``cpu.max`` file allows (at least 1); None without a limit or file."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            fields = handle.read().split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(fields) != 2 or fields[0] == "max":
+        return None
+    try:
+        quota, period = int(fields[0]), int(fields[1])
+    except ValueError:
+        return None
+    if quota <= 0 or period <= 0:
+        return None
+    return max(1, -(-quota // period))
 
 
 def check_jobs(n_jobs: int) -> int:
