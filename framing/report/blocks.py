@@ -271,7 +271,8 @@ def _statistics_sentences(ctx: Context, settings: Mapping[str, Any], cite: Citat
             f"an informative Dirichlet prior {cite.cite('logodds')}, each group against the rest."
         )
     if settings.get("min_n") is not None:
-        sentences.append(f"Cells with fewer than {settings['min_n']} articles carry a warning.")
+        n = int(settings["min_n"])
+        sentences.append(f"Cells with fewer than {n} article{'' if n == 1 else 's'} carry a warning.")
     return sentences
 
 
