@@ -479,3 +479,24 @@ def test_disagreement_summary_and_examples():
     assert by_language["language"].tolist()[0] == "en"  # a by column may come from the model table
     with pytest.raises(ConfigError, match="neither score table"):
         disagreement(lexicon, model, by=("country",))
+
+
+def test_closest_event_matches_the_mean_cosine_of_each_event_one_by_one():
+    """The per-event means come from one reduction; the choice and its similarity are those of a
+    plain loop over the events (slice means, ties to the earlier event)."""
+    from framing.analysis import events as ev
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(60, 6))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    members = [[k for k in range(1, 59) if k % 7 == e] for e in range(7)] + [[59], [59]]  # a tie
+    for i in (0, 59):
+        best, best_sim, offset = -1, -np.inf, 0
+        sims = ev._cosines(vectors, i, [j for group in members for j in group])
+        for e, group in enumerate(members):
+            mean = float(sims[offset : offset + len(group)].mean())
+            offset += len(group)
+            if mean > best_sim + 1e-12:
+                best, best_sim = e, mean
+        assert ev._closest_event(vectors, i, members, range(len(members))) == (best, best_sim)
+    assert ev._closest_event(vectors, 0, members, range(0)) == (-1, -np.inf)

@@ -247,13 +247,19 @@ def _closest_event(
     if vectors is not None and len(candidates):
         pool = [j for e in candidates for j in members[e]]
         sims = _cosines(vectors, i, pool)
-        offset = 0
-        for e in candidates:
-            size = len(members[e])
-            mean = float(sims[offset : offset + size].mean())
-            offset += size
+        sizes = np.fromiter((len(members[e]) for e in candidates), dtype=np.int64, count=len(candidates))
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        # One reduction for all events (the same sums as each slice's .mean(): numpy reduces
+        # every segment with the same summation), not a Python loop over thousands of events:
+        # an undated article is compared with every event found so far.
+        means = (np.add.reduceat(sims, starts) / sizes).tolist()
+        chosen = -1
+        for k, mean in enumerate(means):
             if mean > best_sim + 1e-12:  # ties: the earlier event
-                best, best_sim = e, mean
+                chosen, best_sim = k, mean
+        if chosen >= 0:  # the chosen event's mean as a slice mean, to the last bit as before
+            best = candidates[chosen]
+            best_sim = float(sims[starts[chosen] : starts[chosen] + sizes[chosen]].mean())
     return best, best_sim
 
 
