@@ -216,7 +216,7 @@ def _scoring_options(func):
         click.option("--kinds", "alias_kinds", default="", help="alias kinds to match, comma-separated (default: the target set's default kinds)"),
         click.option("--neutral-band", type=click.FloatRange(0, 1, max_open=True), default=NEUTRAL_BAND, show_default=True, help="scores with absolute value below this are labelled neutral"),
         click.option("--precision", type=click.Choice(["fp32", "bf16", "int8"]), default="fp32", show_default=True, help="model/hybrid inference precision"),
-        click.option("--aggregation", default=DEFAULT_AGGREGATION, show_default=True, help="model/hybrid: how mention predictions become article scores (framing.stance.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
+        click.option("--aggregation", default=DEFAULT_AGGREGATION, show_default=True, help="how mention predictions (model/hybrid) or cues (lexicon) become article scores (framing.stance.scoring.AGGREGATIONS: smoothed-v1, mean-v1, author-v1, voice-weighted-v1)"),
     ]
     for option in reversed(options):
         func = option(func)

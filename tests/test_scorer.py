@@ -142,3 +142,24 @@ def test_the_public_api_is_documented_and_runnable():
     assert set(dir(framing)) >= set(framing.__all__)
     with pytest.raises(AttributeError):
         framing.no_such_thing  # noqa: B018
+
+
+def test_the_lexicon_method_follows_the_aggregation_rule():
+    """author-v1 leaves out the cues of quoted and reported sentences; smoothed-v1 counts them."""
+    articles = corpus.articles_from_frame(pd.DataFrame({
+        "id": ["q1"], "outlet": ["Harbour Ledger"],
+        "text": ['"Washington abused export controls to keep its hegemony," the minister said. '
+                 "The United States signed a trade agreement with its partners."],
+    }), "example.csv")
+    tables = {
+        rule: Scorer(ScoringConfig(method="lexicon", aggregation=rule))(articles)
+        for rule in ("smoothed-v1", "author-v1")
+    }
+    voices = set(tables["smoothed-v1"]["mentions"]["voice"])
+    assert {"author"} < voices, voices  # one narrated and one quoted mention of the US
+    both = {rule: t["scores"].set_index("target").loc["US", "score"] for rule, t in tables.items()}
+    assert both["smoothed-v1"] < 0
+    assert both["author-v1"] > both["smoothed-v1"]
+    # n_cues still counts every cue attributed to the target, whatever its weight.
+    n_cues = {rule: int(t["scores"].set_index("target").loc["US", "n_cues"]) for rule, t in tables.items()}
+    assert n_cues["smoothed-v1"] == n_cues["author-v1"]

@@ -236,7 +236,7 @@ class Scorer:
                 scores, frames, _ = lexicon_scores(
                     articles, target_spec=self.spec, lexicon=self.lexicon,
                     neutral_band=self.config.neutral_band, article_frames=self.article_frames,
-                    n_jobs=n_jobs, progress=progress,
+                    n_jobs=n_jobs, progress=progress, aggregation=self.config.aggregation,
                 )
                 return {"scores": scores, "frames": frames}
             sentences, mentions = sentences_and_mentions(
@@ -248,6 +248,7 @@ class Scorer:
             out["scores"], out["frames"] = scoring.score_lexicon(
                 articles, sentences, mentions, lexicon=self.lexicon,
                 neutral_band=cfg.neutral_band, article_frames=self.article_frames, n_jobs=n_jobs,
+                aggregation=cfg.aggregation,
             )
             return out
         from framing.stance import model_scoring
@@ -271,11 +272,12 @@ def _lexicon_state(spec: TargetSpec, lexicon) -> tuple:
 
 
 def _chunk_lexicon_scores(state: tuple, chunk: pd.DataFrame, *, article_frames: bool,
-                          neutral_band: float) -> tuple:
+                          neutral_band: float, aggregation: str) -> tuple:
     target_set, lexicon = state
     sents, ments = _chunk_sentences_and_mentions(target_set, chunk)
     scores, frames = scoring.score_lexicon(chunk, sents, ments, lexicon=lexicon,
-                                           article_frames=article_frames, neutral_band=neutral_band)
+                                           article_frames=article_frames, neutral_band=neutral_band,
+                                           aggregation=aggregation)
     return scores, frames, len(sents), len(ments)
 
 
@@ -289,6 +291,7 @@ def lexicon_scores(
     n_jobs: int = 1,
     chunk_size: int = CHUNK_SIZE,
     progress: bool = False,
+    aggregation: str = scoring.DEFAULT_AGGREGATION,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Sentences, mentions and lexicon scores in one pass per chunk of articles.
 
@@ -306,7 +309,7 @@ def lexicon_scores(
         Target set (default ``targets-v1``).
     lexicon : Lexicon, str or Path, optional
         Default ``scoring.DEFAULT_LEXICON``.
-    article_frames, neutral_band
+    article_frames, neutral_band, aggregation
         As for ``scoring.score_lexicon``.
     n_jobs, chunk_size, progress
         As for :func:`sentences_and_mentions`.
@@ -322,14 +325,15 @@ def lexicon_scores(
     todo = articles.loc[articles["status"].isin(PROCESSED_STATUSES)]
     chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
     work = functools.partial(_chunk_lexicon_scores, article_frames=bool(article_frames),
-                             neutral_band=float(neutral_band))
+                             neutral_band=float(neutral_band), aggregation=aggregation)
     results = list(map_chunks(work, chunks, n_jobs=n_jobs, init=_lexicon_state,
                               init_args=(spec, lex), progress=progress, desc="lexicon scores"))
     if not results:  # nothing processable: empty tables with the full columns
         empty = articles.iloc[:0]
         sents, ments = sentences_and_mentions(empty, target_spec=spec)
         scores, frames = scoring.score_lexicon(empty, sents, ments, lexicon=lex,
-                                               article_frames=article_frames, neutral_band=neutral_band)
+                                               article_frames=article_frames, neutral_band=neutral_band,
+                                               aggregation=aggregation)
         return scores, frames, {"sentences": 0, "mentions": 0}
     scores = pd.concat([r[0] for r in results], ignore_index=True)
     frames = scoring.concat_frames([r[1] for r in results])

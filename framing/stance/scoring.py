@@ -709,8 +709,49 @@ def _evidence(cues: pd.DataFrame, sentences: pd.DataFrame) -> dict[tuple[str, st
     return out
 
 
+def cue_units(cues: pd.DataFrame, mentions: pd.DataFrame,
+              aggregation: str = DEFAULT_AGGREGATION) -> pd.DataFrame:
+    """The attributed cues as aggregation units under ``aggregation`` (what :func:`aggregate` sums).
+
+    Each cue weighs what the voice of its (sentence, target) mention weighs under the rule
+    (:func:`voice_weights`; mention tables without a ``voice`` column weigh 1).
+
+    Returns
+    -------
+    DataFrame
+        ``article_id, sent_id, target, signed`` (weighted), ``mass`` (``|signed|``), ``polar``
+        (1 for a cue with a polarity and a non-zero weight) and ``voice``, one row per cue
+        attributed to a target, in cue order.
+    """
+    attributed = cues.loc[cues["target"] != _ARTICLE_LEVEL]
+    keys = ["article_id", "sent_id", "target"]
+    frame = pd.DataFrame({
+        "article_id": attributed["article_id"].astype(str).to_numpy(),
+        "sent_id": attributed["sent_id"].to_numpy(dtype=np.int64),
+        "target": attributed["target"].astype(str).to_numpy(),
+    })
+    if schema.MENTION_VOICE in mentions.columns and len(frame):
+        voices = pd.DataFrame({
+            "article_id": mentions["article_id"].astype(str).to_numpy(),
+            "sent_id": mentions["sent_id"].to_numpy(dtype=np.int64),
+            "target": mentions["target"].astype(str).to_numpy(),
+            "voice": mentions[schema.MENTION_VOICE].fillna("").astype(str).to_numpy(),
+        }).drop_duplicates(keys)
+        voice = frame.merge(voices, on=keys, how="left")["voice"].fillna("").to_numpy(dtype=object)
+    else:
+        voice = np.full(len(frame), "", dtype=object)
+    weight = voice_weights(voice, aggregation)
+    signed = attributed["signed"].to_numpy(dtype=np.float64) * weight
+    frame["signed"] = signed
+    frame["mass"] = np.abs(signed)
+    frame["polar"] = ((attributed["polarity"].to_numpy() != 0) & (weight > 0)).astype(np.int64)
+    frame["voice"] = voice
+    return frame
+
+
 def _scores(
-    prep: _Prepared, *, min_cues: int, neutral_band: float, smoothing: float
+    prep: _Prepared, *, min_cues: int, neutral_band: float, smoothing: float,
+    aggregation: str = DEFAULT_AGGREGATION,
 ) -> pd.DataFrame:
     mentions = prep.mentions
     pairs = (
@@ -723,13 +764,7 @@ def _scores(
         .rename("n_mentions").reset_index()
     )
     attributed = prep.cues.loc[prep.cues["target"] != _ARTICLE_LEVEL]
-    units = pd.DataFrame({
-        "article_id": attributed["article_id"].to_numpy(),
-        "target": attributed["target"].to_numpy(),
-        "signed": attributed["signed"].to_numpy(dtype=np.float64),
-        "mass": np.abs(attributed["signed"].to_numpy(dtype=np.float64)),
-        "polar": (attributed["polarity"].to_numpy() != 0).astype(np.int64),
-    })
+    units = cue_units(prep.cues, mentions, aggregation)
     stance = aggregate(units, smoothing=smoothing, neutral_band=neutral_band).merge(
         units.groupby(["article_id", "target"], sort=True)["polar"].sum().rename("n_polar"),
         on=["article_id", "target"], validate="one_to_one",
@@ -793,9 +828,10 @@ def score_lexicon(
     lexicon: Lexicon | str | Path | None = None,
     min_cues: int = 1,
     neutral_band: float = NEUTRAL_BAND,
-    smoothing: float = SMOOTHING,
+    smoothing: float | None = None,
     article_frames: bool = True,
     n_jobs: int = 1,
+    aggregation: str = DEFAULT_AGGREGATION,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lexicon stance scores per (article, target) and frame counts per article and target.
 
@@ -816,14 +852,18 @@ def score_lexicon(
         "neutral", confidence 0 (its evidence is still listed).
     neutral_band : float
         Half-width of the neutral band (see :func:`label_scores`).
-    smoothing : float
-        The constant k of :func:`aggregate`.
+    smoothing : float, optional
+        The constant k of :func:`aggregate` (default: the aggregation rule's).
     article_frames : bool
         Match every sentence and add article-level frame rows (target ``""``). With False only
         the sentences that mention a target are matched (faster) and ``frames`` has the target
         rows only.
     n_jobs : int
         Worker processes for matching (-1: all cores). Output is identical for any value.
+    aggregation : str
+        A rule of :data:`AGGREGATIONS`: each cue weighs what its sentence's voice weighs under
+        the rule (``author-v1``: cues in quoted or reported sentences count 0), and the rule's
+        smoothing applies; the default ``smoothed-v1`` weighs every cue 1 with k = 2.
 
     Returns
     -------
@@ -857,7 +897,10 @@ def score_lexicon(
     lex = resolve_lexicon(lexicon)
     prep = _Prepared(articles, sentences, mentions, lex, all_sentences=bool(article_frames),
                      n_jobs=_check_jobs(n_jobs))
-    scores = _scores(prep, min_cues=min_cues, neutral_band=neutral_band, smoothing=smoothing)
+    rule = aggregation_rule(aggregation)
+    k = rule["smoothing"] if smoothing is None else smoothing
+    scores = _scores(prep, min_cues=min_cues, neutral_band=neutral_band, smoothing=k,
+                     aggregation=aggregation)
     return scores, _frames(prep, scores, article_level=bool(article_frames))
 
 

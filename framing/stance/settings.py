@@ -80,7 +80,7 @@ class ScoringConfig:
     #: Model inference precision: "fp32", "bf16" (about 2.5x faster here, same NewsMTSC
     #: macro-F1 within 0.5 points, see README Results) or "int8".
     precision: str = field(default="fp32", metadata=_check(Choice(PRECISIONS)))
-    #: How model and hybrid mention predictions become article scores: a versioned rule of
+    #: How mention predictions (model, hybrid) or lexicon cues become article scores: a rule of
     #: ``framing.stance.scoring.AGGREGATIONS`` (voice weights, smoothing).
     aggregation: str = field(default=DEFAULT_AGGREGATION, metadata=_check(Choice(_aggregations)))
     #: The target set and alias kinds whose mentions are scored (an experiment's ``[targets]``;
