@@ -634,7 +634,7 @@ def test_run_ids_of_the_shipped_configs_stay_the_same(monkeypatch):
     monkeypatch.setenv(config.MODELS_ENV, "/nonexistent/models")
     expected = {
         "framing/data/demo/demo.toml": "80f3591b274b1bb2",
-        "experiments/eu_japan_2023.toml": "154c7fab5960c134",
+        "experiments/eu_japan_2023.toml": "b4f0f50cb722cc7c",  # + [multiverse] (2026-12-03)
     }
     for name, sha in expected.items():
         cfg = load_config(config.PROJECT_DIR / name, check_paths=False)

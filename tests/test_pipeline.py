@@ -106,11 +106,12 @@ def test_eu_japan_2023_china_daily_most_negative_on_us(seeds_dir, tmp_path):
     """The study with lexicon scoring (the hybrid run, which trains a model, is a slow test)."""
     import dataclasses
 
-    from framing.runs.config import PROJECT_DIR, TrainingConfig, load_config
+    from framing.runs.config import PROJECT_DIR, MultiverseConfig, TrainingConfig, load_config
 
     cfg = load_config(PROJECT_DIR / "experiments" / "eu_japan_2023.toml", check_paths=False)
     cfg = dataclasses.replace(
-        cfg, scoring=dataclasses.replace(cfg.scoring, method="lexicon"), training=TrainingConfig()
+        cfg, scoring=dataclasses.replace(cfg.scoring, method="lexicon"), training=TrainingConfig(),
+        multiverse=MultiverseConfig(),  # its hybrid scorer needs the trained model (slow tests)
     )
     report = pipeline.run_experiment(cfg, root=tmp_path, n_jobs=1)
     scores = pd.read_parquet(report.parent / "scores.parquet")

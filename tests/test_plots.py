@@ -280,3 +280,133 @@ def test_titles_for_paper_export_are_wrapped_and_saved_identically(outlet_table,
         (path,) = plots.save_figure(ax, tmp_path / f"f{k}", formats=("svg",))
         digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
+
+
+# --- specification curve: every specification's estimate, sorted, over the choices behind it ---
+
+SPEC_DIMS = ("scorer", "neutral_band", "unit")
+SPEC_PAIRS = ("Norwell Post vs Ostby Herald", "Norwell Post vs Pellam Courier")
+
+
+@pytest.fixture
+def spec_table() -> pd.DataFrame:
+    """What multiverse.contrasts returns for 2 pairs x 8 specs x 3 choices, by hand; spec 3 is
+    the configured one, the band values come "0.1" before "0" (the figure keeps that order),
+    and the second pair has one spec without an estimate and one without an interval."""
+    choices = [(s, b, u) for s in ("lexicon", "hybrid: newsmtsc-hybrid") for b in ("0.1", "0")
+               for u in ("article", "sentence")]
+    # spec: (diff, ci_low, ci_high) per pair
+    first = [(0.30, 0.15, 0.45), (-0.10, -0.25, 0.05), (0.05, -0.10, 0.20), (0.50, 0.35, 0.65),
+             (-0.40, -0.55, -0.25), (0.20, 0.05, 0.35), (0.00, -0.15, 0.15), (0.10, -0.05, 0.25)]
+    second = [(-0.30, -0.45, -0.15), (-0.20, -0.35, -0.05), (0.10, -0.05, 0.25), (0.40, np.nan, np.nan),
+              (-0.05, -0.20, 0.10), (0.25, 0.10, 0.40), (0.15, 0.01, 0.29), (np.nan, np.nan, np.nan)]
+    rows = []
+    for pair, estimates, n_b in ((SPEC_PAIRS[0], first, 9), (SPEC_PAIRS[1], second, 20)):
+        for spec, ((scorer, band, unit), (diff, low, high)) in enumerate(
+                zip(choices, estimates, strict=True), start=1):
+            rows.append({"spec": spec, "scorer": scorer, "neutral_band": band, "unit": unit,
+                         "target": "NL", "group_a": "Norwell Post", "group_b": pair.split(" vs ")[1],
+                         "pair": pair, "n_a": 12 if spec == 3 else 11, "n_b": n_b, "diff": diff,
+                         "ci_low": low, "ci_high": high, "baseline": spec == 3})
+    table = pd.DataFrame(rows)
+    return table.iloc[::-1].reset_index(drop=True)  # row order is not spec order
+
+
+def _panels(ax: Axes) -> dict[tuple[int, int], Axes]:
+    """The figure's axes by (row, column) of their grid."""
+    return {(a.get_subplotspec().rowspan.start, a.get_subplotspec().colspan.start): a
+            for a in ax.figure.axes}
+
+
+def _collection(ax: Axes, label: str):
+    (found,) = [c for c in ax.collections if c.get_label() == label]
+    return found
+
+
+def _expected_colour(low: float, high: float) -> tuple:
+    colour = (plots.STANCE_COLOURS["against"] if high < 0 else plots.STANCE_COLOURS["favor"] if low > 0
+              else plots.UNDECIDED_COLOUR)
+    return mpl.colors.to_rgba(colour)
+
+
+def test_specification_curve_has_a_curve_and_a_choice_matrix_per_pair(spec_table):
+    labels = {"neutral_band": "neutral band", "unit": "unit of analysis"}
+    ax = plots.specification_curve(spec_table, choices=SPEC_DIMS, target_name="the Netherlands",
+                                   choice_labels=labels)
+    panels = _panels(ax)
+    assert sorted(panels) == [(0, 0), (0, 1), (1, 0), (1, 1)] and panels[0, 0] is ax
+    titles = [" ".join(panels[0, k].get_xlabel().split()) for k in (0, 1)]  # wrapped, padded
+    assert titles[0] == "Norwell Post vs Ostby Herald (n=12/9)"  # n of the baseline row
+    assert titles[1] == "Norwell Post vs Pellam Courier (n=12/20) 7 of 8 estimable"
+    assert ax.get_ylabel().replace("\n", " ") == f"Difference in mean stance toward the Netherlands {SCALE}"
+    assert [t.get_text() for t in panels[1, 0].get_yticklabels()] == [
+        "scorer: lexicon", "scorer: hybrid: newsmtsc-hybrid", "neutral band: 0.1", "neutral band: 0",
+        "unit of analysis: article", "unit of analysis: sentence"]
+    assert panels[1, 1].get_xlabel() == "Specifications, sorted by estimate"
+    zero = [line for line in ax.lines if list(line.get_ydata()) == [0, 0]]
+    assert len(zero) == 1 and zero[0].get_linestyle() == "-"
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert legend[-1] == "configured specification" and "interval includes 0 or none" in legend
+
+
+def test_specification_curve_sorts_estimates_and_colours_them_by_interval(spec_table):
+    panels = _panels(plots.specification_curve(spec_table, choices=SPEC_DIMS))
+    for column, pair in enumerate(SPEC_PAIRS):
+        rows = spec_table[(spec_table["pair"] == pair) & spec_table["diff"].notna()]
+        rows = rows.sort_values(["diff", "spec"])
+        points = _collection(panels[0, column], "estimates")
+        offsets = np.asarray(points.get_offsets())
+        assert offsets[:, 0].tolist() == list(range(1, len(rows) + 1))
+        assert offsets[:, 1].tolist() == rows["diff"].tolist()  # ascending, NaN left out
+        expected = [_expected_colour(lo, hi) for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)]
+        assert [tuple(c) for c in points.get_facecolors()] == expected
+        # intervals are drawn as given, only where there is one
+        has = rows["ci_low"].notna().to_numpy()
+        segments = _collection(panels[0, column], "intervals").get_segments()
+        assert [seg[:, 1].tolist() for seg in segments] == rows[["ci_low", "ci_high"]].to_numpy()[has].tolist()
+    second = _collection(panels[0, 1], "estimates").get_facecolors()
+    assert {tuple(c) for c in second} == {mpl.colors.to_rgba(c) for c in (
+        plots.STANCE_COLOURS["against"], plots.STANCE_COLOURS["favor"], plots.UNDECIDED_COLOUR)}
+
+
+def test_specification_curve_marks_the_baseline_and_its_choices(spec_table):
+    panels = _panels(plots.specification_curve(spec_table, choices=SPEC_DIMS))
+    rows = spec_table[spec_table["pair"] == SPEC_PAIRS[0]].sort_values(["diff", "spec"])
+    x = rows["spec"].tolist().index(3) + 1
+    baseline = _collection(panels[0, 0], "baseline")
+    assert np.asarray(baseline.get_offsets()).tolist() == [[x, 0.05]]
+    assert len(baseline.get_facecolors()) == 0 or baseline.get_facecolors()[0][3] == 0  # hollow
+    # under each estimate, one dot per dimension, in the row of its value
+    dots = np.asarray(_collection(panels[1, 0], "choices").get_offsets())
+    assert sorted(dots[dots[:, 0] == x][:, 1].tolist()) == [0, 3, 4]  # lexicon, band 0, article
+    assert len(dots) == 3 * 8
+    without = spec_table.drop(columns="baseline")
+    bare = _panels(plots.specification_curve(without, choices=["unit"]))
+    assert not [c for c in bare[0, 0].collections if c.get_label() == "baseline"]
+    assert [t.get_text() for t in bare[1, 0].get_yticklabels()] == ["unit: article", "unit: sentence"]
+
+
+def test_specification_curve_refuses_bad_input(spec_table):
+    with pytest.raises(ConfigError, match="choice column.*aggregation.*not in the table"):
+        plots.specification_curve(spec_table, choices=["scorer", "aggregation"])
+    with pytest.raises(ConfigError, match="needs column.*ci_high"):
+        plots.specification_curve(spec_table.drop(columns="ci_high"), choices=SPEC_DIMS)
+    with pytest.raises(ConfigError, match="empty table"):
+        plots.specification_curve(spec_table.head(0), choices=SPEC_DIMS)
+    with pytest.raises(ConfigError, match="at least one choice"):
+        plots.specification_curve(spec_table, choices=[])
+    with pytest.raises(ConfigError, match="filter the table to fewer pairs"):
+        plots.specification_curve(spec_table, choices=SPEC_DIMS, max_pairs=1)
+    with pytest.raises(ConfigError, match="choose one with target="):
+        plots.specification_curve(pd.concat([spec_table, spec_table.assign(target="SM")]), choices=SPEC_DIMS)
+    with pytest.raises(ConfigError, match="plots do not aggregate"):
+        plots.specification_curve(pd.concat([spec_table, spec_table.head(1)]), choices=SPEC_DIMS)
+
+
+def test_specification_curve_saves_identical_bytes(spec_table, tmp_path):
+    ax = plots.specification_curve(spec_table, choices=SPEC_DIMS, target="NL")
+    first = plots.save_figure(ax, tmp_path / "one" / "specification-curve-nl", formats=("svg", "png"))
+    second = plots.save_figure(ax, tmp_path / "two" / "specification-curve-nl", formats=("svg", "png"))
+    again = plots.save_figure(plots.specification_curve(spec_table, choices=SPEC_DIMS, target="NL"),
+                              tmp_path / "three" / "specification-curve-nl", formats=("svg", "png"))
+    assert _digests(first) == _digests(second) == _digests(again)

@@ -28,9 +28,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import textwrap
 import unicodedata
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from framing.infra import schema
 from framing.infra.errors import ConfigError
@@ -749,3 +751,240 @@ def learning_curve(
         ax.set_ylabel(ylabel)
         ax.legend(title=hue, frameon=False, fontsize=7, title_fontsize=7)
     return ax
+
+
+# --------------------------------------------------------------------------------------------
+# specification curve
+
+#: Colour of an estimate whose interval includes zero (or that has no interval).
+UNDECIDED_COLOUR = "#878787"
+_SPEC_COLUMNS = ("spec", "pair", "diff", "ci_low", "ci_high")
+
+
+def specification_curve(
+    table: pd.DataFrame,
+    *,
+    choices: Sequence[str],
+    target: str | None = None,
+    target_name: str | None = None,
+    choice_labels: Mapping[str, str] | None = None,
+    max_pairs: int = 6,
+) -> Axes:
+    """Specification curve: each contrast under every specification, sorted, over its choices.
+
+    After Simonsohn, Simmons & Nelson (2020) and R's ``specr``: one column of two panels per
+    pair of groups. The top panel shows the pair's estimates sorted ascending, each with its
+    interval, coloured by side (interval entirely below zero: "against" colour, entirely above:
+    "favor" colour, otherwise grey); a hollow diamond marks the configured (baseline)
+    specification. The panel beneath has one row per choice value and a dot where the
+    specification above uses it, so a reader sees which choices move the estimate.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`framing.analysis.multiverse.contrasts` output: one row per (spec, pair) with
+        ``spec, pair, diff, ci_low, ci_high`` and one column per choice; ``target``,
+        ``baseline`` and ``n_a, n_b`` are used when present. A NaN ``diff`` (not estimable) is
+        left out of the curve and counted in the pair's label ("7 of 8 estimable").
+    choices : sequence of str
+        The choice columns, in the order of the matrix rows; each column's values are listed
+        in their order of first appearance in the table sorted by ``spec``.
+    target : str, optional
+        The target; required when the table holds several.
+    target_name : str, optional
+        How the y-axis label names the target (default: ``target``).
+    choice_labels : mapping, optional
+        Column -> name in the matrix labels ("unit of analysis: sentence").
+    max_pairs : int, default 6
+        More pairs than this is refused: filter the table first.
+
+    Returns
+    -------
+    Axes
+        The first pair's top panel (``save_figure`` of it saves the whole figure). The figure
+        has ``2 x n_pairs`` axes: row 0 the curves (label of the pair above each, as its top
+        x-axis label, so that :func:`add_title` can put a caption above), row 1 the choices.
+        Artists carry labels: "estimates" and "intervals" (curve), "baseline" (diamond),
+        "choices" (matrix dots, coloured like their estimate; the baseline column shaded).
+        The layout is computed once and then fixed, so saving twice gives the same bytes.
+    """
+    what = "specification_curve"
+    choices = _choice_columns(table, choices, what)
+    _require(table, (*_SPEC_COLUMNS, *choices), what)
+    table, chosen = _one_target(table, target, what)
+    if table.duplicated(["pair", "spec"]).any():
+        raise ConfigError(f"{what}: several rows per (pair, spec); give one row per specification "
+                          "and pair (plots do not aggregate)")
+    pairs = sorted(dict.fromkeys(table["pair"].astype(str)))
+    if not isinstance(max_pairs, int) or max_pairs < 1:
+        raise ConfigError(f"{what}: max_pairs must be a positive integer; received {max_pairs!r}")
+    if len(pairs) > max_pairs:
+        raise ConfigError(f"{what}: {len(pairs)} pairs of groups, more than max_pairs={max_pairs} "
+                          "side by side; filter the table to fewer pairs (or raise max_pairs)")
+    names = dict(choice_labels or {})
+    rows = _choice_rows(table, choices)
+    labels = [f"{names.get(dim, dim)}: {value}" for dim, value in rows]
+    n_specs = max(int(np.count_nonzero(table["pair"].astype(str) == p)) for p in pairs)
+    size = _curve_sizes(len(pairs), n_specs, labels)
+    with plot_style():
+        fig = Figure(figsize=size["figsize"], layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(2, len(pairs), sharex="col", sharey="row", squeeze=False,
+                            gridspec_kw={"height_ratios": size["heights"], "hspace": 0.02})
+        for k, pair in enumerate(pairs):
+            part = table[table["pair"].astype(str) == pair].sort_values("spec", kind="stable")
+            curve = _curve_panel(axes[0, k], part, pair, wrap=size["wrap"], dot=size["dot"])
+            _choice_panel(axes[1, k], curve, rows, choices, dot=size["dot"])
+        ylabel = stance_label(target_name if target_name is not None else chosen,
+                              "Difference in mean stance")
+        axes[0, 0].set_ylabel(textwrap.fill(ylabel, 40), fontsize=7)
+        axes[1, 0].set_yticks(range(len(rows)), labels, fontsize=7)
+        for ax in axes[:, 1:].ravel():
+            ax.tick_params(axis="y", labelleft=False)
+        fig.legend(handles=_curve_legend(table), loc="outside lower center", ncols=4,
+                   frameon=False, fontsize=7)
+        _even_label_lines([ax.xaxis.label for ax in axes[0]])
+        # Lay out once (twice: tick labels depend on the panel sizes), then fix the positions:
+        # another layout pass at each save would move them by fractions of a point, and a figure
+        # saved twice would differ. A caption added later (add_title) is kept by the tight bbox.
+        for _ in range(2):
+            fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    return axes[0, 0]
+
+
+def _even_label_lines(labels: Sequence[Any]) -> None:
+    """Pad the pair labels to the same number of lines, so that a caption above the first
+    column (:func:`add_title`) clears a taller label of another column."""
+    lines = [label.get_text().count("\n") + 1 for label in labels]
+    for label, n in zip(labels, lines, strict=True):
+        label.set_text(label.get_text() + "\n " * (max(lines) - n))
+
+
+def _curve_sizes(n_pairs: int, n_specs: int, labels: Sequence[str]) -> dict[str, Any]:
+    """Figure size from the numbers of pairs, specifications and choice rows, and the dot
+    diameter (points) from the room each specification has, so neighbouring dots stay apart."""
+    column = min(max(2.4, 1.0 + 0.035 * n_specs), 4.5)
+    top, bottom = 2.4, 0.35 + 0.19 * len(labels)
+    width = 0.9 + 0.055 * max(len(label) for label in labels) + column * n_pairs
+    spacing = 72 * (column - 0.2) / max(n_specs, 1)  # points between neighbouring specifications
+    return {"figsize": (width, top + bottom + 1.1), "heights": [top, bottom],
+            "wrap": int(column * 20), "dot": min(4.0, 0.8 * spacing)}
+
+
+def _choice_columns(table: Any, choices: Sequence[str], what: str) -> list[str]:
+    """The choice columns as a list; refuses none, and names the ones the table lacks."""
+    choices = [choices] if isinstance(choices, str) else list(choices or ())
+    if not choices:
+        raise ConfigError(f"{what}: give at least one choice column (choices=[...])")
+    if isinstance(table, pd.DataFrame):
+        unknown = [c for c in choices if c not in table.columns]
+        if unknown:
+            raise ConfigError(f"{what}: choice column(s) {', '.join(map(str, unknown))} not in the "
+                              f"table; it has {', '.join(map(str, table.columns))}")
+    return choices
+
+
+def _choice_text(value: Any) -> str:
+    return "(none)" if pd.isna(value) else str(value)
+
+
+def _choice_rows(table: pd.DataFrame, choices: Sequence[str]) -> list[tuple[str, str]]:
+    """(dimension, value) rows: dimensions as given, values in order of first appearance by spec
+    (not re-sorted: "0.1" stays before "0.05" if the table says so)."""
+    ordered = table.sort_values("spec", kind="stable")
+    return [(dim, value) for dim in choices for value in dict.fromkeys(ordered[dim].map(_choice_text))]
+
+
+def _side_colours(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Per estimate: "against" colour when its interval is entirely below 0, "favor" colour when
+    entirely above, grey otherwise (including no interval)."""
+    colours = np.full(len(low), UNDECIDED_COLOUR, dtype=object)
+    with np.errstate(invalid="ignore"):
+        colours[high < 0] = STANCE_COLOURS["against"]
+        colours[low > 0] = STANCE_COLOURS["favor"]
+    return colours
+
+
+def _curve_panel(ax: Axes, part: pd.DataFrame, pair: str, *, wrap: int, dot: float) -> pd.DataFrame:
+    """Draw one pair's sorted estimates; return its estimable rows in drawing order, with their
+    x position (``_x``) and colour (``_colour``)."""
+    estimable = part[np.isfinite(part["diff"].to_numpy(dtype=float))]
+    curve = estimable.sort_values(["diff", "spec"], kind="stable")
+    x = np.arange(1, len(curve) + 1, dtype=float)
+    y = curve["diff"].to_numpy(dtype=float)
+    low, high = curve["ci_low"].to_numpy(dtype=float), curve["ci_high"].to_numpy(dtype=float)
+    colours = _side_colours(low, high)
+    curve = curve.assign(_x=x, _colour=colours)
+    has = np.isfinite(low) & np.isfinite(high)
+    ax.vlines(x[has], low[has], high[has], colors=list(colours[has]), linewidth=min(1.0, 0.3 * dot),
+              zorder=2, label="intervals")
+    ax.scatter(x, y, c=list(colours), s=dot**2, linewidths=0, zorder=3, label="estimates")
+    base = _baseline_mask(curve)
+    if base.any():
+        ax.scatter(x[base], y[base], marker="D", s=(2 * dot) ** 2, facecolors="none", edgecolors="0.1",
+                   linewidths=1.1, zorder=4, label="baseline", clip_on=False)
+    _zero_line(ax, 0.0, vertical=False)
+    if not len(curve):
+        ax.text(0.5, 0.5, "no estimable specification", transform=ax.transAxes, ha="center",
+                va="center", fontsize=7, color="0.3")
+    title = pair
+    if {"n_a", "n_b"} <= set(part.columns):
+        marked = part[_baseline_mask(part)]
+        first = (marked if len(marked) else part).iloc[0]
+        title = f"{pair} (n={_count(first['n_a'])}/{_count(first['n_b'])})"
+    title = textwrap.fill(title, max(wrap, 20))
+    if len(curve) < len(part):  # the curve leaves these out: say so
+        title += f"\n{len(curve)} of {len(part)} estimable"
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel(title, fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    return curve
+
+
+def _baseline_mask(part: pd.DataFrame) -> np.ndarray:
+    if "baseline" not in part.columns:
+        return np.zeros(len(part), dtype=bool)
+    return part["baseline"].fillna(False).astype(bool).to_numpy()
+
+
+def _choice_panel(ax: Axes, curve: pd.DataFrame, rows: list[tuple[str, str]],
+                  choices: Sequence[str], *, dot: float) -> None:
+    """Dots of the choices each drawn specification uses, under its estimate (same x)."""
+    position = {row: k for k, row in enumerate(rows)}
+    xs, ys, colours = [], [], []
+    for dim in choices:
+        for x, value, colour in zip(curve["_x"], curve[dim].map(_choice_text), curve["_colour"],
+                                    strict=True):
+            xs.append(x)
+            ys.append(position[(dim, value)])
+            colours.append(colour)
+    ax.scatter(xs, ys, c=colours, s=(0.8 * dot) ** 2, linewidths=0, zorder=3, label="choices")
+    for x in curve["_x"][_baseline_mask(curve)]:
+        ax.axvspan(x - 0.5, x + 0.5, color="0.88", linewidth=0, zorder=0)
+    for k in range(1, len(rows)):
+        if rows[k][0] != rows[k - 1][0]:
+            ax.axhline(k - 0.5, color="0.45", linewidth=0.6, zorder=1)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0.3, max(len(curve), 1) + 0.7)
+    ax.grid(axis="x", visible=False)
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=6, integer=True, min_n_ticks=1))
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("Specifications, sorted by estimate", fontsize=7)
+
+
+def _curve_legend(table: pd.DataFrame) -> list[Line2D]:
+    """Proxy artists naming the colours and the baseline marker."""
+    def dot(colour: str, label: str) -> Line2D:
+        return Line2D([], [], color=colour, marker="o", markersize=4, linewidth=1.0, label=label)
+
+    estimable = np.isfinite(table["diff"].to_numpy(dtype=float))
+    missing = estimable & ~(np.isfinite(table["ci_low"].to_numpy(dtype=float))
+                            & np.isfinite(table["ci_high"].to_numpy(dtype=float)))
+    handles = [dot(STANCE_COLOURS["against"], "interval below 0"),
+               dot(UNDECIDED_COLOUR, "interval includes 0" + (" or none" if missing.any() else "")),
+               dot(STANCE_COLOURS["favor"], "interval above 0")]
+    if _baseline_mask(table).any():
+        handles.append(Line2D([], [], color="0.1", marker="D", markersize=6, markerfacecolor="none",
+                              linestyle="none", label="configured specification"))
+    return handles

@@ -34,6 +34,7 @@ from framing.text.language import detect_languages
 
 __all__ = [
     "COMPARISON_FILE",
+    "MULTIVERSE_FILE",
     "FIGURES_DIR",
     "TABLE_FILES",
     "figure_stem",
@@ -58,7 +59,13 @@ TABLE_FILES: dict[str, str] = {
     "by_voice": "outlet_table_by_voice.parquet",
     "over_time": "over_time.parquet",
     "disagreement_examples": "disagreement_examples.parquet",
+    # Written by framing.analysis.multiverse.write_multiverse (recorded in multiverse.json).
+    "multiverse": "multiverse.parquet",
+    "robustness": "robustness.parquet",
 }
+#: What :func:`framing.analysis.multiverse.write_multiverse` records: choices, specifications,
+#: counts, files and figures of the multiverse (specification curve) of a run.
+MULTIVERSE_FILE = "multiverse.json"
 #: Bumped when the layout of comparison.json changes.
 COMPARISON_FORMAT = 1
 #: Distinguishing terms listed per group and target.

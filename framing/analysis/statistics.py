@@ -104,6 +104,43 @@ def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -
     return out
 
 
+def cluster_bootstrap_means(
+    sums: np.ndarray, counts: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Means of ``n_boot`` resamples of clusters (articles): each resample draws clusters with
+    replacement and takes ``sum(sums) / sum(counts)`` over the draw, the mean of the units.
+
+    With one unit per cluster (``counts`` all 1) this is :func:`bootstrap_means`; with several
+    (the sentences of an article) the interval accounts for units of one article being alike.
+
+    Examples
+    --------
+    >>> cluster_bootstrap_means(np.array([2.0, 1.0]), np.array([2, 1]), 3,
+    ...                         np.random.default_rng(0)).round(2).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    sums = np.asarray(sums, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    n = len(sums)
+    out = np.empty(n_boot)
+    step = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    for start in range(0, n_boot, step):
+        size = min(step, n_boot - start)
+        draw = rng.integers(0, n, size=(size, n))
+        out[start : start + size] = sums[draw].sum(axis=1) / counts[draw].sum(axis=1)
+    return out
+
+
+def interval(boot: np.ndarray, ci: float) -> tuple[float, float]:
+    """The percentile interval of coverage ``ci`` of bootstrap estimates."""
+    return _interval(boot, ci)
+
+
+def seeded_rng(random_state: int, *key: Hashable) -> np.random.Generator:
+    """A generator seeded by the run seed and a key (a cell, a pair), independent of others."""
+    return _rng(random_state, *key)
+
+
 def _interval(boot: np.ndarray, ci: float) -> tuple[float, float]:
     low, high = np.quantile(boot, [(1 - ci) / 2, 1 - (1 - ci) / 2])
     return float(low), float(high)

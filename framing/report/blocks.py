@@ -36,6 +36,7 @@ from framing.report.extra_blocks import (
     same_event_section,
 )
 from framing.report.references import Citations, model_sentence
+from framing.report.robustness import robustness_section
 from framing.report.target_blocks import article_frames, target_section
 
 __all__ = ["assemble"]
@@ -58,6 +59,7 @@ def assemble(ctx: Context) -> list[Any]:
     blocks += by_voice_section(ctx)
     blocks += same_event_section(ctx)
     blocks += disagreement_section(ctx)
+    blocks += robustness_section(ctx)
     blocks += _other_figures(ctx)
     blocks += _provenance(ctx)
     return blocks

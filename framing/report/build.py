@@ -40,6 +40,19 @@ that would fill it; at least one table or figure must be present.
     :func:`framing.analysis.events.same_event`.
 ``disagreement_summary.parquet``, ``disagreement_examples.parquet``
     :func:`framing.analysis.disagreement.disagreement` (lexicon versus model).
+``multiverse.json`` (:data:`framing.analysis.report_tables.MULTIVERSE_FILE`, written by
+    :func:`framing.analysis.multiverse.write_multiverse`)
+    ``settings`` (``choices``: dimension -> its values, ``choice_labels``, ``baseline``,
+    ``hold_share``), ``counts`` (``n_specs``, ``n_contrasts``, ``holds``, ``same_sign``, ``flips``,
+    ``not_estimable``), ``figures`` (stem, kind ``specification_curve``, target, caption) and
+    ``notes``. Without it the section "Robustness of conclusions" is left out (no note).
+``robustness.parquet``
+    :func:`framing.analysis.multiverse.robustness`: one row per contrast (``target``, ``pair``,
+    ``n_specs``, ``n_estimated``, ``baseline_diff``, ``median_diff``, ``share_same_sign``,
+    ``share_excluding_zero``, ``share_reversed``, ``verdict``).
+``multiverse.parquet``
+    One row per specification and contrast (``spec``, the choices, ``target``, ``pair``,
+    ``diff``, ``ci_low``, ``ci_high``, ``baseline``); listed, not shown row by row.
 ``figures/<stem>.svg|png|pdf``
     Named by :func:`framing.analysis.report_tables.figure_stem` (``stance-by-outlet-heatmap``,
     ``stance-interval-us``, ...);
@@ -66,6 +79,7 @@ from framing.analysis import plots
 from framing.analysis.report_tables import (
     COMPARISON_FILE,
     FIGURES_DIR,
+    MULTIVERSE_FILE,
     TABLE_FILES,
     cell_text,
     nested_get,
@@ -130,6 +144,21 @@ _NEEDED: dict[str, tuple[str, ...]] = {
     "over_time": ("period", "target", "n_articles", "mean"),
     "disagreement_summary": column_names(AGREEMENT_COLUMNS),
     "disagreement_examples": column_names(EXAMPLE_COLUMNS),
+    "robustness": (
+        "target",
+        "pair",
+        "n_specs",
+        "n_estimated",
+        "share_same_sign",
+        "share_excluding_zero",
+        "verdict",
+    ),
+    "multiverse": ("spec", "target", "pair", "diff"),
+}
+#: The function that writes a table, where it is not write_comparison (named in errors).
+_WRITERS: dict[str, str] = {
+    "robustness": "framing.analysis.multiverse.write_multiverse",
+    "multiverse": "framing.analysis.multiverse.write_multiverse",
 }
 
 
@@ -145,7 +174,7 @@ def _read_tables(run: Path) -> dict[str, pd.DataFrame]:
             raise DataError(
                 f"{path} lacks column(s) {', '.join(missing)}; it has "
                 f"{', '.join(map(str, table.columns))}; rewrite it with "
-                "framing.analysis.report_tables.write_comparison"
+                f"{_WRITERS.get(name, 'framing.analysis.report_tables.write_comparison')}"
             )
         tables[name] = table
     return tables
@@ -229,6 +258,7 @@ def build_report(
             raise ConfigError(f"{name}={value!r} is not accepted; give a positive int")
     manifest = read_json(run / MANIFEST_FILE)
     comparison = read_json(run / COMPARISON_FILE)
+    multiverse = read_json(run / MULTIVERSE_FILE)
     tables = _read_tables(run)
     figures = _figure_files(run)
     if not tables and not figures:
@@ -259,6 +289,7 @@ def build_report(
         targets=_targets(tables),
         n_evidence=int(n_evidence),
         max_rows=int(max_rows),
+        multiverse=multiverse,
     )
     blocks = assemble(ctx)
     html_path = tableio.write_text(render_html(ctx, blocks), run / REPORT_HTML)

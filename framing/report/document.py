@@ -115,6 +115,7 @@ class Context:
     n_evidence: int
     max_rows: int
     used_figures: set[str] = field(default_factory=set)
+    multiverse: dict[str, Any] = field(default_factory=dict)  # multiverse.json, if any
 
 
 def href(path: str) -> str:

@@ -55,6 +55,15 @@ file states only what differs. Example (every key but ``seed`` and ``corpus.inpu
     figures = ["heatmap", "forest", "distribution", "frames", "terms", "over_time"]
     figure_titles = false           # true: each figure carries its caption as its title (papers)
 
+    [multiverse]                    # optional: every contrast under every combination of choices
+    method = ["lexicon", "hybrid"]  # scoring.method values (the model ones use each `model`)
+    model = []                      # scoring.model values; [] = scoring.model
+    target_kinds = [[], ["name", "short_name"]]   # [] = the target set's default kinds
+    aggregation = ["smoothed-v1", "author-v1"]    # voice: every sentence, or the author's own
+    neutral_band = [0.0, 0.1, 0.2]  # scores within the band count as 0
+    unit = ["article", "sentence"]
+    n_boot = 1000
+
 Placeholders in path values: ``${NAME}`` is an environment variable (``${FRAMING_DATA}``,
 ``${FRAMING_MODELS}`` and ``${FRAMING_LEXICONS}`` fall back to their defaults when unset; any other
 variable must be set); ``{data_dir}``, ``{config_dir}`` and ``{project_dir}`` are folders. After
@@ -398,6 +407,43 @@ class ReportConfig:
     figure_titles: bool = field(default=False, metadata=_omit_default(Flag()))
 
 
+#: Units of analysis a multiverse may compare (framing.analysis.multiverse.UNITS).
+MULTIVERSE_UNITS: tuple[str, ...] = ("article", "sentence")
+
+
+@dataclass(frozen=True)
+class MultiverseConfig:
+    """The choices a multiverse varies, each a list of values of an existing setting; a choice
+    left empty keeps the run's own value. No list at all: no multiverse."""
+
+    #: ``scoring.method`` values; the model methods are scored by each of ``model``.
+    method: tuple[str, ...] = field(default=(), metadata=_check(ListOf(Choice(SCORING_METHODS), unique=True)))
+    #: ``scoring.model`` values (names or folders); () is ``scoring.model``.
+    model: tuple[str, ...] = field(default=(), metadata=_check(ListOf(NameOrPath(), unique=True)))
+    #: ``targets.kinds`` values: lists of alias kinds, [] for the target set's default kinds.
+    #: They can only narrow the kinds the run finds mentions of.
+    target_kinds: tuple[tuple[str, ...], ...] = field(
+        default=(), metadata=_check(ListOf(ListOf(), unique=True)))
+    #: ``scoring.aggregation`` values (author-v1: the author's voice only).
+    aggregation: tuple[str, ...] = field(
+        default=(), metadata=_check(ListOf(Choice(_aggregations), unique=True)))
+    #: Neutral bands: article (or sentence) scores within the band count as 0; 0 keeps them.
+    neutral_band: tuple[float, ...] = field(
+        default=(), metadata=_check(ListOf(Number(0, 1, high_open=True), unique=True)))
+    #: Units of analysis, of ``MULTIVERSE_UNITS``.
+    unit: tuple[str, ...] = field(default=(), metadata=_check(ListOf(Choice(MULTIVERSE_UNITS), unique=True)))
+    #: Bootstrap resamples per contrast and specification.
+    n_boot: int = field(default=1000, metadata=_check(Integer(1)))
+    #: Most groups compared (those with most articles); beyond, pairs are too many to show.
+    max_groups: int = field(default=12, metadata=_check(Integer(2)))
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the config asks for a multiverse (any choice listed)."""
+        return any((self.method, self.model, self.target_kinds, self.aggregation,
+                    self.neutral_band, self.unit))
+
+
 def _default_data_dir() -> Path:
     return data_dir()
 
@@ -427,6 +473,8 @@ class ExperimentConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    multiverse: MultiverseConfig = field(default_factory=MultiverseConfig,
+                                         metadata={"omit_default": True})
     source: Path | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -447,6 +495,7 @@ class ExperimentConfig:
         """
         return {
             f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.compare
+            and not (f.metadata.get("omit_default") and getattr(self, f.name) == _default_of(f))
         }
 
     @classmethod
@@ -554,6 +603,7 @@ SECTIONS: dict[str, type] = {
     "training": TrainingConfig,
     "compare": CompareConfig,
     "report": ReportConfig,
+    "multiverse": MultiverseConfig,
 }
 _TOP_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(ExperimentConfig) if f.compare
@@ -621,9 +671,12 @@ def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
     corpus = _check_corpus(_section(data, "corpus", ctx, folders), ctx)
     targets = _section(data, "targets", ctx, folders)
     _check_folder(ctx, "targets.lexicon", targets.lexicon, lexicon_folder)
-    scoring = _check_scoring(_section(data, "scoring", ctx, folders), ctx, training)
+    multiverse = _section(data, "multiverse", ctx, folders)
+    scoring = _check_scoring(_section(data, "scoring", ctx, folders), ctx, training,
+                             multiverse.method)
     compare = _section(data, "compare", ctx, folders)
     report = _section(data, "report", ctx, folders)
+    multiverse = _check_multiverse(multiverse, ctx, scoring, training)
     return ExperimentConfig(
         **top,
         corpus=corpus,
@@ -632,8 +685,35 @@ def _build(data: Mapping[str, Any], ctx: _Context) -> ExperimentConfig:
         training=training,
         compare=compare,
         report=dataclasses.replace(report, title=report.title or top["name"]),
+        multiverse=multiverse,
         source=ctx.source.expanduser().resolve() if ctx.source is not None else None,
     )
+
+
+def _default_of(f: dataclasses.Field) -> Any:
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return f.default_factory()  # type: ignore[misc]
+    return f.default
+
+
+def _check_multiverse(cfg: MultiverseConfig, ctx: _Context, scoring: ScoringConfig,
+                      training: TrainingConfig) -> MultiverseConfig:
+    """A model method in the multiverse needs a model: listed, or the scoring's."""
+    methods = cfg.method or (scoring.method,)
+    if any(m in MODEL_METHODS for m in methods) and not (cfg.model or scoring.model):
+        raise ConfigError(
+            f"multiverse.method in {ctx.file}: {[m for m in methods if m in MODEL_METHODS]} need a "
+            "model; list it in multiverse.model or set scoring.model"
+        )
+    if any(m in MODEL_METHODS for m in methods):
+        for i, model in enumerate(cfg.model):
+            # The run's own model may be trained on first use; any other must exist.
+            if not (model == scoring.model and training.labels):
+                _check_folder(ctx, f"multiverse.model[{i}]", model, resolve_model)
+    for i, kinds in enumerate(cfg.target_kinds):
+        if len(set(kinds)) != len(kinds):
+            raise ConfigError(f"multiverse.target_kinds[{i}] in {ctx.file}: a kind is listed twice")
+    return cfg
 
 
 def _experiment_name(ctx: _Context, name: str, *, from_file: bool = False) -> str:
@@ -685,8 +765,13 @@ def _check_training(cfg: TrainingConfig, ctx: _Context, seed: int) -> TrainingCo
     return cfg
 
 
-def _check_scoring(cfg: ScoringConfig, ctx: _Context, training: TrainingConfig) -> ScoringConfig:
-    """A model for the model methods (made by the run when training says how); folders exist."""
+def _check_scoring(cfg: ScoringConfig, ctx: _Context, training: TrainingConfig,
+                   multiverse_methods: tuple[str, ...] = ()) -> ScoringConfig:
+    """A model for the model methods (made by the run when training says how); folders exist.
+
+    With the lexicon method, ``[training]`` may still train ``scoring.model`` for a multiverse
+    that compares a model method.
+    """
     if cfg.method in MODEL_METHODS and not cfg.model:
         raise _missing(
             ctx,
@@ -698,7 +783,9 @@ def _check_scoring(cfg: ScoringConfig, ctx: _Context, training: TrainingConfig) 
     if cfg.method in MODEL_METHODS and not training.labels:
         # With training.labels the run makes the model when it is missing.
         _check_folder(ctx, "scoring.model", cfg.model, resolve_model)
-    if training.labels and cfg.method not in MODEL_METHODS:
+    modelled = cfg.method in MODEL_METHODS or (
+        cfg.model and any(m in MODEL_METHODS for m in multiverse_methods))
+    if training.labels and not modelled:
         raise ConfigError(
             f"training.labels = {training.labels!r} in {ctx.file} trains a model, but "
             f"scoring.method is {cfg.method!r}; use method 'hybrid' or 'model', or drop [training]"

@@ -26,7 +26,7 @@ from framing.runs.folders import inside, read_table, safe_name, write_text
 #: Comparison tables copied as CSV (those present in the run folder).
 PAPER_TABLES: tuple[str, ...] = (
     "outlet_table", "outlet_table_also_by", "contrasts", "frame_table", "same_event",
-    "distinguishing_terms", "disagreement_summary", "over_time",
+    "distinguishing_terms", "disagreement_summary", "over_time", "robustness",
 )
 SUMS_FILE = "SHA256SUMS"
 

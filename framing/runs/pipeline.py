@@ -281,7 +281,10 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     return trained
 
 
-def _events_stage(articles, *, method: str, window_days: int, threshold: float) -> pd.DataFrame:
+def _events_stage(articles, *, method: str, window_days: int, threshold: float,
+                  progress: bool = False) -> pd.DataFrame:
+    import functools
+
     from framing.analysis import events
 
     processed = articles.loc[articles["status"].isin(PROCESSED_STATUSES)]
@@ -293,7 +296,7 @@ def _events_stage(articles, *, method: str, window_days: int, threshold: float) 
     if method == "encoder":
         from framing.analysis.embeddings import encoder_embed
 
-        embed = encoder_embed
+        embed = functools.partial(encoder_embed, progress=progress)
     return events.group_events(lead, window_days=window_days, threshold=threshold, embed=embed)
 
 
@@ -306,8 +309,13 @@ def with_events(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, force: bo
     if "event" in articles.columns and articles["event"].notna().any():
         say("events: the corpus has an event column; compare.events is not applied")
         return articles
+    def events_stage(articles, **settings):  # the bar is not a setting: it leaves the key alone
+        return _events_stage(articles, progress=say is print, **settings)
+
+    if comp.events == "encoder":
+        say("events: embedding titles and leads, then grouping by date window and similarity")
     events = run.stage(
-        "events", {"articles": articles}, _events_stage, code=("analysis.events", "analysis.embeddings"),
+        "events", {"articles": articles}, events_stage, code=("analysis.events", "analysis.embeddings"),
         settings=dict(method=comp.events, window_days=comp.event_window_days,
                       threshold=comp.event_threshold),
         force=force,
@@ -360,7 +368,7 @@ def run_experiment(
     sentences, mentions = _mentions_step(cfg, run, articles, jobs=jobs, force=force, say=say)
     scored = _scores_step(cfg, run, articles, sentences, mentions, jobs=jobs, force=force, say=say)
     articles = with_events(cfg, run, articles, force=force, say=say)
-    return _report_step(cfg, run, articles, sentences, mentions, scored)
+    return _report_step(cfg, run, articles, sentences, mentions, scored, force=force, say=say)
 
 
 class _Scored(NamedTuple):
@@ -370,6 +378,8 @@ class _Scored(NamedTuple):
     frames: pd.DataFrame  #: frame counts of the lexicon stage
     other: pd.DataFrame | None  #: the lexicon scores, when ``scores`` are a model's
     by_voice: pd.DataFrame | None  #: model scores per voice (model and hybrid methods)
+    predictions: pd.DataFrame | None = None  #: the model's mention predictions
+    model: Path | None = None  #: the model folder (model and hybrid methods)
 
 
 def _articles_step(cfg: ExperimentConfig, run, *, jobs: int, force: bool) -> pd.DataFrame:
@@ -450,16 +460,19 @@ def _scores_step(cfg: ExperimentConfig, run, articles, sentences, mentions, *, j
         from framing.stance.model_scoring import voice_scores
 
         by_voice = voice_scores(modelled["predictions"], neutral_band=cfg.scoring.neutral_band)
-        result = _Scored(modelled["scores"], scored["frames"], scored["scores"], by_voice)
+        result = _Scored(modelled["scores"], scored["frames"], scored["scores"], by_voice,
+                         modelled["predictions"], Path(folder))
     say(f"scores ({cfg.scoring.method}): {len(result.scores)} (article, target) rows")
     return result
 
 
 def _report_step(cfg: ExperimentConfig, run, articles, sentences, mentions,
-                 scored: _Scored) -> Path:
-    """Comparison tables and figures, the manifest, then the report; the path of ``report.html``."""
+                 scored: _Scored, *, force: bool = False, say=lambda *a, **k: None) -> Path:
+    """Comparison tables and figures, the multiverse, the manifest, then the report; the path
+    of ``report.html``."""
     from framing.analysis import report_tables
     from framing.report import build as report
+    from framing.runs import multiverse
 
     comp = cfg.compare
     report_tables.write_comparison(
@@ -469,6 +482,8 @@ def _report_step(cfg: ExperimentConfig, run, articles, sentences, mentions,
         n_boot=comp.n_boot, n_perm=comp.n_perm, min_n=comp.min_n, ci=comp.ci, test=comp.test,
         figure_titles=cfg.report.figure_titles,
     )
+    multiverse.multiverse_step(cfg, run, articles, sentences, mentions, scored, force=force,
+                               say=say)
     counts = {
         "n_articles": int(len(articles)),
         "n_processed": int(articles["status"].isin(PROCESSED_STATUSES).sum()),

@@ -1,0 +1,210 @@
+"""The multiverse step of a run: every contrast under every combination of the ``[multiverse]``
+choices, from the units of each scorer (computed once, cached), into the run folder.
+
+Each model classifies each (sentence, target) once: the run's own model scores are reused, a
+further model gets a cached stage of its own; the lexicon's cues are matched once. Alias kinds,
+voice (aggregation), band and unit are recomputed from those units
+(:mod:`framing.analysis.multiverse`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from framing.infra.errors import ConfigError
+from framing.infra.paths import is_name, models_dir, resolve_model
+from framing.runs.config import ExperimentConfig
+from framing.stance.settings import MODEL_METHODS
+
+__all__ = ["choices_of", "multiverse_step"]
+
+
+def _scorers(cfg: ExperimentConfig) -> list[tuple[str, str]]:
+    """(method, model) of every scorer the multiverse compares, lexicon first."""
+    mcfg = cfg.multiverse
+    methods = mcfg.method or (cfg.scoring.method,)
+    models = mcfg.model or (cfg.scoring.model,)
+    out: list[tuple[str, str]] = []
+    for method in methods:
+        if method in MODEL_METHODS:
+            out += [(method, model) for model in models]
+        else:
+            out.append((method, ""))
+    return out
+
+
+def scorer_label(method: str, model: str) -> str:
+    """``lexicon``, or ``hybrid: newsmtsc-hybrid`` (the model's folder name)."""
+    return method if method not in MODEL_METHODS else f"{method}: {Path(model).name}"
+
+
+def choices_of(cfg: ExperimentConfig) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The labels of every choice and of the configured (baseline) analysis.
+
+    A choice the ``[multiverse]`` table leaves empty takes the run's value; the neutral band's is
+    0 (the scores as they are: the report's contrasts) and the unit's "article".
+    """
+    from framing.analysis import multiverse as mv
+
+    mcfg = cfg.multiverse
+    choices = {
+        "scorer": [scorer_label(m, model) for m, model in _scorers(cfg)],
+        "target_kinds": [mv.kinds_label(k) for k in (mcfg.target_kinds or (cfg.targets.kinds,))],
+        "aggregation": list(mcfg.aggregation or (cfg.scoring.aggregation,)),
+        "neutral_band": [mv.band_label(b) for b in (mcfg.neutral_band or (0.0,))],
+        "unit": list(mcfg.unit or ("article",)),
+    }
+    baseline = {
+        "scorer": scorer_label(cfg.scoring.method, cfg.scoring.model),
+        "target_kinds": mv.kinds_label(cfg.targets.kinds),
+        "aggregation": cfg.scoring.aggregation,
+        "neutral_band": mv.band_label(0.0),
+        "unit": "article",
+    }
+    return choices, baseline
+
+
+def _check_kinds(cfg: ExperimentConfig, target_set: Any) -> None:
+    """A kind choice can only narrow the kinds the run found mentions of."""
+    found = set(target_set.kinds)
+    for kinds in cfg.multiverse.target_kinds:
+        extra = sorted(set(kinds) - found)
+        if extra:
+            raise ConfigError(
+                f"multiverse.target_kinds {list(kinds)}: the run finds mentions of the kinds "
+                f"{sorted(found)} only ({extra} not among them); a multiverse choice can narrow "
+                "them, not widen them: add the kinds to [targets] kinds"
+            )
+
+
+def _lexicon_units_stage(articles, sentences, mentions, lexicon, target_set, *, n_jobs: int) -> pd.DataFrame:
+    from framing.analysis import multiverse as mv
+    from framing.stance.scoring import match_cues
+
+    cues = match_cues(articles, sentences, mentions, lexicon=lexicon, n_jobs=n_jobs)
+    return mv.lexicon_units(cues, mentions, mv.mention_kinds(mentions, target_set))
+
+
+def _model_units_stage(predictions, mentions, target_set) -> pd.DataFrame:
+    from framing.analysis import multiverse as mv
+
+    return mv.model_units(predictions, mentions, mv.mention_kinds(mentions, target_set))
+
+
+def _contrast_stage(articles: pd.DataFrame, *, by: list, labels: list, choices: dict,
+                    baseline: dict, seed: int, n_boot: int, ci: float, min_n: int,
+                    max_groups: int, progress: bool = False, **units: pd.DataFrame) -> pd.DataFrame:
+    from framing.analysis import multiverse as mv
+
+    evidence = [mv.Evidence(label, units[f"units_{i}"]) for i, label in enumerate(labels)]
+    groups = mv.group_series(articles, by)
+    return mv.contrasts(evidence, groups, choices, baseline=baseline, random_state=seed,
+                        n_boot=n_boot, ci=ci, min_n=min_n, max_groups=max_groups,
+                        progress=progress)
+
+
+def _model_predictions(cfg, run, articles, sentences, mentions, scored, lexicon, method: str,
+                       model: str, *, force: bool, say) -> pd.DataFrame:
+    """The mention predictions of (method, model): the run's own, or a cached stage."""
+    from framing.runs import pipeline
+    from framing.stance import scorer
+
+    folder = (Path(model) if not is_name(model) else models_dir() / model) if model else None
+    own = (method == cfg.scoring.method and scored.predictions is not None and scored.model is not None
+           and folder is not None and os.path.realpath(folder) == os.path.realpath(scored.model))
+    if own:
+        return scored.predictions
+    if model == cfg.scoring.model and cfg.training.labels:
+        # The run's model, trained on first use as [training] says (the run scored by lexicon).
+        path = pipeline.ensure_model(cfg, run, articles, sentences, mentions, lexicon, force=False,
+                                     say=say)
+    else:
+        path = resolve_model(model)
+    settings = scorer.flat_scoring(cfg.scoring)
+    settings = {k: v for k, v in settings.items() if k != "model"} | {"method": method}
+    say(f"multiverse: predictions of {scorer_label(method, model)}")
+    tables = run.stage(
+        f"multiverse_predictions_{_safe(method)}_{_safe(Path(model).name)}",
+        {"articles": articles, "sentences": sentences, "mentions": mentions, "model": path,
+         "lexicon": lexicon},
+        pipeline._model_score_stage,
+        code=("stance.model_scoring", "stance.scorer"),
+        settings=dict(scoring_settings=settings),
+        force=force,
+    )
+    return tables["predictions"]
+
+
+def _safe(text: str) -> str:
+    from framing.analysis.report_tables import slug
+
+    return slug(text).replace("-", "_")
+
+
+def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, scored, *,
+                    force: bool = False, say=lambda *a, **k: None) -> dict[str, Path] | None:
+    """Compute and write the run's multiverse (or remove a stale one when the config has none)."""
+    from framing.analysis import multiverse as mv
+    from framing.lexicon.folder import load_lexicon
+    from framing.runs.pipeline import default_jobs
+    from framing.stance import scorer, scoring
+
+    if not cfg.multiverse.enabled:
+        mv.remove_multiverse(run.path)
+        return None
+    target_set = scorer.target_spec(cfg.scoring).load()
+    _check_kinds(cfg, target_set)
+    choices, baseline = choices_of(cfg)
+    lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
+    inputs: dict[str, Any] = {"articles": articles}
+    for i, (method, model) in enumerate(_scorers(cfg)):
+        if method == "lexicon":
+            say("multiverse: matching the lexicon's cues in the mention sentences")
+            units = run.stage(
+                "multiverse_units_lexicon",
+                {"articles": articles, "sentences": sentences, "mentions": mentions,
+                 "lexicon": lexicon, "target_set": target_set},
+                _lexicon_units_stage, code=("analysis.multiverse", "stance.scoring"),
+                settings=dict(n_jobs=default_jobs()), force=force,
+            )
+        else:
+            predictions = _model_predictions(cfg, run, articles, sentences, mentions, scored,
+                                             lexicon, method, model, force=force, say=say)
+            units = run.stage(
+                f"multiverse_units_{i}", {"predictions": predictions, "mentions": mentions,
+                                          "target_set": target_set},
+                _model_units_stage, code=("analysis.multiverse",), force=force,
+            )
+        inputs[f"units_{i}"] = units
+    n_specs = 1
+    for values in choices.values():
+        n_specs *= len(values)
+    say(f"multiverse: {n_specs} specifications")
+    comp = cfg.compare
+
+    def contrast_stage(articles, **rest):  # the bar is not a setting: it leaves the key alone
+        return _contrast_stage(articles, progress=say is print, **rest)
+
+    table = run.stage(
+        "multiverse", inputs, contrast_stage, code=("analysis.multiverse",),
+        settings=dict(by=list(comp.by), labels=choices["scorer"], choices=choices,
+                      baseline=baseline, seed=cfg.seed, n_boot=cfg.multiverse.n_boot, ci=comp.ci,
+                      min_n=comp.min_n, max_groups=cfg.multiverse.max_groups),
+        force=force,
+    )
+    names = {t: target_set.targets[t].label for t in table["target"].unique() if t in target_set.targets}
+    settings = {"choices": choices, "baseline": baseline, "n_specs": n_specs, "by": list(comp.by),
+                "n_boot": cfg.multiverse.n_boot, "ci": comp.ci, "random_state": cfg.seed,
+                "min_n": comp.min_n, "max_groups": cfg.multiverse.max_groups,
+                "hold_share": mv.HOLD_SHARE}
+    files = mv.write_multiverse(table, run.path, settings=settings, target_names=names,
+                                figure_titles=cfg.report.figure_titles)
+    summary = mv.robustness(table)
+    counts = summary["verdict"].value_counts()
+    say("multiverse: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in mv.VERDICTS)
+        + f" of {len(summary)} contrasts")
+    return files
