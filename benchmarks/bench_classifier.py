@@ -6,6 +6,11 @@ off its output. With several precisions it also prints their agreement with fp32
 
     python benchmarks/bench_classifier.py [--runs 3] [--train 256] [--infer 1000]
         [--batch-size 16] [--max-length 128] [--threads 2] [--precisions fp32,bf16,int8]
+        [--train-precisions fp32,bf16]
+
+Training runs once per precision in each round (fp32 then bf16), so old and new are measured
+side by side; the accuracy of bf16 training over three seeds is checked by
+``experiments/newsmtsc_benchmark.py --precision bf16`` (README Results).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--threads", type=int, default=available_cores())
     parser.add_argument("--precisions", default="fp32", help="comma-separated: fp32,bf16,int8")
+    parser.add_argument("--train-precisions", default="fp32,bf16",
+                        help="comma-separated training precisions, run interleaved: fp32,bf16")
     opts = parser.parse_args()
 
     train = datasets.load_newsmtsc("train").iloc[: opts.train]
@@ -51,23 +58,32 @@ def main() -> None:
         f"max_length {opts.max_length}, dynamic padding + length bucketing"
     )
 
-    fit_rates, clf = [], None
+    train_precisions = opts.train_precisions.split(",")
+    fit_rates: dict[str, list[float]] = {p: [] for p in train_precisions}
+    clf = None
     for run in range(opts.runs):
-        args = TrainingArguments(
-            seed=run,
-            epochs=1,
-            batch_size=opts.batch_size,
-            max_length=opts.max_length,
-            num_threads=opts.threads,
-            progress_bar=False,
+        for precision in train_precisions:  # interleaved: old and new side by side
+            args = TrainingArguments(
+                seed=run,
+                epochs=1,
+                batch_size=opts.batch_size,
+                max_length=opts.max_length,
+                num_threads=opts.threads,
+                progress_bar=False,
+                precision=precision,
+            )
+            fitted = StanceClassifier(args=args).fit(train, train["label"])
+            fit_rates[precision].append(len(train) / fitted.train_seconds_)
+            print(f"  fit run {run + 1} {precision}: {fit_rates[precision][-1]:.1f} examples/s")
+            if clf is None or precision == "fp32":
+                clf = fitted
+    first = train_precisions[0]
+    for precision, rates in fit_rates.items():
+        ratio = statistics.median(rates) / statistics.median(fit_rates[first])
+        print(
+            f"training {precision}: median {statistics.median(rates):.1f} examples/s "
+            f"(runs: {', '.join(f'{r:.1f}' for r in rates)}; x{ratio:.2f} vs {first})"
         )
-        clf = StanceClassifier(args=args).fit(train, train["label"])
-        fit_rates.append(len(train) / clf.train_seconds_)
-        print(f"  fit run {run + 1}: {fit_rates[-1]:.1f} examples/s")
-    print(
-        f"training:  median {statistics.median(fit_rates):.1f} examples/s "
-        f"(runs: {', '.join(f'{r:.1f}' for r in fit_rates)})"
-    )
 
     reference = None
     for precision in opts.precisions.split(","):

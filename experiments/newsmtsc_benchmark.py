@@ -35,6 +35,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seeds", help="comma-separated integers")
     parser.add_argument("--epochs", type=int, help="override training.epochs")
     parser.add_argument("--threads", type=int, help="override training.num_threads (torch)")
+    parser.add_argument("--precision", choices=("fp32", "bf16"),
+                        help="training precision (bf16: autocast forward, fused AdamW)")
     parser.add_argument("--root", default=config.PROJECT_DIR / "reports" / "runs", type=Path)
     parser.add_argument("--force", action="store_true", help="rerun finished (variant, seed)")
     parser.add_argument("--out", type=Path, help="also copy results.csv and results.md here")
@@ -90,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds=[int(s) for s in opts.seeds.split(",")] if opts.seeds else None,
         epochs=opts.epochs,
         threads=opts.threads,
+        precision=opts.precision,
     )
     out = opts.root / runs.safe_name(cfg.name) / cfg.settings_id()
     (out / "results").mkdir(parents=True, exist_ok=True)

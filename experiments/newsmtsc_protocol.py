@@ -165,8 +165,10 @@ def load_benchmark_config(
     seeds: Sequence[int] | None = None,
     epochs: int | None = None,
     threads: int | None = None,
+    precision: str | None = None,
 ) -> BenchmarkConfig:
-    """Read a benchmark TOML file; ``variants``, ``seeds``, ``epochs``, ``threads`` override it.
+    """Read a benchmark TOML file; ``variants``, ``seeds``, ``epochs``, ``threads``,
+    ``precision`` (training: "fp32" or "bf16") override it.
 
     Raises
     ------
@@ -196,6 +198,9 @@ def load_benchmark_config(
         if not isinstance(epochs, int) or epochs < 1:
             raise ConfigError(f"epochs must be a positive integer; received {epochs!r}")
         training["epochs"] = epochs
+    if precision is not None and precision != "fp32":
+        # fp32 is the default and stays out of the settings: earlier results keep their folder.
+        training["precision"] = precision
     if threads is not None:
         if not isinstance(threads, int) or threads < 1:
             raise ConfigError(f"threads must be a positive integer; received {threads!r}")

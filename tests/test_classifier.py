@@ -519,3 +519,24 @@ def test_folders_without_pooling_load_as_mean_and_bad_pooling_is_refused(fitted,
     assert np.array_equal(loaded.predict_proba(TRAIN), fitted.predict_proba(TRAIN))
     with pytest.raises(ConfigError, match="pooling 'max'"):
         StanceClassifier(model_path=tiny_encoder, args=_args(), pooling="max").fit(TRAIN, TRAIN["label"])
+
+
+def test_bf16_training_learns_the_examples_and_is_reproducible(tiny_encoder):
+    """bf16 autocast + fused AdamW: still learns, same seed same weights, weights stay float32."""
+    def train(precision, seed=7):
+        clf = StanceClassifier(model_path=tiny_encoder, args=_args(precision=precision, seed=seed))
+        return clf.fit(TRAIN, TRAIN["label"])
+
+    bf16, again = train("bf16"), train("bf16")
+    assert (bf16.predict(TRAIN) == TRAIN["label"].to_numpy()).all()
+    assert all(p.dtype == torch.float32 for p in bf16.model_.parameters())
+    assert np.array_equal(bf16.predict_proba(TRAIN), again.predict_proba(TRAIN))
+    fp32 = train("fp32")
+    assert not torch.equal(bf16.model_.head.weight.detach(), fp32.model_.head.weight.detach())
+    # fp32 stays out of the recorded arguments: models trained before the option keep their keys.
+    assert "precision" not in fp32.args.to_dict() and bf16.args.to_dict()["precision"] == "bf16"
+
+
+def test_an_unknown_training_precision_is_a_config_error():
+    with pytest.raises(ConfigError, match="precision"):
+        _args(precision="fp16")

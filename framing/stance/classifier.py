@@ -109,6 +109,8 @@ MENTION_CLOSE = " >>"
 #: Weight files we refuse to load (pickle-based).
 _PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.ckpt", "tf_model.h5")
 PRECISIONS = ("fp32", "bf16", "int8")
+#: Training precisions (``TrainingArguments.precision``).
+TRAINING_PRECISIONS = ("fp32", "bf16")
 #: How the encoder's token vectors become one vector (see the module docstring, "Model and fusion").
 POOLINGS = ("mean", "mean+mention")
 
@@ -156,6 +158,10 @@ class TrainingArguments:
         Batches per mega-batch that is sorted by length when bucketing.
     progress_bar : bool
         Show a tqdm progress bar on stderr.
+    precision : {"fp32", "bf16"}
+        "bf16": the forward pass under bfloat16 autocast (weights, gradients and optimiser state
+        stay float32) and the fused AdamW kernel; about twice as fast on CPUs with AMX or
+        AVX512-BF16 (README Results: speed and macro-F1 beside fp32).
     """
 
     seed: int
@@ -177,6 +183,7 @@ class TrainingArguments:
     length_bucketing: bool = True
     bucket_batches: int = 50
     progress_bar: bool = True
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         if (
@@ -206,6 +213,11 @@ class TrainingArguments:
                 raise ConfigError(
                     f"TrainingArguments.{name} must be > 0, got {getattr(self, name)!r}"
                 )
+        if self.precision not in TRAINING_PRECISIONS:
+            raise ConfigError(
+                f"TrainingArguments.precision is {self.precision!r}; accepted: "
+                f"{', '.join(TRAINING_PRECISIONS)}"
+            )
         if not 0 <= self.warmup_ratio < 1:
             raise ConfigError(
                 f"TrainingArguments.warmup_ratio must be in [0, 1), got {self.warmup_ratio!r}"
@@ -229,6 +241,9 @@ class TrainingArguments:
     def to_dict(self) -> dict:
         """Plain dict of the arguments (for JSON manifests)."""
         out = dataclasses.asdict(self)
+        if out["precision"] == "fp32":
+            # Left out at its default: models trained before it existed keep their reuse keys.
+            del out["precision"]
         if isinstance(self.class_weights, Mapping):
             out["class_weights"] = dict(self.class_weights)
         return out

@@ -105,7 +105,8 @@ def train_loop(
         weight=None if weights is None else torch.tensor(weights, dtype=torch.float32)
     )
     step = _Step(torch, net, optimizer, scheduler, loss_fn, train, features,
-                 torch.from_numpy(y_ids), pad_id, args.max_grad_norm)
+                 torch.from_numpy(y_ids), pad_id, args.max_grad_norm,
+                 bf16=args.precision == "bf16")
     tracker = _DevTracker(torch, net, dev, args, pad_id, labels)
     net.train()
     with tqdm(total=total, desc="fine-tuning", unit="step", disable=not args.progress_bar) as bar:
@@ -144,14 +145,23 @@ class _Step:
     """One optimisation step on a batch of row indices; returns the batch's mean loss."""
 
     def __init__(self, torch, net, optimizer, scheduler, loss_fn, train: dict,
-                 features: np.ndarray, targets, pad_id: int, max_grad_norm: float | None) -> None:
+                 features: np.ndarray, targets, pad_id: int, max_grad_norm: float | None,
+                 *, bf16: bool = False) -> None:
         self.torch, self.net, self.optimizer, self.scheduler = torch, net, optimizer, scheduler
         self.loss_fn, self.train, self.features, self.targets = loss_fn, train, features, targets
-        self.pad_id, self.max_grad_norm = pad_id, max_grad_norm
+        self.pad_id, self.max_grad_norm, self.bf16 = pad_id, max_grad_norm, bf16
 
     def __call__(self, index: np.ndarray) -> float:
+        import contextlib
+
         batch = _collate(self.torch, self.train, self.features, index, self.pad_id)
-        loss = self.loss_fn(self.net(**batch), self.targets[index])
+        # bf16: the forward pass under autocast; the loss, the backward's accumulation into the
+        # float32 weights and the optimiser stay float32.
+        autocast = (self.torch.autocast("cpu", dtype=self.torch.bfloat16) if self.bf16
+                    else contextlib.nullcontext())
+        with autocast:
+            logits = self.net(**batch)
+        loss = self.loss_fn(logits.float(), self.targets[index])
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.max_grad_norm is not None:
@@ -278,7 +288,10 @@ def _optimizer(torch, net, args: TrainingArguments):
                 "lr": args.head_learning_rate,
                 "weight_decay": args.weight_decay,
             },
-        ]
+        ],
+        # One fused kernel for all parameters (bf16 training only, so that fp32 training gives
+        # the same weights as before it existed).
+        **({"fused": True} if args.precision == "bf16" else {}),
     )
 
 
