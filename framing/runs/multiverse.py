@@ -161,14 +161,18 @@ def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, s
     choices, baseline = choices_of(cfg)
     lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
     inputs: dict[str, Any] = {"articles": articles}
+
+    def lexicon_stage(*args, **kwargs):  # says what it does only when it runs
+        say("multiverse: matching the lexicon's cues in the mention sentences")
+        return _lexicon_units_stage(*args, **kwargs)
+
     for i, (method, model) in enumerate(_scorers(cfg)):
         if method == "lexicon":
-            say("multiverse: matching the lexicon's cues in the mention sentences")
             units = run.stage(
                 "multiverse_units_lexicon",
                 {"articles": articles, "sentences": sentences, "mentions": mentions,
                  "lexicon": lexicon, "target_set": target_set},
-                _lexicon_units_stage, code=("analysis.multiverse", "stance.scoring"),
+                lexicon_stage, code=("analysis.multiverse", "stance.scoring"),
                 settings=dict(n_jobs=default_jobs()), force=force,
             )
         else:
@@ -190,7 +194,8 @@ def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, s
         return _contrast_stage(articles, progress=say is print, **rest)
 
     table = run.stage(
-        "multiverse", inputs, contrast_stage, code=("analysis.multiverse",),
+        # Not "multiverse": write_multiverse writes multiverse.parquet, the report's table.
+        "multiverse_contrasts", inputs, contrast_stage, code=("analysis.multiverse",),
         settings=dict(by=list(comp.by), labels=choices["scorer"], choices=choices,
                       baseline=baseline, seed=cfg.seed, n_boot=cfg.multiverse.n_boot, ci=comp.ci,
                       min_n=comp.min_n, max_groups=cfg.multiverse.max_groups),

@@ -310,10 +310,10 @@ def with_events(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, force: bo
         say("events: the corpus has an event column; compare.events is not applied")
         return articles
     def events_stage(articles, **settings):  # the bar is not a setting: it leaves the key alone
+        if comp.events == "encoder":
+            say("events: embedding titles and leads, then grouping by date window and similarity")
         return _events_stage(articles, progress=say is print, **settings)
 
-    if comp.events == "encoder":
-        say("events: embedding titles and leads, then grouping by date window and similarity")
     events = run.stage(
         "events", {"articles": articles}, events_stage, code=("analysis.events", "analysis.embeddings"),
         settings=dict(method=comp.events, window_days=comp.event_window_days,
