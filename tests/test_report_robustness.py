@@ -190,8 +190,13 @@ def test_summary_counts_and_verdict_lists(page, markdown):
     )
     for text in (page, markdown):
         assert summary in text
-        assert "Hold in at least 90% of specifications: CN: Alpha vs Gamma; US: Alpha vs Gamma." in text
-        assert "Flip: CN: Beta vs Gamma; US: Alpha vs Beta." in text
+        assert ("Hold in at least 90% of specifications: CN: Alpha vs Gamma (same sign in 48 of "
+                "48, interval clear of zero in 48); US: Alpha vs Gamma (same sign in 48 of 48, "
+                "interval clear of zero in 46).") in text
+        assert ("Keep their sign in at least 90%, the interval clear of zero in fewer: CN: Alpha "
+                "vs Beta (same sign in 45 of 48, interval clear of zero in 24).") in text
+        assert ("Flip: CN: Beta vs Gamma (same sign in 29 of 48, interval clear of zero in 2); "
+                "US: Alpha vs Beta (same sign in 26 of 48, interval clear of zero in 5).") in text
 
 
 def test_target_tables_are_ordered_by_target_then_verdict(page, markdown):

@@ -241,12 +241,27 @@ def _verdict_lists(ctx: Context, table: pd.DataFrame, hold: float) -> list[Any]:
     blocks = []
     for verdict, lead in (
         ("holds", f"Hold in at least {_percent(hold)} of specifications"),
+        ("same sign", f"Keep their sign in at least {_percent(hold)}, the interval clear of zero "
+                      "in fewer"),
         ("flips", "Flip"),
     ):
         rows = table[table["_verdict"] == verdict]
+        if verdict == "same sign" and not len(rows):
+            continue
         per_target = []
         for target in sorted(set(rows["_target"]), key=order.__getitem__):
-            pairs = sorted(rows.loc[rows["_target"] == target, "_pair"])
+            part = rows.loc[rows["_target"] == target].sort_values("_pair")
+            pairs = [f"{pair} ({_counted(row)})" for pair, row in zip(part["_pair"], part.itertuples(), strict=True)]
             per_target.append(f"{target}: {', '.join(pairs)}")
         blocks.append(Para(f"{lead}: {'; '.join(per_target) or 'none'}."))
     return blocks
+
+
+def _counted(row: Any) -> str:
+    """"same sign in 48 of 48, interval clear of zero in 42" from a robustness row's shares."""
+    n = int(getattr(row, "n_specs", 0) or 0)
+    same = getattr(row, "share_same_sign", float("nan"))
+    clear = getattr(row, "share_excluding_zero", float("nan"))
+    if not n or pd.isna(same) or pd.isna(clear):
+        return "not estimable"
+    return f"same sign in {round(same * n)} of {n}, interval clear of zero in {round(clear * n)}"
