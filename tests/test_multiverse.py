@@ -201,3 +201,20 @@ def test_the_multiverse_command_needs_a_multiverse_table(tmp_path):
     result = CliRunner().invoke(main, ["multiverse", str(toml), "--root", str(tmp_path / "runs")])
     assert result.exit_code == 2
     assert "no [multiverse] table" in result.output
+
+
+def test_a_kind_choice_cannot_widen_the_runs_kinds(tmp_path):
+    from framing.runs.multiverse import _check_kinds
+    from framing.stance import scorer
+
+    base = {"name": "m", "seed": 1, "corpus": {"inputs": [str(tmp_path)]}}
+    narrow = config.ExperimentConfig.from_dict(
+        {**base, "targets": {"kinds": ["name"]},
+         "multiverse": {"target_kinds": [["name"], ["name", "demonym"]]}}, check_paths=False)
+    with pytest.raises(ConfigError, match="demonym"):
+        _check_kinds(narrow, scorer.target_spec(narrow.scoring).load())
+    default = config.ExperimentConfig.from_dict(
+        {**base, "targets": {"kinds": ["name"]}, "multiverse": {"target_kinds": [[]]}},
+        check_paths=False)
+    with pytest.raises(ConfigError, match="default kinds"):
+        _check_kinds(default, scorer.target_spec(default.scoring).load())

@@ -71,6 +71,11 @@ def choices_of(cfg: ExperimentConfig) -> tuple[dict[str, list[str]], dict[str, s
 def _check_kinds(cfg: ExperimentConfig, target_set: Any) -> None:
     """A kind choice can only narrow the kinds the run found mentions of."""
     found = set(target_set.kinds)
+    if cfg.targets.kinds and () in cfg.multiverse.target_kinds:
+        raise ConfigError(
+            f"multiverse.target_kinds lists [] (the target set's default kinds), but the run finds "
+            f"mentions of {list(cfg.targets.kinds)} only ([targets] kinds); list those kinds instead"
+        )
     for kinds in cfg.multiverse.target_kinds:
         extra = sorted(set(kinds) - found)
         if extra:
