@@ -299,3 +299,22 @@ def test_hybrid_owning_its_vectorizer_scores_the_same(models, tables, tmp_path):
     assert loaded.vectorizer is not None and loaded.feature_columns == VOICE_FEATURES
     again, _ = model_scoring.score_model(articles, sentences, mentions, loaded)
     pd.testing.assert_frame_equal(again, expected)
+
+
+def test_the_multiverse_model_pass_by_chunks_equals_one_pass(models, tables, tmp_path):
+    """framing.runs.multiverse classifies article chunks one by one: the same predictions."""
+    from framing.lexicon.folder import load_lexicon
+    from framing.runs.multiverse import _predictions_stage
+
+    articles, sentences, mentions = tables
+    _, hybrid = models
+    folder = hybrid.save(tmp_path / "tiny-hybrid")
+    settings = {"method": "hybrid", "lexicon": None, "target_set": "targets-v1",
+                "precision": "fp32", "aggregation": "smoothed-v1"}
+    lexicon = load_lexicon("framing-stance-v1")
+    whole = _predictions_stage(articles, sentences, mentions, folder, lexicon,
+                               scoring_settings=settings, chunk_articles=100)
+    by_one = _predictions_stage(articles, sentences, mentions, folder, lexicon,
+                                scoring_settings=settings, chunk_articles=1)
+    assert len(whole) == len(mentions) and "sentence" not in whole.columns
+    pd.testing.assert_frame_equal(whole, by_one)

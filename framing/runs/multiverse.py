@@ -112,6 +112,43 @@ def _contrast_stage(articles: pd.DataFrame, *, by: list, labels: list, choices: 
                         progress=progress)
 
 
+#: Articles per chunk of the multiverse's own model pass: only the predictions of each chunk are
+#: kept (without the sentence text), so the pass adds little to what the run already holds.
+MODEL_CHUNK_ARTICLES = 2000
+#: The prediction columns the multiverse keeps (framing.stance.model_scoring.PREDICTION_COLUMNS
+#: without the sentence and mention text).
+_KEPT_PREDICTIONS = ("article_id", "sent_id", "target", "p_against", "p_neutral", "p_favor",
+                     "predicted", "signed", "lexicon_signed", "n_cues", "voice")
+
+
+def _predictions_stage(articles, sentences, mentions, model, lexicon, *, scoring_settings: dict,
+                       chunk_articles: int = MODEL_CHUNK_ARTICLES) -> pd.DataFrame:
+    """Mention predictions of one model, chunk by chunk of articles (the same rows as one call:
+    each (sentence, target) is classified on its own)."""
+    import numpy as np
+
+    from framing.stance import scorer
+
+    config = scorer.scoring_config(**{**scoring_settings, "model": model})
+    score = scorer.Scorer(config, lexicon=lexicon if config.method == "hybrid" else None)
+    order = {a: i // chunk_articles for i, a in enumerate(pd.unique(articles["article_id"].astype(str)))}
+
+    def chunks(table: pd.DataFrame) -> dict[int, np.ndarray]:
+        number = table["article_id"].astype(str).map(order).fillna(-1).to_numpy(dtype=np.int64)
+        return {int(k): np.flatnonzero(number == k) for k in np.unique(number) if k >= 0}
+
+    by_article, by_sentence, by_mention = chunks(articles), chunks(sentences), chunks(mentions)
+    parts = []
+    for k, rows in sorted(by_mention.items()):
+        tables = score(articles.iloc[by_article[k]], sentences=sentences.iloc[by_sentence.get(k, [])],
+                       mentions=mentions.iloc[rows])
+        parts.append(tables["predictions"][[c for c in _KEPT_PREDICTIONS
+                                            if c in tables["predictions"].columns]])
+    if not parts:
+        return pd.DataFrame(columns=list(_KEPT_PREDICTIONS))
+    return pd.concat(parts, ignore_index=True)
+
+
 def _model_predictions(cfg, run, articles, sentences, mentions, scored, lexicon, method: str,
                        model: str, *, force: bool, say) -> pd.DataFrame:
     """The mention predictions of (method, model): the run's own, or a cached stage."""
@@ -132,16 +169,15 @@ def _model_predictions(cfg, run, articles, sentences, mentions, scored, lexicon,
     settings = scorer.flat_scoring(cfg.scoring)
     settings = {k: v for k, v in settings.items() if k != "model"} | {"method": method}
     say(f"multiverse: predictions of {scorer_label(method, model)}")
-    tables = run.stage(
+    return run.stage(
         f"multiverse_predictions_{_safe(method)}_{_safe(Path(model).name)}",
         {"articles": articles, "sentences": sentences, "mentions": mentions, "model": path,
          "lexicon": lexicon},
-        pipeline._model_score_stage,
+        _predictions_stage,
         code=("stance.model_scoring", "stance.scorer"),
         settings=dict(scoring_settings=settings),
         force=force,
     )
-    return tables["predictions"]
 
 
 def _safe(text: str) -> str:
