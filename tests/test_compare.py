@@ -500,3 +500,26 @@ def test_closest_event_matches_the_mean_cosine_of_each_event_one_by_one():
                 best, best_sim = e, mean
         assert ev._closest_event(vectors, i, members, range(len(members))) == (best, best_sim)
     assert ev._closest_event(vectors, 0, members, range(0)) == (-1, -np.inf)
+
+
+def test_event_grouping_by_member_sums_gives_the_events_of_the_member_by_member_means():
+    """Dense embeddings go through the sums of each event's members (one product per article);
+    the same vectors given sparse go member by member: the same events and similarities."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(11)
+    centres = rng.normal(size=(25, 16))
+    story = rng.integers(0, 25, size=600)
+    vectors = centres[story] + rng.normal(scale=0.8, size=(600, 16))
+    days = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 40, size=600), unit="D")
+    published = days.strftime("%Y-%m-%d").to_numpy().astype(object)
+    published[::37] = None  # undated articles: compared with every event
+    articles = pd.DataFrame({"article_id": [f"a{k:03d}" for k in range(600)], "title": "",
+                             "text": [str(k) for k in range(600)], "published": published})
+    dense = group_events(articles, embed=lambda texts: vectors, threshold=0.5, window_days=3)
+    member_by_member = group_events(articles, embed=lambda texts: sparse.csr_matrix(vectors),
+                                    threshold=0.5, window_days=3)
+    assert dense["event"].tolist() == member_by_member["event"].tolist()
+    assert dense["event_size"].tolist() == member_by_member["event_size"].tolist()
+    np.testing.assert_allclose(dense["similarity"], member_by_member["similarity"], rtol=1e-12)
+    assert (dense["event_size"] > 2).sum() > 50 and dense["event"].nunique() > 20
