@@ -188,25 +188,37 @@ def run(config_path, force, root, jobs) -> None:
 @click.option("--force", is_flag=True, help="recompute every stage, even when cached")
 @click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True, help="folder of run folders")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def multiverse(config_path, force, root, jobs) -> None:
-    """Run the experiment CONFIG with its [multiverse] table: every contrast under every
-    combination of the listed choices, a specification curve per target and a "Robustness of
-    conclusions" section in the report (the same as `framing run` on that config)."""
-    _run_config(config_path, force=force, root=root, jobs=jobs, need_multiverse=True)
-
-
-def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int,
-                need_multiverse: bool = False) -> None:
-    from framing.infra.errors import ConfigError
-    from framing.runs import config, pipeline
+@click.option("--chunk-size", type=click.IntRange(min=1), default=1000, show_default=True, help="articles per chunk (memory holds one chunk's sentences)")
+def multiverse(config_path, force, root, jobs, chunk_size) -> None:
+    """The [multiverse] of the experiment CONFIG alone, chunk by chunk of articles (bounded
+    memory): every contrast under every combination of the listed choices, a specification curve
+    per target, and the run's report rebuilt with its "Robustness of conclusions" section
+    (`framing run` computes the same from the run's tables, holding every sentence in memory)."""
+    from framing.runs import config
+    from framing.runs.multiverse import stream_multiverse
 
     cfg = config.load_config(config_path)
-    if need_multiverse and not cfg.multiverse.enabled:
+    _need_multiverse(cfg, config_path)
+    files = stream_multiverse(cfg, root=root, force=force, n_jobs=jobs or None,
+                              command_line=sys.argv, progress=True, chunk_articles=chunk_size)
+    click.echo(f"multiverse: {Path(files['multiverse']).parent.resolve()}")
+
+
+def _need_multiverse(cfg, config_path: Path) -> None:
+    from framing.infra.errors import ConfigError
+
+    if not cfg.multiverse.enabled:
         raise ConfigError(
             f"{config_path} has no [multiverse] table; add one listing the choices to vary, e.g.\n"
             "[multiverse]\naggregation = [\"smoothed-v1\", \"author-v1\"]\nneutral_band = [0.0, 0.1, 0.2]\n"
             "unit = [\"article\", \"sentence\"]"
         )
+
+
+def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int) -> None:
+    from framing.runs import config, pipeline
+
+    cfg = config.load_config(config_path)
     report_path = pipeline.run_experiment(
         cfg, root=root, force=force, n_jobs=jobs or None, command_line=sys.argv, progress=True
     )

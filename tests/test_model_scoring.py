@@ -318,3 +318,41 @@ def test_the_multiverse_model_pass_by_chunks_equals_one_pass(models, tables, tmp
                                 scoring_settings=settings, chunk_articles=1)
     assert len(whole) == len(mentions) and "sentence" not in whole.columns
     pd.testing.assert_frame_equal(whole, by_one)
+
+
+def test_the_streamed_multiverse_units_equal_those_of_the_whole_tables(models, tables, tmp_path):
+    """`framing multiverse` keeps only the units of each chunk of articles: the units of the
+    lexicon and of a model are those computed from the whole corpus's tables."""
+    from framing.analysis import multiverse as mv
+    from framing.lexicon.folder import load_lexicon
+    from framing.runs.multiverse import _predictions_stage, _stream_units_stage
+    from framing.stance.scoring import match_cues
+    from framing.text.targets import load_targets
+
+    articles, sentences, mentions = tables
+    _, hybrid = models
+    folder = hybrid.save(tmp_path / "tiny-hybrid")
+    settings = {"method": "hybrid", "lexicon": None, "target_set": "targets-v1",
+                "precision": "fp32", "aggregation": "smoothed-v1"}
+    lexicon, target_set = load_lexicon("framing-stance-v1"), load_targets()
+    streamed = _stream_units_stage(
+        articles, lexicon, target_set, scorers=[["lexicon", ""], ["hybrid", str(folder)]],
+        scoring_settings=settings, name_or_path="targets-v1", extra=[], kinds=[],
+        chunk_articles=2, n_jobs=1, model_1=folder)
+    kinds = mv.mention_kinds(mentions, target_set)
+    whole = {
+        "units_0": mv.lexicon_units(match_cues(articles, sentences, mentions, lexicon=lexicon),
+                                    mentions, kinds),
+        "units_1": mv.model_units(_predictions_stage(articles, sentences, mentions, folder, lexicon,
+                                                     scoring_settings=settings), mentions, kinds),
+    }
+    assert set(streamed) == set(whole)
+    for name, expected in whole.items():
+        assert len(expected) > 0
+        if name == "units_0":
+            assert (expected["mass"] > 0).any()  # cues were attributed
+        order = ["article_id", "sent_id", "target", "mention", "signed"]
+        pd.testing.assert_frame_equal(
+            streamed[name].sort_values(order).reset_index(drop=True),
+            expected.sort_values(order).reset_index(drop=True), check_exact=False, rtol=1e-6,
+            check_dtype=False)

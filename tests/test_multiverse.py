@@ -218,3 +218,34 @@ def test_a_kind_choice_cannot_widen_the_runs_kinds(tmp_path):
         check_paths=False)
     with pytest.raises(ConfigError, match="default kinds"):
         _check_kinds(default, scorer.target_spec(default.scoring).load())
+
+
+def test_the_multiverse_command_computes_it_chunk_by_chunk_with_the_runs_results(tmp_path):
+    """`framing multiverse` keeps only each chunk's units: the same table as the run's, and the
+    run's report rebuilt; without a run first it writes the multiverse and says so."""
+    from click.testing import CliRunner
+
+    from framing.cli import main
+
+    report = _toy_run(tmp_path, tmp_path / "runs")
+    run = report.parent
+    expected = pd.read_parquet(run / "multiverse.parquet")
+    (run / "multiverse.parquet").unlink()
+    report.write_text("stale", encoding="utf-8")
+    toml = tmp_path / "toy_multiverse.toml"
+    result = CliRunner().invoke(main, ["multiverse", str(toml), "--root", str(tmp_path / "runs"),
+                                       "--chunk-size", "5", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "multiverse units" in result.output or "chunks of 5 articles" in result.output
+    got = pd.read_parquet(run / "multiverse.parquet")
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9)
+    assert "Robustness of conclusions" in report.read_text(encoding="utf-8")
+    fresh = CliRunner().invoke(main, ["multiverse", str(toml), "--root", str(tmp_path / "fresh"),
+                                      "-j", "1"])
+    assert fresh.exit_code == 0, fresh.output
+    assert "no report in the run folder yet" in fresh.output
+    folder = next((tmp_path / "fresh" / "toy_multiverse").iterdir())
+    summary = pd.read_parquet(folder / "robustness.parquet").set_index("pair")
+    assert summary.loc["Alpha vs Beta", "verdict"] == "holds"
+    assert summary.loc["Beta vs Gamma", "verdict"] == "flips"
+    assert (folder / "figures" / "specification-curve-us.svg").is_file()

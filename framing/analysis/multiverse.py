@@ -194,6 +194,12 @@ def lexicon_units(cues: pd.DataFrame, mentions: pd.DataFrame, kinds: Sequence[st
 # Specifications
 
 
+def empty_units() -> pd.DataFrame:
+    """A units table without rows (a corpus without mentions)."""
+    types = {"sent_id": "int64", "signed": "float64", "mass": "float64", "mention": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "object")) for c in _UNIT_COLUMNS})
+
+
 def specifications(choices: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Every combination of the choices, one row each, ``spec`` numbered from 1.
 

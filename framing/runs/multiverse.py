@@ -20,7 +20,7 @@ from framing.infra.paths import is_name, models_dir, resolve_model
 from framing.runs.config import ExperimentConfig
 from framing.stance.settings import MODEL_METHODS
 
-__all__ = ["choices_of", "multiverse_step"]
+__all__ = ["choices_of", "multiverse_step", "stream_multiverse"]
 
 
 def _scorers(cfg: ExperimentConfig) -> list[tuple[str, str]]:
@@ -199,7 +199,6 @@ def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, s
         return None
     target_set = scorer.target_spec(cfg.scoring).load()
     _check_kinds(cfg, target_set)
-    choices, baseline = choices_of(cfg)
     lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
     inputs: dict[str, Any] = {"articles": articles}
 
@@ -225,6 +224,16 @@ def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, s
                 _model_units_stage, code=("analysis.multiverse",), force=force,
             )
         inputs[f"units_{i}"] = units
+    return _contrasts_and_files(cfg, run, articles, inputs, target_set, force=force, say=say)
+
+
+def _contrasts_and_files(cfg: ExperimentConfig, run, articles: pd.DataFrame, inputs: dict,
+                         target_set: Any, *, force: bool, say) -> dict[str, Path]:
+    """Every contrast in every specification from the scorers' units (``inputs``: the articles
+    and ``units_<i>``), then the run's multiverse files."""
+    from framing.analysis import multiverse as mv
+
+    choices, baseline = choices_of(cfg)
     n_specs = 1
     for values in choices.values():
         n_specs *= len(values)
@@ -254,3 +263,142 @@ def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, s
     say("multiverse: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in mv.VERDICTS)
         + f" of {len(summary)} contrasts")
     return files
+
+
+#: Articles per chunk of :func:`stream_multiverse` (each chunk's sentences, mentions and
+#: predictions are dropped once its units are kept).
+STREAM_CHUNK_ARTICLES = 1000
+
+
+def _stream_units_stage(articles, lexicon, target_set, *, scorers: list, scoring_settings: dict,
+                        name_or_path: str, extra: list, kinds: list, chunk_articles: int,
+                        n_jobs: int, progress: bool = False, **models: Path) -> dict[str, pd.DataFrame]:
+    """The units of every scorer, chunk by chunk of articles: sentences, mentions, the lexicon's
+    cues and the models' predictions of a chunk are dropped once its units are kept.
+
+    The units are those of the whole corpus at once (every step is per article); ``models`` holds
+    ``model_<i>``, the folder of the i-th scorer when it is a model.
+    """
+    import pyarrow as pa
+    from tqdm.auto import tqdm
+
+    from framing.analysis import multiverse as mv
+    from framing.runs.stream import release_memory
+    from framing.stance import scorer
+    from framing.stance.scoring import match_cues
+    from framing.text.mentions import TargetSpec, sentences_and_mentions
+
+    spec = TargetSpec(name_or_path, tuple(extra), tuple(kinds))
+    models_of = {}
+    for i, (method, _) in enumerate(scorers):
+        if method != "lexicon":
+            config = scorer.scoring_config(**{**scoring_settings, "method": method,
+                                              "model": models[f"model_{i}"]})
+            models_of[i] = scorer.Scorer(config, lexicon=lexicon if method == "hybrid" else None)
+    # Each chunk's units are kept as Arrow tables (compact strings); pandas objects at the end.
+    parts: dict[int, list[pa.Table]] = {i: [] for i in range(len(scorers))}
+    bar = tqdm(total=len(articles), disable=not progress, desc="multiverse units", unit="article")
+    cues = predictions = None
+    for start in range(0, len(articles), chunk_articles):
+        chunk = articles.iloc[start:start + chunk_articles]
+        sentences, mentions = sentences_and_mentions(chunk, target_spec=spec, n_jobs=n_jobs)
+        mention_kinds = mv.mention_kinds(mentions, target_set)
+        for i, (method, _) in enumerate(scorers):
+            if method == "lexicon":
+                cues = match_cues(chunk, sentences, mentions, lexicon=lexicon, n_jobs=n_jobs)
+                units = mv.lexicon_units(cues, mentions, mention_kinds)
+            else:
+                predictions = models_of[i](chunk, sentences=sentences, mentions=mentions)["predictions"]
+                units = mv.model_units(predictions, mentions, mention_kinds)
+            parts[i].append(pa.Table.from_pandas(units, preserve_index=False))
+        chunk = sentences = mentions = mention_kinds = units = cues = predictions = None
+        release_memory()
+        bar.update(min(chunk_articles, len(articles) - start))
+    bar.close()
+    return {f"units_{i}": (pa.concat_tables(found, promote_options="permissive").to_pandas()
+                           if found else mv.empty_units())
+            for i, found in parts.items()}
+
+
+def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs", force: bool = False,
+                      n_jobs: int | None = None, command_line=None, progress: bool = False,
+                      chunk_articles: int = STREAM_CHUNK_ARTICLES) -> dict[str, Path]:
+    """The multiverse of ``cfg`` alone, chunk by chunk of articles: bounded memory.
+
+    ``framing run`` computes the multiverse from the run's tables, which hold every sentence of
+    the corpus; this reads the run's cached article table and keeps, from each chunk of
+    ``chunk_articles`` articles, only the units of each scorer (one row per mention and sentence
+    of a few numbers), so memory holds the articles, the models and one chunk. Each model
+    classifies each (sentence, target) once (in this computation: the run's own predictions, held
+    by ``framing run``, are not read back). The contrasts, files and figures are the same as
+    ``framing run`` writes (the same units; bf16 inference can move the last digits with the
+    batch). A run folder that already has a report gets it rebuilt with the robustness section.
+
+    Returns the files written (as :func:`framing.analysis.multiverse.write_multiverse`).
+    """
+    from framing.lexicon.folder import load_lexicon
+    from framing.runs import pipeline
+    from framing.runs.folders import Run
+    from framing.stance import scorer, scoring
+
+    if not cfg.multiverse.enabled:
+        raise ConfigError(f"{cfg.name}: the config has no [multiverse] table")
+    jobs = n_jobs or pipeline.default_jobs()
+    say = print if progress else (lambda *a, **k: None)
+    run = Run.open(cfg, root=root, command_line=command_line)
+    run.set_seed(seed_torch=False)
+    say(f"run folder: {run.path}")
+    articles = pipeline._articles_step(cfg, run, jobs=jobs, force=force)
+    say(f"articles: {len(articles)}")
+    target_set = scorer.target_spec(cfg.scoring).load()
+    _check_kinds(cfg, target_set)
+    lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
+    scorers = _scorers(cfg)
+    models = {f"model_{i}": _model_folder(cfg, run, articles, lexicon, model, say=say)
+              for i, (method, model) in enumerate(scorers) if method != "lexicon"}
+    settings = scorer.flat_scoring(cfg.scoring)
+    say("multiverse: " + ", ".join(scorer_label(m, model) for m, model in scorers)
+        + f", chunks of {chunk_articles} articles")
+
+    def units_stage(articles, lexicon, target_set, **rest):  # the bar leaves the key alone
+        return _stream_units_stage(articles, lexicon, target_set, progress=progress, **rest)
+
+    units = run.stage(
+        "multiverse_stream_units",
+        {"articles": articles, "lexicon": lexicon, "target_set": target_set, **models},
+        units_stage,
+        code=("analysis.multiverse", "stance.scoring", "stance.model_scoring", "stance.scorer",
+              "text.mentions"),
+        settings=dict(scorers=[list(s) for s in scorers],
+                      scoring_settings={k: v for k, v in settings.items() if k != "model"},
+                      name_or_path=cfg.targets.lexicon, extra=[str(p) for p in cfg.targets.extra],
+                      kinds=list(cfg.targets.kinds), chunk_articles=chunk_articles, n_jobs=jobs),
+        force=force,
+    )
+    files = _contrasts_and_files(cfg, run, articles, {"articles": articles, **units}, target_set,
+                                 force=force, say=say)
+    if (run.path / "report.html").is_file():
+        from framing.report import build as report
+
+        report.build_report(run.path, title=cfg.report.title or None)
+        say(f"report rebuilt: {run.path / 'report.html'}")
+    else:
+        say("no report in the run folder yet: `framing run` writes one (with this section)")
+    return files
+
+
+def _model_folder(cfg: ExperimentConfig, run, articles, lexicon, model: str, *, say) -> Path:
+    """The folder of a multiverse model, trained first when ``[training]`` (labels from a training
+    config) asks for it; a model trained on the run's weak labels must exist already."""
+    from framing.runs import pipeline
+
+    if model == cfg.scoring.model and cfg.training.labels == "config":
+        return pipeline.ensure_model(cfg, run, articles, None, None, lexicon, say=say)
+    if model == cfg.scoring.model and cfg.training.labels:
+        folder = Path(model) if not is_name(model) else models_dir() / model
+        if not (folder / "model.safetensors").is_file():
+            raise ConfigError(
+                f"the model {model} is trained on weak labels from the run's sentences; run "
+                "`framing run` on the config first (it trains the model), then the multiverse")
+        return folder
+    return resolve_model(model)
