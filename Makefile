@@ -27,12 +27,14 @@ test-slow: setup
 
 # Speed and memory figures (README Results): per stage, against the naive baseline and the
 # compute bound, then the whole AllSides corpus streamed with the hybrid model (about 15 minutes),
-# then fine-tuning and inference beside a busy process (the slowdown under load, about 5 minutes).
+# then fine-tuning and inference beside a busy process (the slowdown under load, about 5 minutes),
+# then the encoder event stage against the revision before its speed-ups (about 10 minutes).
 bench: setup
 	$(BIN)/python benchmarks/bench_scale.py --json reports/bench/scale.json
 	$(BIN)/python benchmarks/bench_stream.py --method hybrid --precision bf16
 	$(BIN)/python benchmarks/bench_stream.py --method lexicon --kill-after 40
 	$(BIN)/python benchmarks/bench_load.py --runs 3
+	$(BIN)/python benchmarks/bench_events.py --runs 3 --baseline e8202d2
 
 # Every figure and table of the studies, regenerated from their configs into reports/paper/
 # (SHA256SUMS lists them; a second run gives the same file). The NewsMTSC table trains 2 models x
