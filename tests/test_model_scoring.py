@@ -335,8 +335,11 @@ def test_the_streamed_multiverse_units_equal_those_of_the_whole_tables(models, t
     settings = {"method": "hybrid", "lexicon": None, "target_set": "targets-v1",
                 "precision": "fp32", "aggregation": "smoothed-v1"}
     lexicon, target_set = load_lexicon("framing-stance-v1"), load_targets()
+    from framing.infra.tableio import write_table
+
+    stored = write_table(articles, tmp_path / "articles.parquet")  # as a run's articles stage
     streamed = _stream_units_stage(
-        articles, lexicon, target_set, scorers=[["lexicon", ""], ["hybrid", str(folder)]],
+        stored, lexicon, target_set, scorers=[["lexicon", ""], ["hybrid", str(folder)]],
         scoring_settings=settings, name_or_path="targets-v1", extra=[], kinds=[],
         chunk_articles=2, n_jobs=1, model_1=folder)
     kinds = mv.mention_kinds(mentions, target_set)

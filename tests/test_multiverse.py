@@ -249,3 +249,66 @@ def test_the_multiverse_command_computes_it_chunk_by_chunk_with_the_runs_results
     assert summary.loc["Alpha vs Beta", "verdict"] == "holds"
     assert summary.loc["Beta vs Gamma", "verdict"] == "flips"
     assert (folder / "figures" / "specification-curve-us.svg").is_file()
+
+
+def test_min_mentions_leaves_out_articles_that_mention_the_target_less_often(toy):
+    """Gamma's articles mention the US in two sentences (the quote and the narration), Alpha's
+    and Beta's in one: with at least 2 mentions only Gamma is left, so no pair remains."""
+    articles, _, units = toy
+    choices = {**{d: [BASELINE[d]] for d in BASELINE}, "min_mentions": ["1", "2"]}
+    table = mv.contrasts([mv.Evidence("lexicon", units)], mv.group_series(articles, ["outlet"]),
+                         choices, baseline=BASELINE, random_state=13, n_boot=100, min_n=3)
+    assert table["min_mentions"].unique().tolist() == ["1"]  # "2": no pair left to compare
+    assert table["baseline"].all() and len(table) == 3
+    values = mv._values(units, np.ones(len(units), dtype=bool), "smoothed-v1", "article")
+    per_outlet = values.assign(outlet=values["article_id"].map(
+        articles.set_index("article_id")["outlet"])).groupby("outlet")["n_mentions"].unique()
+    assert [list(per_outlet[o]) for o in ("Alpha", "Beta", "Gamma")] == [[1], [1], [2]]
+    alpha_gamma = mv.contrasts(
+        [mv.Evidence("lexicon", units)], mv.group_series(articles, ["outlet"]),
+        {**choices, "min_mentions": ["2"]}, random_state=13, n_boot=100, min_n=1)
+    assert alpha_gamma.empty
+
+
+def test_lexicon_versions_are_scorers_of_the_multiverse(tmp_path):
+    """multiverse.lexicon lists lexicons: one scorer each, the run's marked as the baseline; a
+    lexicon without the hegemony cues no longer sees Alpha as against the US."""
+    import shutil
+
+    from framing.infra.paths import lexicon_folder
+
+    softer = tmp_path / "softer-v1"
+    shutil.copytree(lexicon_folder("framing-stance-v1"), softer)
+    terms = pd.read_csv(softer / "terms.csv", keep_default_na=False)
+    terms = terms.loc[terms["category"] != "hegemony_containment"]
+    terms.to_csv(softer / "terms.csv", index=False)
+    meta = (softer / "meta.toml").read_text(encoding="utf-8")
+    (softer / "meta.toml").write_text(meta.replace('name = "framing-stance"', 'name = "softer"'),
+                                      encoding="utf-8")
+    rows = _toy_articles()[["article_id", "outlet", "text"]].rename(columns={"article_id": "id"})
+    rows.to_csv(tmp_path / "toy.csv", index=False)
+    toml = tmp_path / "toy_lexicons.toml"
+    toml.write_text(
+        'name = "toy_lexicons"\nseed = 7\n[corpus]\ninputs = ["toy.csv"]\nlanguages = ["en"]\n'
+        '[compare]\nby = ["outlet"]\nn_boot = 100\nn_perm = 99\nmin_n = 5\n'
+        f'[multiverse]\nlexicon = ["framing-stance-v1", "{softer.as_posix()}"]\n'
+        'min_mentions = [1, 2]\nn_boot = 100\n', encoding="utf-8")
+    from framing.runs import pipeline
+    from framing.runs.multiverse import stream_multiverse
+
+    cfg = config.load_config(toml)
+    report = pipeline.run_experiment(cfg, root=tmp_path / "runs", n_jobs=1)
+    table = pd.read_parquet(report.parent / "multiverse.parquet")
+    assert sorted(table["scorer"].unique()) == ["lexicon: framing-stance-v1", "lexicon: softer-v1"]
+    assert set(table.loc[table["baseline"], "scorer"]) == {"lexicon: framing-stance-v1"}
+    alpha_beta = table.loc[(table["pair"] == "Alpha vs Beta") & (table["min_mentions"] == "1")]
+    by_scorer = alpha_beta.set_index("scorer")["diff"]
+    assert by_scorer["lexicon: framing-stance-v1"] < by_scorer["lexicon: softer-v1"]
+    stream_multiverse(cfg, root=tmp_path / "streamed", n_jobs=1, chunk_articles=7)
+    streamed = pd.read_parquet(next((tmp_path / "streamed" / "toy_lexicons").iterdir())
+                               / "multiverse.parquet")
+    pd.testing.assert_frame_equal(streamed, table, check_exact=False, rtol=1e-9)
+    with pytest.raises(ConfigError, match=r"multiverse.lexicon\[0\]"):
+        config.ExperimentConfig.from_dict(
+            {"name": "m", "seed": 1, "corpus": {"inputs": [str(tmp_path / "toy.csv")]},
+             "multiverse": {"lexicon": [str(tmp_path / "no-such-lexicon")]}})

@@ -2,7 +2,8 @@
 
 A contrast such as "outlet A is more negative toward China than outlet B" rests on choices: the
 scorer (lexicon, a model), which alias kinds name the target, whose voice counts (the
-aggregation rule), the neutral band, and whether articles or sentences are the unit. A
+aggregation rule), the neutral band, whether articles or sentences are the unit, and how
+many mentions an article needs to count. A
 multiverse (Steegen et al. 2016), shown as a specification curve (Simonsohn, Simmons & Nelson
 2020), recomputes every contrast under every combination of those choices and asks which
 conclusions hold in nearly all of them.
@@ -26,6 +27,11 @@ only filters and re-weights those units:
     ``article``: one score per (article, target), as the run computes it; ``sentence``: one
     score per (sentence, target) by the same rule, each article's sentences resampled together
     (a cluster bootstrap), so that sentences of one article do not pass for independent ones.
+``min_mentions``
+    An article counts toward a target only when it mentions the target in at least this many
+    sentences (mentions of the chosen kinds, in any voice); 1, the run's choice, keeps every
+    article that mentions it. An article that names a state once in passing says less about
+    the outlet's stance than one about that state.
 
 Under the run's own choices (and band 0, unit article) the article scores are the run's scores,
 and the estimate of a contrast is the report's difference of mean stance.
@@ -78,7 +84,8 @@ __all__ = [
 ]
 
 #: The choices a multiverse varies, in the order of the table's columns and the figure's rows.
-DIMENSIONS: tuple[str, ...] = ("scorer", "target_kinds", "aggregation", "neutral_band", "unit")
+DIMENSIONS: tuple[str, ...] = ("scorer", "target_kinds", "aggregation", "neutral_band", "unit",
+                               "min_mentions")
 #: How the report and the figure name each choice.
 CHOICE_LABELS: dict[str, str] = {
     "scorer": "scorer",
@@ -86,7 +93,11 @@ CHOICE_LABELS: dict[str, str] = {
     "aggregation": "aggregation (voice)",
     "neutral_band": "neutral band",
     "unit": "unit of analysis",
+    "min_mentions": "minimum mentions",
 }
+#: The value of a choice a caller may leave out (the run's own: every article that mentions the
+#: target).
+DEFAULT_CHOICES: dict[str, str] = {"min_mentions": "1"}
 #: Units of analysis.
 UNITS: tuple[str, ...] = ("article", "sentence")
 #: Share of specifications a contrast must hold in.
@@ -213,6 +224,7 @@ def specifications(choices: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     ...                 "unit": ["article", "sentence"]})["spec"].tolist()
     [1, 2, 3, 4]
     """
+    choices = {**{d: [v] for d, v in DEFAULT_CHOICES.items()}, **choices}
     missing = [d for d in DIMENSIONS if not choices.get(d)]
     if missing:
         raise ConfigError(f"a multiverse needs at least one value of each choice; none for {missing}")
@@ -245,10 +257,15 @@ def _values(units: pd.DataFrame, mask: np.ndarray, aggregation: str, unit: str) 
     )
     sums = frame.groupby(keys, sort=True).sum().reset_index()
     sums = sums.loc[sums["W"] > 0]
+    # Sentences of the article that mention the target (any voice): the min_mentions choice.
+    mentioned = part.loc[part["mention"].to_numpy() > 0]
+    counts = mentioned.drop_duplicates(["article_id", "sent_id", "target"]).groupby(
+        ["article_id", "target"], sort=False).size().rename("n_mentions")
+    sums = sums.join(counts, on=["article_id", "target"])
     denominator = sums["M"].to_numpy() + rule["smoothing"]
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(denominator > 0, sums["S"].to_numpy() / np.where(denominator > 0, denominator, 1), 0.0)
-    return sums[keys].assign(score=np.clip(score, -1.0, 1.0))
+    return sums[[*keys, "n_mentions"]].assign(score=np.clip(score, -1.0, 1.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,6 +312,8 @@ def contrasts(
         pair.
     """
     specs = specifications(choices)
+    if baseline is not None:
+        baseline = {**DEFAULT_CHOICES, **baseline}
     by_scorer = {e.scorer: e.units for e in evidence}
     unknown = sorted(set(specs["scorer"]) - set(by_scorer))
     if unknown:
@@ -313,6 +332,9 @@ def contrasts(
             mask = _kind_mask(units["kinds"], spec.target_kinds, set(units["kinds"].unique()))
             cache[key] = _values(units, mask, spec.aggregation, spec.unit)
         values = cache[key]
+        least = int(spec.min_mentions)
+        if least > 1:
+            values = values.loc[values["n_mentions"].to_numpy() >= least]
         band = float(spec.neutral_band)
         score = values["score"].to_numpy()
         values = values.assign(score=np.where(np.abs(score) > band, score, 0.0))

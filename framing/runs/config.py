@@ -62,6 +62,8 @@ file states only what differs. Example (every key but ``seed`` and ``corpus.inpu
     aggregation = ["smoothed-v1", "author-v1"]    # voice: every sentence, or the author's own
     neutral_band = [0.0, 0.1, 0.2]  # scores within the band count as 0
     unit = ["article", "sentence"]
+    min_mentions = [1, 2]           # least sentences mentioning the target for an article to count
+    lexicon = []                    # scoring.lexicon values for the lexicon method; [] = scoring.lexicon
     n_boot = 1000
 
 Placeholders in path values: ``${NAME}`` is an environment variable (``${FRAMING_DATA}``,
@@ -432,6 +434,13 @@ class MultiverseConfig:
         default=(), metadata=_check(ListOf(Number(0, 1, high_open=True), unique=True)))
     #: Units of analysis, of ``MULTIVERSE_UNITS``.
     unit: tuple[str, ...] = field(default=(), metadata=_check(ListOf(Choice(MULTIVERSE_UNITS), unique=True)))
+    #: Least number of sentences mentioning a target for an article to count toward it; () is 1
+    #: (every article that mentions it).
+    min_mentions: tuple[int, ...] = field(
+        default=(), metadata=_omit_default(ListOf(Integer(1), unique=True)))
+    #: ``scoring.lexicon`` values for the lexicon method (one scorer each); () is the run's.
+    lexicon: tuple[str, ...] = field(
+        default=(), metadata=_omit_default(ListOf(NameOrPath(), unique=True)))
     #: Bootstrap resamples per contrast and specification.
     n_boot: int = field(default=1000, metadata=_check(Integer(1)))
     #: Most groups compared (those with most articles); beyond, pairs are too many to show.
@@ -441,7 +450,7 @@ class MultiverseConfig:
     def enabled(self) -> bool:
         """Whether the config asks for a multiverse (any choice listed)."""
         return any((self.method, self.model, self.target_kinds, self.aggregation,
-                    self.neutral_band, self.unit))
+                    self.neutral_band, self.unit, self.min_mentions, self.lexicon))
 
 
 def _default_data_dir() -> Path:
@@ -710,6 +719,8 @@ def _check_multiverse(cfg: MultiverseConfig, ctx: _Context, scoring: ScoringConf
             # The run's own model may be trained on first use; any other must exist.
             if not (model == scoring.model and training.labels):
                 _check_folder(ctx, f"multiverse.model[{i}]", model, resolve_model)
+    for i, lexicon in enumerate(cfg.lexicon):
+        _check_folder(ctx, f"multiverse.lexicon[{i}]", lexicon, lexicon_folder)
     for i, kinds in enumerate(cfg.target_kinds):
         if len(set(kinds)) != len(kinds):
             raise ConfigError(f"multiverse.target_kinds[{i}] in {ctx.file}: a kind is listed twice")

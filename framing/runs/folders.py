@@ -550,6 +550,7 @@ class Run:
             logger.info("stage %s: running", name)
             result = fn(**inputs, **settings)
             record = self._write_outputs(name, result)
+            del result  # the tables are read back below: not two copies at once
             record.update(
                 key=key,
                 inputs=input_hashes,

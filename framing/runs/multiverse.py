@@ -24,7 +24,9 @@ __all__ = ["choices_of", "multiverse_step", "stream_multiverse"]
 
 
 def _scorers(cfg: ExperimentConfig) -> list[tuple[str, str]]:
-    """(method, model) of every scorer the multiverse compares, lexicon first."""
+    """(method, model or lexicon) of every scorer the multiverse compares, in the order of
+    ``multiverse.method``: a model method once per model, the lexicon method once per lexicon of
+    ``multiverse.lexicon`` (``""`` when it lists none: the run's lexicon)."""
     mcfg = cfg.multiverse
     methods = mcfg.method or (cfg.scoring.method,)
     models = mcfg.model or (cfg.scoring.model,)
@@ -33,13 +35,35 @@ def _scorers(cfg: ExperimentConfig) -> list[tuple[str, str]]:
         if method in MODEL_METHODS:
             out += [(method, model) for model in models]
         else:
-            out.append((method, ""))
+            out += [(method, lexicon) for lexicon in (mcfg.lexicon or ("",))]
     return out
 
 
-def scorer_label(method: str, model: str) -> str:
-    """``lexicon``, or ``hybrid: newsmtsc-hybrid`` (the model's folder name)."""
-    return method if method not in MODEL_METHODS else f"{method}: {Path(model).name}"
+def scorer_label(method: str, name: str) -> str:
+    """``lexicon`` (the run's lexicon), ``lexicon: framing-stance-v1`` (a lexicon listed in
+    ``multiverse.lexicon``) or ``hybrid: newsmtsc-hybrid`` (the model's folder name)."""
+    if method in MODEL_METHODS or name:
+        return f"{method}: {Path(name).name}"
+    return method
+
+
+def _baseline_scorer(cfg: ExperimentConfig) -> str:
+    """The label of the run's own scorer."""
+    from framing.stance import scoring
+
+    if cfg.scoring.method in MODEL_METHODS:
+        return scorer_label(cfg.scoring.method, cfg.scoring.model)
+    if cfg.multiverse.lexicon:
+        return scorer_label("lexicon", cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
+    return "lexicon"
+
+
+def _lexicon_of(cfg: ExperimentConfig, name: str):
+    """The lexicon of a lexicon scorer (``""``: the run's)."""
+    from framing.lexicon.folder import load_lexicon
+    from framing.stance import scoring
+
+    return load_lexicon(name or cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
 
 
 def choices_of(cfg: ExperimentConfig) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -57,13 +81,15 @@ def choices_of(cfg: ExperimentConfig) -> tuple[dict[str, list[str]], dict[str, s
         "aggregation": list(mcfg.aggregation or (cfg.scoring.aggregation,)),
         "neutral_band": [mv.band_label(b) for b in (mcfg.neutral_band or (0.0,))],
         "unit": list(mcfg.unit or ("article",)),
+        "min_mentions": [str(k) for k in (mcfg.min_mentions or (1,))],
     }
     baseline = {
-        "scorer": scorer_label(cfg.scoring.method, cfg.scoring.model),
+        "scorer": _baseline_scorer(cfg),
         "target_kinds": mv.kinds_label(cfg.targets.kinds),
         "aggregation": cfg.scoring.aggregation,
         "neutral_band": mv.band_label(0.0),
         "unit": "article",
+        "min_mentions": "1",
     }
     return choices, baseline
 
@@ -209,9 +235,10 @@ def multiverse_step(cfg: ExperimentConfig, run, articles, sentences, mentions, s
     for i, (method, model) in enumerate(_scorers(cfg)):
         if method == "lexicon":
             units = run.stage(
-                "multiverse_units_lexicon",
+                "multiverse_units_lexicon" + (f"_{_safe(Path(model).name)}" if model else ""),
                 {"articles": articles, "sentences": sentences, "mentions": mentions,
-                 "lexicon": lexicon, "target_set": target_set},
+                 "lexicon": _lexicon_of(cfg, model) if model else lexicon,
+                 "target_set": target_set},
                 lexicon_stage, code=("analysis.multiverse", "stance.scoring"),
                 settings=dict(n_jobs=default_jobs()), force=force,
             )
@@ -270,16 +297,30 @@ def _contrasts_and_files(cfg: ExperimentConfig, run, articles: pd.DataFrame, inp
 STREAM_CHUNK_ARTICLES = 1000
 
 
-def _stream_units_stage(articles, lexicon, target_set, *, scorers: list, scoring_settings: dict,
-                        name_or_path: str, extra: list, kinds: list, chunk_articles: int,
-                        n_jobs: int, progress: bool = False, **models: Path) -> dict[str, pd.DataFrame]:
-    """The units of every scorer, chunk by chunk of articles: sentences, mentions, the lexicon's
-    cues and the models' predictions of a chunk are dropped once its units are kept.
+def _article_chunks(path: Path, chunk_articles: int):
+    """The article table in ``path`` (a run's ``articles`` stage), ``chunk_articles`` rows at a
+    time, each as ``pd.read_parquet`` would return those rows: the texts are never all in memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    The units are those of the whole corpus at once (every step is per article); ``models`` holds
-    ``model_<i>``, the folder of the i-th scorer when it is a model.
+    table = pq.ParquetFile(path)
+    for batch in table.iter_batches(batch_size=chunk_articles):
+        yield pa.Table.from_batches([batch], schema=table.schema_arrow).to_pandas()
+
+
+def _stream_units_stage(articles: Path, lexicon, target_set, *, scorers: list, scoring_settings: dict,
+                        name_or_path: str, extra: list, kinds: list, chunk_articles: int,
+                        n_jobs: int, progress: bool = False, **resources) -> dict[str, pd.DataFrame]:
+    """The units of every scorer, chunk by chunk of the articles in the Parquet file
+    ``articles``: the texts, sentences, mentions, the lexicon's cues and the models'
+    predictions of a chunk are dropped once its units are kept.
+
+    The units are those of the whole corpus at once (every step is per article); ``resources``
+    holds ``model_<i>``, the folder of the i-th scorer when it is a model, and ``lexicon_<i>``,
+    the lexicon of the i-th scorer when it is not the run's (``lexicon``).
     """
     import pyarrow as pa
+    import pyarrow.parquet as pq
     from tqdm.auto import tqdm
 
     from framing.analysis import multiverse as mv
@@ -293,19 +334,21 @@ def _stream_units_stage(articles, lexicon, target_set, *, scorers: list, scoring
     for i, (method, _) in enumerate(scorers):
         if method != "lexicon":
             config = scorer.scoring_config(**{**scoring_settings, "method": method,
-                                              "model": models[f"model_{i}"]})
+                                              "model": resources[f"model_{i}"]})
             models_of[i] = scorer.Scorer(config, lexicon=lexicon if method == "hybrid" else None)
     # Each chunk's units are kept as Arrow tables (compact strings); pandas objects at the end.
     parts: dict[int, list[pa.Table]] = {i: [] for i in range(len(scorers))}
-    bar = tqdm(total=len(articles), disable=not progress, desc="multiverse units", unit="article")
+    total = pq.ParquetFile(articles).metadata.num_rows
+    bar = tqdm(total=total, disable=not progress, desc="multiverse units", unit="article")
     cues = predictions = None
-    for start in range(0, len(articles), chunk_articles):
-        chunk = articles.iloc[start:start + chunk_articles]
+    for chunk in _article_chunks(articles, chunk_articles):
+        size = len(chunk)
         sentences, mentions = sentences_and_mentions(chunk, target_spec=spec, n_jobs=n_jobs)
         mention_kinds = mv.mention_kinds(mentions, target_set)
         for i, (method, _) in enumerate(scorers):
             if method == "lexicon":
-                cues = match_cues(chunk, sentences, mentions, lexicon=lexicon, n_jobs=n_jobs)
+                cues = match_cues(chunk, sentences, mentions, n_jobs=n_jobs,
+                                  lexicon=resources.get(f"lexicon_{i}", lexicon))
                 units = mv.lexicon_units(cues, mentions, mention_kinds)
             else:
                 predictions = models_of[i](chunk, sentences=sentences, mentions=mentions)["predictions"]
@@ -313,8 +356,10 @@ def _stream_units_stage(articles, lexicon, target_set, *, scorers: list, scoring
             parts[i].append(pa.Table.from_pandas(units, preserve_index=False))
         chunk = sentences = mentions = mention_kinds = units = cues = predictions = None
         release_memory()
-        bar.update(min(chunk_articles, len(articles) - start))
+        bar.update(size)
     bar.close()
+    models_of.clear()
+    release_memory()
     return {f"units_{i}": (pa.concat_tables(found, promote_options="permissive").to_pandas()
                            if found else mv.empty_units())
             for i, found in parts.items()}
@@ -326,9 +371,10 @@ def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs
     """The multiverse of ``cfg`` alone, chunk by chunk of articles: bounded memory.
 
     ``framing run`` computes the multiverse from the run's tables, which hold every sentence of
-    the corpus; this reads the run's cached article table and keeps, from each chunk of
-    ``chunk_articles`` articles, only the units of each scorer (one row per mention and sentence
-    of a few numbers), so memory holds the articles, the models and one chunk. Each model
+    the corpus; this reads the run's cached article table (its file) chunk by chunk of
+    ``chunk_articles`` articles and keeps only the units of each scorer (one row per mention and
+    sentence of a few numbers), so memory holds the articles without their texts, the models
+    and one chunk. Each model
     classifies each (sentence, target) once (in this computation: the run's own predictions, held
     by ``framing run``, are not read back). The contrasts, files and figures are the same as
     ``framing run`` writes (the same units; bf16 inference can move the last digits with the
@@ -339,6 +385,7 @@ def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs
     from framing.lexicon.folder import load_lexicon
     from framing.runs import pipeline
     from framing.runs.folders import Run
+    from framing.runs.stream import release_memory
     from framing.stance import scorer, scoring
 
     if not cfg.multiverse.enabled:
@@ -350,12 +397,18 @@ def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs
     say(f"run folder: {run.path}")
     articles = pipeline._articles_step(cfg, run, jobs=jobs, force=force)
     say(f"articles: {len(articles)}")
+    articles_file = run.path / "articles.parquet"  # the stage's file (folders.Run.stage)
+    # The texts are read chunk by chunk from the file; the groups need none of them.
+    articles = articles.drop(columns=[c for c in ("text",) if c in articles.columns])
+    release_memory()
     target_set = scorer.target_spec(cfg.scoring).load()
     _check_kinds(cfg, target_set)
     lexicon = load_lexicon(cfg.scoring.lexicon or scoring.DEFAULT_LEXICON)
     scorers = _scorers(cfg)
-    models = {f"model_{i}": _model_folder(cfg, run, articles, lexicon, model, say=say)
-              for i, (method, model) in enumerate(scorers) if method != "lexicon"}
+    resources = {f"model_{i}": _model_folder(cfg, run, articles, lexicon, model, say=say)
+                 for i, (method, model) in enumerate(scorers) if method != "lexicon"}
+    resources |= {f"lexicon_{i}": _lexicon_of(cfg, name)
+                  for i, (method, name) in enumerate(scorers) if method == "lexicon" and name}
     settings = scorer.flat_scoring(cfg.scoring)
     say("multiverse: " + ", ".join(scorer_label(m, model) for m, model in scorers)
         + f", chunks of {chunk_articles} articles")
@@ -365,7 +418,7 @@ def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs
 
     units = run.stage(
         "multiverse_stream_units",
-        {"articles": articles, "lexicon": lexicon, "target_set": target_set, **models},
+        {"articles": articles_file, "lexicon": lexicon, "target_set": target_set, **resources},
         units_stage,
         code=("analysis.multiverse", "stance.scoring", "stance.model_scoring", "stance.scorer",
               "text.mentions"),
@@ -375,6 +428,7 @@ def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs
                       kinds=list(cfg.targets.kinds), chunk_articles=chunk_articles, n_jobs=jobs),
         force=force,
     )
+    release_memory()
     files = _contrasts_and_files(cfg, run, articles, {"articles": articles, **units}, target_set,
                                  force=force, say=say)
     if (run.path / "report.html").is_file():
