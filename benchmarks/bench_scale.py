@@ -15,8 +15,8 @@ One run prints, medians of ``--runs`` runs on this machine:
    same encoder (all-MiniLM-L6-v2); the ratio hybrid / naive in articles/s.
 5. **Optimisations, each on its own**: a ladder that switches them on one at a time (all
    sentences -> mention sentences only -> dedupe -> length bucketing -> inference mode -> threads
-   matched to cores -> bf16 / int8), each step's speed-up measured, plus the achieved fraction of
-   the compute bound.
+   matched to cores -> bf16 autocast -> bf16 weights with fused linear kernels / int8), each
+   step's speed-up measured, plus the achieved fraction of the compute bound.
 6. **Accuracy of the lower precisions**: NewsMTSC test macro-F1 at fp32, bf16 and int8.
 
 A script, not a test: the targets are read off its output (``--json`` also writes the figures).
@@ -366,6 +366,9 @@ def ladder(big: pd.DataFrame, small: pd.DataFrame, clf, cfg, runs: int, threads:
          {"dedupe": True, "pad_to": None, "length_sorted": True, "grad_mode": "inference",
           "num_threads": threads, "batch_size": 64}),
         ("+ bf16 autocast", big, big_mentions,
+         {"dedupe": True, "pad_to": None, "length_sorted": True, "grad_mode": "inference",
+          "num_threads": threads, "batch_size": 64, "precision": "bf16", "bf16_autocast": True}),
+        ("+ bf16 weights cast once, fused oneDNN linear (bf16)", big, big_mentions,
          {"dedupe": True, "pad_to": None, "length_sorted": True, "grad_mode": "inference",
           "num_threads": threads, "batch_size": 64, "precision": "bf16"}),
         ("  or int8 dynamic quantization instead", big, big_mentions,

@@ -301,6 +301,36 @@ def test_reduced_precision_paths(fitted, precision):
         fitted.predict_proba(TRAIN, precision="fp16")
 
 
+def test_bf16_fast_path_agrees_with_autocast_and_is_deterministic(fitted, tmp_path):
+    """precision="bf16": a bfloat16 copy with fused linear kernels, same labels as autocast."""
+    from framing.stance.classifier import _fused_linear_class, _fused_linear_works
+
+    fast = fitted.predict_proba(TRAIN, precision="bf16")
+    autocast = fitted.predict_proba(TRAIN, precision="bf16", bf16_autocast=True)
+    exact = fitted.predict_proba(TRAIN)
+    np.testing.assert_allclose(fast.sum(axis=1), 1.0)
+    assert (fast.argmax(axis=1) == autocast.argmax(axis=1)).all()
+    assert (fast.argmax(axis=1) == exact.argmax(axis=1)).all()
+    assert np.abs(fast - autocast).max() < 0.05 and np.abs(fast - exact).max() < 0.05
+    # Same inputs, same outputs: again in this process, and from a saved and reloaded copy.
+    assert np.array_equal(fast, fitted.predict_proba(TRAIN, precision="bf16"))
+    reloaded = StanceClassifier.load(fitted.save(tmp_path / "model"))
+    assert np.array_equal(fast, reloaded.predict_proba(TRAIN, precision="bf16"))
+    # The copy is bfloat16 with fused linear layers (GELU inside the feed-forward one); the
+    # fitted float32 model is left as it was.
+    copy = fitted._bf16
+    assert copy.head.weight.dtype == torch.float32
+    assert {p.dtype for p in copy.encoder.parameters()} == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for p in fitted.model_.parameters())
+    assert not any(type(m).__name__ == "FusedLinear" for m in fitted.model_.modules())
+    if _fused_linear_works(torch):
+        fused = [m for m in copy.encoder.modules() if isinstance(m, _fused_linear_class())]
+        # Per layer: query, key, value, attention output, two feed-forward; plus BERT's pooler.
+        assert len(fused) == 6 * fitted.model_.encoder.config.num_hidden_layers + 1
+        assert sum(m.activation == "gelu" for m in fused) == fitted.model_.encoder.config.num_hidden_layers
+        assert not any(isinstance(m, torch.nn.Linear) for m in copy.encoder.modules())
+
+
 def test_length_batches_cover_every_index_once_and_bucket():
     lengths = np.array([5, 50, 6, 49, 7, 48, 8, 47])
     batches = length_batches(lengths, 2, np.random.default_rng(0), bucket_batches=4)
