@@ -4,7 +4,8 @@ The stage embeds each processed article's title and lead (the first 600 characte
 ``framing.runs.pipeline`` does) with the bundled encoder, then groups the articles into events
 (3-day windows, cosine threshold 0.6: ``experiments/allsides_china.toml``). Prints, with the CPU:
 
-1. the embedding time (once; the vectors are cached in a temporary folder for the grouping runs);
+1. the embedding time (the vectors are kept in a temporary folder, keyed by the texts: a later
+   run reuses them and prints the time measured when they were made; ``--embed`` measures again);
 2. the grouping time of this checkout, median of ``--runs`` runs;
 3. with ``--baseline REV``: the embedding and grouping of the git revision REV side by side (its
    ``framing/analysis/events.py`` and ``embeddings.py``, imported from ``git show``), the
@@ -14,6 +15,7 @@ The stage embeds each processed article's title and lead (the first 600 characte
 and the peak memory. A script, not a test.
 
     python benchmarks/bench_events.py [--articles PARQUET] [--runs 3] [--baseline e8202d2]
+        [--baseline-embed] [--embed]
 """
 
 from __future__ import annotations
@@ -87,11 +89,26 @@ def timed_grouping(module, leads: pd.DataFrame, vectors: np.ndarray, runs: int,
     return statistics.median(times), out, times
 
 
-def timed_embedding(module, leads: pd.DataFrame) -> tuple[float, np.ndarray]:
+def timed_embedding(module, leads: pd.DataFrame, *, cache: bool = False) -> tuple[float, np.ndarray]:
+    """Seconds and vectors of the encoder over the stage's texts; with ``cache``, kept in (and
+    read from) a temporary folder keyed by the texts."""
+    import hashlib
+    import json
+
     texts = ["\n\n".join(pair) for pair in zip(leads["title"], leads["text"], strict=True)]
+    key = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "framing-bench"
+    vectors_file, seconds_file = folder / f"events-{key}.npy", folder / f"events-{key}.json"
+    if cache and vectors_file.is_file() and seconds_file.is_file():
+        return json.loads(seconds_file.read_text())["seconds"], np.load(vectors_file)
     t0 = time.perf_counter()
-    vectors = module.encoder_embed(texts)
-    return time.perf_counter() - t0, np.asarray(vectors)
+    vectors = np.asarray(module.encoder_embed(texts))
+    seconds = time.perf_counter() - t0
+    if cache:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(vectors_file, vectors)
+        seconds_file.write_text(json.dumps({"seconds": seconds}))
+    return seconds, vectors
 
 
 def same_events(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -109,12 +126,16 @@ def main() -> None:
     parser.add_argument("--baseline-runs", type=int, default=1)
     parser.add_argument("--window", type=int, default=3)
     parser.add_argument("--threshold", type=float, default=0.6)
+    parser.add_argument("--embed", action="store_true", help="measure the embedding again")
+    parser.add_argument("--baseline-embed", action="store_true",
+                        help="also time the baseline's embedding (default: its time is this "
+                             "checkout's when its embeddings.py computes the same)")
     args = parser.parse_args()
 
     print(f"CPU: {cpu_name()}; {platform.python_version()}")
     leads = lead_table(load_articles(args.articles))
     print(f"articles embedded and grouped: {len(leads)}")
-    embed_s, vectors = timed_embedding(embeddings, leads)
+    embed_s, vectors = timed_embedding(embeddings, leads, cache=not args.embed)
     print(f"embedding (this checkout): {embed_s:.1f} s ({len(leads) / embed_s:.0f} articles/s)")
     group_s, new, times = timed_grouping(events, leads, vectors, args.runs, args.window,
                                          args.threshold)
@@ -123,11 +144,15 @@ def main() -> None:
     print(f"events with 2+ articles: {grouped['event'].nunique()}, articles in them: {len(grouped)}")
     print(f"stage (this checkout): {embed_s + group_s:.1f} s")
     if args.baseline:
-        old_embed = module_at(args.baseline, "embeddings")
         old_events = module_at(args.baseline, "events")
-        old_embed_s, old_vectors = timed_embedding(old_embed, leads)
-        print(f"embedding ({args.baseline}): {old_embed_s:.1f} s; vectors equal: "
-              f"{np.array_equal(old_vectors, vectors)}")
+        if args.baseline_embed:
+            old_embed_s, old_vectors = timed_embedding(module_at(args.baseline, "embeddings"), leads)
+            print(f"embedding ({args.baseline}): {old_embed_s:.1f} s; vectors equal: "
+                  f"{np.array_equal(old_vectors, vectors)}")
+        else:
+            old_embed_s = embed_s
+            print(f"embedding ({args.baseline}): taken as this checkout's {embed_s:.1f} s "
+                  "(--baseline-embed measures it)")
         old_s, old, old_times = timed_grouping(old_events, leads, vectors, args.baseline_runs,
                                                args.window, args.threshold)
         print(f"grouping ({args.baseline}): median {old_s:.2f} s of {[round(t, 2) for t in old_times]}")

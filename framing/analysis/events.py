@@ -283,11 +283,10 @@ class _MemberSums:
         if not len(candidates):
             return -1, -np.inf
         lo, hi = candidates.start, candidates.stop
-        means = ((self.sums[lo:hi] @ self.vectors[i]) / self.sizes[lo:hi]).tolist()
-        chosen, best_sim = -1, -np.inf
-        for k, mean in enumerate(means):
-            if mean > best_sim + 1e-12:  # ties: the earlier event
-                chosen, best_sim = k, mean
+        means = (self.sums[lo:hi] @ self.vectors[i]) / self.sizes[lo:hi]
+        # Ties (within 1e-12 of the best mean): the earliest event, as the loop of _closest_event
+        # picks it (but for means chained less than 1e-12 apart, which embeddings do not give).
+        chosen = int(np.flatnonzero(means >= means.max() - 1e-12)[0])
         best = candidates[chosen]
         return best, float(_cosines(self.vectors, i, members[best]).mean())
 
