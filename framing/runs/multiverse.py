@@ -2,9 +2,12 @@
 choices, from the units of each scorer (computed once, cached), into the run folder.
 
 Each model classifies each (sentence, target) once: the run's own model scores are reused, a
-further model gets a cached stage of its own; the lexicon's cues are matched once. Alias kinds,
-voice (aggregation), band and unit are recomputed from those units
+further model gets a cached stage of its own; each lexicon's cues are matched once. Alias kinds,
+voice (aggregation), band, unit and the minimum number of mentions are recomputed from those units
 (:mod:`framing.analysis.multiverse`).
+
+:func:`stream_multiverse` (``framing multiverse``) computes the same multiverse on its own, chunk
+by chunk of articles read from the run's article file, with bounded memory.
 """
 
 from __future__ import annotations
