@@ -176,11 +176,12 @@ def mentions(articles_path, output, sentences_out, targets_name, extra_aliases, 
 @main.command()
 @click.argument("config_path", metavar="CONFIG", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="recompute every stage, even when cached")
+@click.option("--retrain", is_flag=True, help="train the run's model again even when one trained from the same settings and data exists (--force alone reuses it)")
 @click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True, help="folder of run folders")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def run(config_path, force, root, jobs) -> None:
+def run(config_path, force, retrain, root, jobs) -> None:
     """Run the experiment CONFIG (TOML) end to end and print the path of its report."""
-    _run_config(config_path, force=force, root=root, jobs=jobs)
+    _run_config(config_path, force=force, root=root, jobs=jobs, retrain=retrain)
 
 
 @main.command()
@@ -215,12 +216,14 @@ def _need_multiverse(cfg, config_path: Path) -> None:
         )
 
 
-def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int) -> None:
+def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int,
+                retrain: bool = False) -> None:
     from framing.runs import config, pipeline
 
     cfg = config.load_config(config_path)
     report_path = pipeline.run_experiment(
-        cfg, root=root, force=force, n_jobs=jobs or None, command_line=sys.argv, progress=True
+        cfg, root=root, force=force, n_jobs=jobs or None, command_line=sys.argv, progress=True,
+        retrain=retrain,
     )
     click.echo(f"report: {report_path.resolve()}")
 
@@ -228,13 +231,15 @@ def _run_config(config_path: Path, *, force: bool, root: Path, jobs: int) -> Non
 @main.command()
 @click.option("--force", is_flag=True, help="recompute every stage, even when cached")
 @click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True)
+@click.option("--retrain", is_flag=True, help="train the run's model again even when one trained from the same settings and data exists (--force alone reuses it)")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def demo(force, root, jobs) -> None:
+def demo(force, retrain, root, jobs) -> None:
     """Run the main job on the bundled demo corpus and print the path of its report."""
     from framing.runs import config
 
     click.echo(f"demo corpus: {config.demo_corpus_path()}")
-    _run_config(config.demo_corpus_path() / "demo.toml", force=force, root=root, jobs=jobs)
+    _run_config(config.demo_corpus_path() / "demo.toml", force=force, root=root, jobs=jobs,
+                retrain=retrain)
 
 
 def _scoring_options(func):
@@ -486,13 +491,14 @@ def report_cmd(run_dir, title) -> None:
 @click.argument("configs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output-dir", default=Path("reports/paper"), show_default=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="recompute every stage, even when cached")
+@click.option("--retrain", is_flag=True, help="train the run's model again even when one trained from the same settings and data exists (--force alone reuses it)")
 @click.option("--root", type=click.Path(path_type=Path), default=Path("reports/runs"), show_default=True)
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-def paper(configs, output_dir, force, root, jobs) -> None:
+def paper(configs, output_dir, force, retrain, root, jobs) -> None:
     """Run experiment CONFIGS and collect every figure and table under OUTPUT_DIR (with SHA256SUMS)."""
     from framing.runs.paper import build_paper
 
-    build_paper(configs, output_dir, root=root, force=force, n_jobs=jobs or None)
+    build_paper(configs, output_dir, root=root, force=force, n_jobs=jobs or None, retrain=retrain)
 
 
 @main.group()

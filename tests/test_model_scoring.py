@@ -215,6 +215,16 @@ def test_run_with_weak_hybrid_trains_once_then_reuses(tiny_encoder_factory, tmp_
     pipeline.run_experiment(cfg, root=tmp_path / "runs", n_jobs=1, progress=True)
     assert any("reusing" in line for line in said)
     assert (tmp_path / "models" / "demo-weak-hybrid" / "model.safetensors").stat().st_mtime_ns == stamp
+    # --force recomputes the run's stages (weak labels included) but reuses the model trained on
+    # the same labels; --retrain trains it again.
+    said.clear()
+    pipeline.run_experiment(cfg, root=tmp_path / "runs", n_jobs=1, progress=True, force=True)
+    assert any("weak labels:" in line for line in said) and any("reusing" in line for line in said)
+    assert (tmp_path / "models" / "demo-weak-hybrid" / "model.safetensors").stat().st_mtime_ns == stamp
+    said.clear()
+    pipeline.run_experiment(cfg, root=tmp_path / "runs", n_jobs=1, progress=True, retrain=True)
+    assert any("fine-tuning" in line for line in said) and not any("reusing" in line for line in said)
+    assert (tmp_path / "models" / "demo-weak-hybrid" / "model.safetensors").stat().st_mtime_ns != stamp
 
 
 def test_speed_switches_do_not_change_probabilities(models, tables):

@@ -39,6 +39,7 @@ def build_paper(
     force: bool = False,
     n_jobs: int | None = None,
     progress: bool = True,
+    retrain: bool = False,
 ) -> dict[str, str]:
     """Run each experiment config and collect its figures and tables under ``out_dir``.
 
@@ -57,6 +58,8 @@ def build_paper(
         Worker processes.
     progress : bool
         Print one line per experiment and per stage.
+    retrain : bool
+        Train each run's model again (``framing paper --retrain``); ``force`` alone reuses it.
 
     Returns
     -------
@@ -72,7 +75,8 @@ def build_paper(
     sums: dict[str, str] = {}
     for cfg in loaded:
         say(f"== {cfg.name} ({cfg.source})")
-        report = pipeline.run_experiment(cfg, root=root, force=force, n_jobs=n_jobs, progress=progress)
+        report = pipeline.run_experiment(cfg, root=root, force=force, n_jobs=n_jobs, progress=progress,
+                                         retrain=retrain)
         run_dir = report.parent
         target = folders[cfg.name]
         _clear(target, out)

@@ -215,7 +215,7 @@ def _trained_with(folder: Path, wanted: dict) -> bool:
 
 
 def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexicon, *,
-                 force: bool = False, say=lambda *a, **k: None) -> Path:
+                 force: bool = False, retrain: bool = False, say=lambda *a, **k: None) -> Path:
     """The folder of ``scoring.model``, trained first when ``[training]`` asks for it.
 
     With ``training.labels = "config"`` the model is trained from the training config (the
@@ -226,6 +226,9 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     stage, ``weak_labels.parquet``, also written as CSV) and the model is trained on them unless
     ``models_dir()/<scoring.model>`` already holds a model trained on exactly these labels with
     the same training settings (then it is reused). Without ``[training]`` the model must exist.
+
+    ``force`` recomputes the run's weak-label stage; only ``retrain`` trains a model that could be
+    reused (training is deterministic, so a reused model is the model a retraining would give).
     """
     from framing.infra.tableio import write_csv
     from framing.runs import config as cfgmod
@@ -240,7 +243,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     if tc.labels == "config":
         train_cfg = training.load_train_config(tc.config)
         wanted = training.reuse_key(train_cfg)
-        if not force and _trained_with(folder, wanted):
+        if not retrain and _trained_with(folder, wanted):
             say(f"model: reusing {folder} (trained earlier from {tc.config.name}, same settings and data)")
             return folder
         say(f"model: training {folder.name} from {tc.config} (this takes a while; it is reused after)")
@@ -273,7 +276,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
     )
     wanted = {"labels_sha256": table_sha256(labels), "settings": {
         k: v for k, v in train_cfg.to_dict().items() if k not in ("train", "source")}}
-    if not force and _trained_with(folder, wanted):
+    if not retrain and _trained_with(folder, wanted):
         say(f"model: reusing {folder} (trained earlier on the same weak labels and settings)")
         return folder
     say(f"model: fine-tuning {folder.name} on {len(labels)} weak labels")
@@ -335,6 +338,7 @@ def run_experiment(
     n_jobs: int | None = None,
     command_line: Sequence[str] | None = None,
     progress: bool = False,
+    retrain: bool = False,
 ) -> Path:
     """Run an experiment end to end: ingest, mentions, scores, comparison, figures, report.
 
@@ -348,13 +352,17 @@ def run_experiment(
     root : path
         Folder holding ``<experiment>/<run_id>/`` run folders.
     force : bool
-        Recompute every stage.
+        Recompute every stage. A model trained on first use is still reused when its settings
+        and data are unchanged (it is not a stage of the run but shared by runs).
     n_jobs : int, optional
         Worker processes (default: one per core). Results do not depend on it.
     command_line : sequence of str, optional
         Recorded in the manifest.
     progress : bool
         Print one line per stage.
+    retrain : bool
+        Train the run's model (``[training]``) again even when a model trained from the same
+        settings and data exists.
     """
     from framing.runs.folders import Run
 
@@ -366,7 +374,8 @@ def run_experiment(
     articles = _articles_step(cfg, run, jobs=jobs, force=force)
     say(f"articles: {len(articles)}")
     sentences, mentions = _mentions_step(cfg, run, articles, jobs=jobs, force=force, say=say)
-    scored = _scores_step(cfg, run, articles, sentences, mentions, jobs=jobs, force=force, say=say)
+    scored = _scores_step(cfg, run, articles, sentences, mentions, jobs=jobs, force=force,
+                          retrain=retrain, say=say)
     articles = with_events(cfg, run, articles, force=force, say=say)
     return _report_step(cfg, run, articles, sentences, mentions, scored, force=force, say=say)
 
@@ -428,7 +437,7 @@ def _mentions_step(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, jobs: 
 
 
 def _scores_step(cfg: ExperimentConfig, run, articles, sentences, mentions, *, jobs: int,
-                 force: bool, say) -> _Scored:
+                 force: bool, say, retrain: bool = False) -> _Scored:
     """The ``lexicon_scores`` stage, then for a model or hybrid method the model's scores."""
     from framing.lexicon.folder import load_lexicon
     from framing.stance import scorer
@@ -447,7 +456,8 @@ def _scores_step(cfg: ExperimentConfig, run, articles, sentences, mentions, *, j
     )
     result = _Scored(scored["scores"], scored["frames"], None, None)
     if cfg.scoring.method in ("model", "hybrid"):
-        folder = ensure_model(cfg, run, articles, sentences, mentions, lexicon, force=force, say=say)
+        folder = ensure_model(cfg, run, articles, sentences, mentions, lexicon, force=force,
+                              retrain=retrain, say=say)
         modelled = run.stage(
             "model_scores",
             {"articles": articles, "sentences": sentences, "mentions": mentions,
