@@ -344,7 +344,7 @@ def test_report_files_exist_and_name_every_outlet_and_target(run_dir, page, mark
     assert (run_dir / "report.html").is_file() and (run_dir / "report.md").is_file()
     for outlet in OUTLETS:
         assert html.escape(outlet) in page
-        assert html.escape(outlet, quote=False) in markdown
+        assert outlet.replace("<", "&lt;").replace(">", "&gt;") in markdown  # a plain "&" stays
     for target in TARGETS:
         assert f"Target: {target}</h2>" in page
         assert f"## Target: {target}" in markdown
@@ -515,6 +515,13 @@ def test_highlight_merges_overlapping_spans():
     assert re.findall(r"<mark[^>]*>([^<]*)</mark>", out) == ["trade war", "escalates"]
     assert 'class="neu"' in out and "war (conflict" in out
     assert highlight_markdown("a *b* war", [{"start": 6, "end": 9}]) == "a \\*b\\* **war**"
+
+
+def test_markdown_keeps_a_plain_ampersand_and_neutralises_entities_and_tags():
+    """"Chapman & Hall" stays readable in the .md file; "&copy;" and "<b>" from the data show as
+    written once rendered (entity start and angle brackets escaped)."""
+    out = highlight_markdown("Chapman & Hall, &copy; <b>AT&T</b> war", [{"start": 35, "end": 38}])
+    assert out == "Chapman & Hall, &amp;copy; &lt;b&gt;AT&T&lt;/b&gt; **war**"
 
 
 def test_evidence_passages_ranks_by_contribution_and_drops_wire_copies():

@@ -16,12 +16,17 @@ __all__ = ["highlight_markdown", "render_markdown"]
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _WHITESPACE = re.compile(r"\s+")
 _MD_ORDERED = re.compile(r"^(\d+)([.)])")
+#: An "&" that CommonMark would read as the start of an entity or numeric character reference.
+_ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def _md_escape(text: Any) -> str:
-    """Text for Markdown: its syntax characters backslash-escaped, then ``&<>`` as entities."""
+    """Text for Markdown: its syntax characters backslash-escaped, ``<>`` as entities, and ``&``
+    as ``&amp;`` only where it would start an entity (``&copy;``, ``&#60;``): a plain "&" stays
+    readable in the file ("Chapman & Hall") and renders the same."""
     flat = _WHITESPACE.sub(" ", str(text))
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", flat), quote=False)
+    escaped = _ENTITY_START.sub("&amp;", _MD_SPECIAL.sub(r"\\\1", flat))
+    return escaped.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _md_block(text: Any) -> str:
