@@ -15,7 +15,12 @@ The stage embeds each processed article's title and lead (the first 600 characte
 and the peak memory. A script, not a test.
 
     python benchmarks/bench_events.py [--articles PARQUET] [--runs 3] [--baseline e8202d2]
-        [--baseline-embed] [--embed]
+        [--baseline-embed] [--embed] [--fp32]
+
+With ``--baseline-embed`` the baseline embeds with its own code and groups its own vectors;
+when the events differ the script prints how far they agree (adjusted Rand index, share of
+articles whose event has the same members), and ``--fp32`` compares both with the events of
+float32 vectors (the reference neither bf16 path reaches exactly).
 """
 
 from __future__ import annotations
@@ -89,20 +94,26 @@ def timed_grouping(module, leads: pd.DataFrame, vectors: np.ndarray, runs: int,
     return statistics.median(times), out, times
 
 
-def timed_embedding(module, leads: pd.DataFrame, *, cache: bool = False) -> tuple[float, np.ndarray]:
+def timed_embedding(module, leads: pd.DataFrame, *, cache: bool = False,
+                    **options) -> tuple[float, np.ndarray]:
     """Seconds and vectors of the encoder over the stage's texts; with ``cache``, kept in (and
-    read from) a temporary folder keyed by the texts."""
+    read from) a temporary folder keyed by the texts, the options, and the source of ``module``
+    and of the classifier module (whose bf16 encoder it uses)."""
     import hashlib
+    import inspect
     import json
 
+    from framing.stance import classifier
+
     texts = ["\n\n".join(pair) for pair in zip(leads["title"], leads["text"], strict=True)]
-    key = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:16]
+    source = inspect.getsource(module) + inspect.getsource(classifier) + repr(sorted(options.items()))
+    key = hashlib.sha256(("\0".join(texts) + "\0" + source).encode("utf-8")).hexdigest()[:16]
     folder = Path(tempfile.gettempdir()) / "framing-bench"
     vectors_file, seconds_file = folder / f"events-{key}.npy", folder / f"events-{key}.json"
     if cache and vectors_file.is_file() and seconds_file.is_file():
         return json.loads(seconds_file.read_text())["seconds"], np.load(vectors_file)
     t0 = time.perf_counter()
-    vectors = np.asarray(module.encoder_embed(texts))
+    vectors = np.asarray(module.encoder_embed(texts, **options))
     seconds = time.perf_counter() - t0
     if cache:
         folder.mkdir(parents=True, exist_ok=True)
@@ -118,6 +129,27 @@ def same_events(a: pd.DataFrame, b: pd.DataFrame) -> bool:
             and np.allclose(a["similarity"], b["similarity"], atol=1e-9, equal_nan=True))
 
 
+def event_agreement(a: pd.DataFrame, b: pd.DataFrame) -> str:
+    """How far two groupings of the same articles agree: the adjusted Rand index (each article
+    alone in no event counts as its own cluster), and the share of articles whose event has the
+    same members in both (an article alone in both counts as the same)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    a = a.set_index("article_id")
+    b = b.set_index("article_id").loc[a.index]
+
+    def labels(frame):
+        return np.where(frame["event"] != "", frame["event"], "alone:" + frame.index.astype(str))
+
+    la, lb = labels(a), labels(b)
+    members_a = pd.Series(a.index, index=la).groupby(level=0).agg(frozenset)
+    members_b = pd.Series(b.index, index=lb).groupby(level=0).agg(frozenset)
+    same = np.mean([x == y for x, y in zip(members_a.loc[la], members_b.loc[lb], strict=True)])
+    grouped_a, grouped_b = (a["event"] != "").sum(), (b["event"] != "").sum()
+    return (f"adjusted Rand index {adjusted_rand_score(la, lb):.4f}; articles whose event has the "
+            f"same members: {same:.2%}; articles in events {grouped_a} vs {grouped_b}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=Path, help="article table (Parquet; default AllSides)")
@@ -130,6 +162,9 @@ def main() -> None:
     parser.add_argument("--baseline-embed", action="store_true",
                         help="also time the baseline's embedding (default: its time is this "
                              "checkout's when its embeddings.py computes the same)")
+    parser.add_argument("--fp32", action="store_true",
+                        help="also embed in float32 (kept between runs) and compare the events of "
+                             "this checkout and of the baseline with those of fp32 vectors")
     args = parser.parse_args()
 
     print(f"CPU: {cpu_name()}; {platform.python_version()}")
@@ -145,20 +180,32 @@ def main() -> None:
     print(f"stage (this checkout): {embed_s + group_s:.1f} s")
     if args.baseline:
         old_events = module_at(args.baseline, "events")
+        old_vectors = vectors
         if args.baseline_embed:
             old_embed_s, old_vectors = timed_embedding(module_at(args.baseline, "embeddings"), leads)
             print(f"embedding ({args.baseline}): {old_embed_s:.1f} s; vectors equal: "
-                  f"{np.array_equal(old_vectors, vectors)}")
+                  f"{np.array_equal(old_vectors, vectors)}; embedding speed-up "
+                  f"{old_embed_s / embed_s:.2f}x")
         else:
             old_embed_s = embed_s
             print(f"embedding ({args.baseline}): taken as this checkout's {embed_s:.1f} s "
                   "(--baseline-embed measures it)")
-        old_s, old, old_times = timed_grouping(old_events, leads, vectors, args.baseline_runs,
+        old_s, old, old_times = timed_grouping(old_events, leads, old_vectors, args.baseline_runs,
                                                args.window, args.threshold)
         print(f"grouping ({args.baseline}): median {old_s:.2f} s of {[round(t, 2) for t in old_times]}")
         print(f"grouping speed-up: {old_s / group_s:.1f}x; same events: {same_events(old, new)}")
+        if not same_events(old, new):
+            print(f"events ({args.baseline} vs this checkout): {event_agreement(old, new)}")
         print(f"stage ({args.baseline}): {old_embed_s + old_s:.1f} s; this checkout "
               f"{embed_s + group_s:.1f} s: {(old_embed_s + old_s) / (embed_s + group_s):.2f}x")
+    if args.fp32:
+        fp32_s, fp32_vectors = timed_embedding(embeddings, leads, cache=True, bf16=False)
+        _, reference, _ = timed_grouping(events, leads, fp32_vectors, 1, args.window,
+                                         args.threshold)
+        print(f"embedding (fp32): {fp32_s:.1f} s")
+        print(f"events, this checkout vs fp32 vectors: {event_agreement(new, reference)}")
+        if args.baseline:
+            print(f"events, {args.baseline} vs fp32 vectors: {event_agreement(old, reference)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"peak memory: {peak:.2f} GiB")
 

@@ -523,3 +523,35 @@ def test_event_grouping_by_member_sums_gives_the_events_of_the_member_by_member_
     assert dense["event_size"].tolist() == member_by_member["event_size"].tolist()
     np.testing.assert_allclose(dense["similarity"], member_by_member["similarity"], rtol=1e-12)
     assert (dense["event_size"] > 2).sum() > 50 and dense["event"].nunique() > 20
+
+
+def test_encoder_embed_bf16_copy_is_close_to_fp32_and_repeatable(tiny_encoder_factory):
+    """The event stage's bf16 encoder (bfloat16 weights, fused linear layers) gives unit vectors
+    within bf16 rounding of fp32 and of the autocast path, the same on a second call, and leaves
+    the fp32 path exact (the encoder folder is loaded anew each call, never changed)."""
+    torch = pytest.importorskip("torch")
+    from transformers import AutoModel
+
+    from framing.analysis.embeddings import encoder_embed
+    from framing.stance.classifier import (
+        _fused_linear_class,
+        _fused_linear_works,
+        bf16_fused_encoder,
+    )
+
+    texts = ["the eu and japan sign a chip pact", "japan and the eu agree on chips",
+             "china opposes the export controls", ""]
+    folder = tiny_encoder_factory(texts)
+    fp32 = encoder_embed(texts, model_path=folder, bf16=False)
+    fused = encoder_embed(texts, model_path=folder)
+    autocast = encoder_embed(texts, model_path=folder, bf16_autocast=True)
+    np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0, atol=1e-5)
+    assert np.abs(fused - fp32).max() < 0.05 and np.abs(autocast - fp32).max() < 0.05
+    assert not np.array_equal(fused, fp32)  # really computed in bfloat16
+    np.testing.assert_array_equal(fused, encoder_embed(texts, model_path=folder))
+    np.testing.assert_array_equal(fp32, encoder_embed(texts, model_path=folder, bf16=False))
+    encoder = bf16_fused_encoder(torch, AutoModel.from_pretrained(folder))
+    assert all(p.dtype == torch.bfloat16 for p in encoder.parameters())
+    if _fused_linear_works(torch):
+        n_fused = sum(isinstance(m, _fused_linear_class()) for m in encoder.modules())
+        assert n_fused == 6 * encoder.config.num_hidden_layers + 1  # q, k, v, out, ff in, ff out; pooler

@@ -1107,8 +1107,24 @@ def _bf16_inference_net(torch, net):
     import copy
 
     fast = copy.deepcopy(net).eval()
-    encoder = fast.encoder.to(torch.bfloat16)
     for param in fast.parameters():
+        param.requires_grad_(False)
+    fast.encoder = bf16_fused_encoder(torch, fast.encoder)
+    return fast
+
+
+def bf16_fused_encoder(torch, encoder):
+    """``encoder`` (a transformers encoder, changed in place) in bfloat16 with fused linear layers,
+    wrapped so that its ``last_hidden_state`` comes back as float32.
+
+    Shared by :func:`_bf16_inference_net` (the classifier's encoder) and
+    :func:`framing.analysis.embeddings.encoder_embed` (the event stage's encoder). Each
+    ``nn.Linear`` runs as oneDNN's fused linear (bias inside the matmul; the feed-forward GELU,
+    exact erf form, inside the first feed-forward matmul where ``hidden_act`` is "gelu"); without
+    the fused op the linear layers stay plain bfloat16 ``nn.Linear``.
+    """
+    encoder = encoder.eval().to(torch.bfloat16)
+    for param in encoder.parameters():
         param.requires_grad_(False)
     if _fused_linear_works(torch):
         fused = _fused_linear_class()
@@ -1125,8 +1141,7 @@ def _bf16_inference_net(torch, net):
             for name, child in list(module.named_children()):
                 if type(child) is torch.nn.Linear:
                     setattr(module, name, fused(child))
-    fast.encoder = _float_output_class()(encoder)
-    return fast
+    return _float_output_class()(encoder)
 
 
 def _fused_linear_works(torch) -> bool:
