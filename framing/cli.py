@@ -60,6 +60,19 @@ def _dayfirst_options(command):
     )(command)
 
 
+def _reading_options(command):
+    """How articles are read (``framing ingest`` and ``framing stream``): the language of short
+    texts, plausible dates, the order of ambiguous dates."""
+    options = [
+        click.option("--language", "language", metavar="CODE", default=None, help="language of short texts (headlines) too short to identify alone, e.g. en; long texts keep their detected language, a language column wins for all (default: the outlet's, else the corpus's dominant language)"),
+        click.option("--date-floor", metavar="YYYY-MM-DD", default="1900-01-01", show_default=True, help="dates before this are left empty (published NA, reason says why)"),
+        click.option("--date-ceiling", metavar="YYYY-MM-DD", default="", help="dates after this are left empty (default: today)"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return _dayfirst_options(command)
+
+
 def _echo_table(title: str, table) -> None:
     click.echo(f"\n{title}")
     click.echo(table.to_string() if len(table) else "  (none)")
@@ -105,10 +118,7 @@ def main(debug: bool, threads: int | None) -> None:
 @click.option("--metadata", type=click.Path(exists=True, path_type=Path), help="sidecar CSV/JSONL with per-file outlet, published, title")
 @click.option("--languages", default=",".join(DEFAULT_LANGUAGES), show_default=True, help="languages to process; others get status unsupported_language")
 @click.option("-j", "--jobs", type=int, default=0, help="worker processes (0: one per core)")
-@click.option("--language", "language", metavar="CODE", default=None, help="language of short texts (headlines) too short to identify alone, e.g. en; long texts keep their detected language, a language column wins for all (default: the outlet's, else the corpus's dominant language)")
-@click.option("--date-floor", metavar="YYYY-MM-DD", default="1900-01-01", show_default=True, help="dates before this are left empty (published NA, reason says why)")
-@click.option("--date-ceiling", metavar="YYYY-MM-DD", default="", help="dates after this are left empty (default: today)")
-@_dayfirst_options
+@_reading_options
 def ingest(inputs, output, fmt, maps, metadata, languages, jobs, language, date_floor,
            date_ceiling, dayfirst, dayfirst_outlets) -> None:
     """Read INPUT files or folders into one article table (cleaned, language identified).
@@ -317,9 +327,10 @@ def score(articles_path, output, frames_out, predictions_out, jobs, **options) -
 @click.option("--no-frames", is_flag=True, help="lexicon: skip article-level frame counts (faster)")
 @click.option("--restart", is_flag=True, help="discard an earlier run in the output folder")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for 2 local workers")
-@_dayfirst_options
+@_reading_options
 def stream(input_path, output, fmt, maps, languages, chunk_size, threads, no_frames, restart,
-           dask_address, dayfirst, dayfirst_outlets, **options) -> None:
+           dask_address, language, date_floor, date_ceiling, dayfirst, dayfirst_outlets,
+           **options) -> None:
     """Score a big Parquet or JSONL corpus chunk by chunk into OUTPUT (bounded memory, resumable)."""
     from framing.runs import stream as streaming
     from framing.runs.folders import check_outputs
@@ -333,6 +344,7 @@ def stream(input_path, output, fmt, maps, languages, chunk_size, threads, no_fra
         column_map=_parse_map(maps) or {}, fmt=fmt, chunk_size=chunk_size,
         article_frames=not no_frames, num_threads=threads,
         dayfirst=_dayfirst(dayfirst, dayfirst_outlets),
+        language=language, date_floor=date_floor, date_ceiling=date_ceiling,
     )
     if dask_address:
         from framing.runs import dask_scoring

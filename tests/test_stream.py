@@ -252,6 +252,40 @@ def test_cli_stream_resumes_and_reports(jsonl, tmp_path):
     assert other.exit_code == 2 and "restart" in other.output
 
 
+def test_cli_stream_reads_short_texts_and_dates_as_ingest_does(tmp_path):
+    """--language and --date-floor/--date-ceiling reach the chunks (as for framing ingest); at
+    their defaults the settings key is the one runs had before these options existed."""
+    from click.testing import CliRunner
+
+    from framing.cli import main
+
+    records = [{"id": f"h{i}", "outlet": OUTLETS[i % 3], "text": text, "date": date}
+               for i, (text, date) in enumerate([
+                   ("EU and Japan sign chip pact", "2023-07-04"),
+                   ("Beijing slams export curbs", "1850-01-01"),
+                   ("Washington weighs new rules", "2091-05-05"),
+                   ("Brussels backs the deal", "2023-07-05")])]
+    path = tmp_path / "headlines.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["stream", str(path), "-o", str(out), "--language", "en",
+                                       "--date-floor", "2000-01-01", "--date-ceiling", "2030-01-01"])
+    assert result.exit_code == 0, result.output
+    articles = pd.read_parquet(out / "articles.parquet").set_index("article_id")
+    assert (articles["language"] == "en").all() and (articles["language_source"] == "given").all()
+    assert articles["published"].isna().tolist() == [False, True, True, False]
+    state = json.loads((out / stream.STATE_FILE).read_text())
+    assert state["settings"]["language"] == "en" and state["settings"]["date_ceiling"] == "2030-01-01"
+    plain = stream.StreamSettings()
+    assert plain.key() != stream.StreamSettings(language="en").key()
+    assert plain.key() == stream.StreamSettings(language="", date_ceiling="").key()
+    before = {k: v for k, v in plain.to_dict().items()
+              if k not in ("num_threads", "dayfirst", "language", "date_floor", "date_ceiling")}
+    import hashlib
+
+    assert plain.key() == hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()[:12]
+
+
 @pytest.mark.slow
 def test_stream_equals_one_pass_on_allsides(data_dir, tmp_path):
     """2,000 real articles in chunks of 500 give the tables of one pass over them."""

@@ -283,7 +283,7 @@ def score_partition(
     articles = corpus.articles_from_frame(
         frame, path, first_row=first_row, column_map=settings.column_map,
         supported_languages=settings.languages, max_chars=settings.max_chars,
-        near_duplicates=settings.near_duplicates, dayfirst=settings.dayfirst,
+        near_duplicates=settings.near_duplicates, **settings.reading(),
     )
     tables = _scorer(settings)(articles)
     del articles

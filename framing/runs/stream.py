@@ -63,6 +63,13 @@ SCORING_KEYWORDS: tuple[str, ...] = (
 )
 
 
+#: Default of a reading setting, left out of :meth:`StreamSettings.key` at that value.
+DATE_FLOOR = "1900-01-01"
+_READ_DEFAULTS: dict[str, Any] = {"dayfirst": False, "language": None, "date_floor": DATE_FLOOR,
+                                  "date_ceiling": None}
+_NO_DEFAULT = object()
+
+
 @dataclasses.dataclass(frozen=True, init=False)
 class StreamSettings:
     """What a streamed run computes; two runs with equal settings give the same output.
@@ -95,6 +102,11 @@ class StreamSettings:
         run may be resumed with another value (float rounding may differ in the last digits).
     dayfirst : bool or tuple of str
         Order of dates valid both ways ("05/07/2023"), as for :func:`framing.corpus.loading.load`.
+    language : str, optional
+        Language of short texts (headlines) too short to identify alone, as for ``load``
+        (default: the outlet's, else the chunk's dominant language).
+    date_floor, date_ceiling : str, optional
+        Dates outside these bounds are left empty, as for ``load`` (ceiling None: today).
     **flat
         ``method``, ``model``, ``lexicon``, ``target_set``, ``target_kinds``, ``extra_aliases``,
         ``precision``, ``aggregation``, ``neutral_band`` instead of ``scoring``.
@@ -115,12 +127,17 @@ class StreamSettings:
     chunk_size: int
     num_threads: int | None
     dayfirst: bool | tuple[str, ...]
+    language: str | None
+    date_floor: str | None
+    date_ceiling: str | None
 
     def __init__(self, scoring: ScoringConfig | None = None, *, languages: Sequence[str] = DEFAULT_LANGUAGES,
                  column_map: Mapping[str, str] | None = None, fmt: str | None = None,
                  max_chars: int = MAX_CHARS, near_duplicates: bool = True, article_frames: bool = True,
                  chunk_size: int = 1000, num_threads: int | None = None,
-                 dayfirst: bool | Sequence[str] = False, **flat: Any) -> None:
+                 dayfirst: bool | Sequence[str] = False, language: str | None = None,
+                 date_floor: str | None = DATE_FLOOR, date_ceiling: str | None = None,
+                 **flat: Any) -> None:
         unknown = sorted(set(flat) - set(SCORING_KEYWORDS))
         if unknown:
             raise ConfigError(f"unknown stream setting(s) {unknown}; accepted: scoring, "
@@ -134,6 +151,9 @@ class StreamSettings:
             max_chars=max_chars, near_duplicates=near_duplicates, article_frames=article_frames,
             chunk_size=chunk_size, num_threads=num_threads,
             dayfirst=dayfirst if isinstance(dayfirst, bool) else tuple(dayfirst),
+            language=language or None,
+            date_floor=None if date_floor is None else str(date_floor),
+            date_ceiling=None if date_ceiling in (None, "") else str(date_ceiling),
         )
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -143,6 +163,11 @@ class StreamSettings:
         if self.num_threads is not None and (not isinstance(self.num_threads, int)
                                              or self.num_threads < 1):
             raise ConfigError(f"num_threads must be a positive integer; received {self.num_threads!r}")
+
+    def reading(self) -> dict:
+        """The keywords of ``corpus.read_chunks``/``articles_from_frame`` on dates and language."""
+        return dict(dayfirst=self.dayfirst, language=self.language, date_floor=self.date_floor,
+                    date_ceiling=self.date_ceiling)
 
     @property
     def method(self) -> str:
@@ -158,9 +183,10 @@ class StreamSettings:
 
     def key(self) -> str:
         """12 hex chars identifying the settings that change the output (not ``num_threads``)."""
-        # dayfirst only when set: runs from before the setting existed keep their key.
+        # Reading settings only when they differ from their defaults: runs from before the
+        # setting existed keep their key.
         text = json.dumps({k: v for k, v in self.to_dict().items()
-                           if k != "num_threads" and not (k == "dayfirst" and v is False)},
+                           if k != "num_threads" and _READ_DEFAULTS.get(k, _NO_DEFAULT) != v},
                           sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
@@ -255,7 +281,7 @@ def score_stream(
         path, chunk_size=settings.chunk_size, fmt=settings.fmt, column_map=settings.column_map,
         supported_languages=settings.languages, max_chars=settings.max_chars,
         near_duplicates=settings.near_duplicates, skip=done, taken_ids=taken,
-        dayfirst=settings.dayfirst,
+        **settings.reading(),
     )
     bar = tqdm(disable=not progress, desc="scoring", unit="article", initial=0)
     number = done
