@@ -306,14 +306,33 @@ def test_a_stage_with_several_tables(cfg, root):
     assert {"parts.neg.parquet", "parts.pos.parquet"} <= set(files_in(run.path))
 
 
+def test_runtime_arguments_reach_the_stage_but_not_its_key(cfg, root):
+    """runtime= (e.g. progress) is passed to the stage function and leaves the cache key alone."""
+    seen = []
+
+    def scale(articles: pd.DataFrame, *, factor: int, progress: bool = False) -> pd.DataFrame:
+        seen.append(progress)
+        return articles.assign(score=articles.score * factor)
+
+    run = Run.open(cfg, root=root)
+    first = run.stage("scaled", {"articles": table(4)}, scale, settings={"factor": 2},
+                      runtime={"progress": True})
+    again = run.stage("scaled", {"articles": table(4)}, scale, settings={"factor": 2},
+                      runtime={"progress": False})
+    assert seen == [True]  # the second call was cached: same key whatever progress says
+    pd.testing.assert_frame_equal(first, again)
+
+
 def test_stage_misuse_is_reported(cfg, root):
     run = Run.open(cfg, root=root)
     with pytest.raises(ValueError, match="not a safe file name"):
         run.stage("../up", {}, lambda: table())
     with pytest.raises(TypeError, match="returned list"):
         run.stage("bad", {}, lambda: [table()])
-    with pytest.raises(ValueError, match="given both as input and as setting"):
+    with pytest.raises(ValueError, match="given twice"):
         run.stage("twice", {"articles": table()}, Counter(), settings={"articles": 1})
+    with pytest.raises(ValueError, match="given twice"):
+        run.stage("twice", {"articles": table()}, Counter(), runtime={"articles": 1})
     with pytest.raises(TypeError, match="settings must be JSON-serialisable"):
         run.stage("opts", {"articles": table()}, Counter(), settings={"scale": object()})
 

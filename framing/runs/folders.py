@@ -482,8 +482,10 @@ class Run:
         settings: Mapping[str, Any] | None = None,
         force: bool = False,
         code: Sequence[str] | None = None,
+        runtime: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame | dict[str, pd.DataFrame]:
-        """Run ``fn(**inputs, **settings)`` once; later calls with the same key load its tables.
+        """Run ``fn(**inputs, **settings, **runtime)`` once; later calls with the same key load
+        its tables.
 
         The key hashes the inputs, the settings and the code: with ``code`` (framing module
         names, e.g. ``("corpus",)``) the source of those modules and of every framing module
@@ -504,6 +506,9 @@ class Run:
             Keyword arguments that are options (JSON-serialisable values); hashed as values.
         force : bool
             Run even when the cached outputs are current.
+        runtime : mapping, optional
+            Keyword arguments that change how ``fn`` runs but not what it computes (e.g.
+            ``progress``): passed on, left out of the key.
 
         Returns
         -------
@@ -520,9 +525,10 @@ class Run:
                 f"stage name {name!r} is not a safe file name; use e.g. {safe_name(name)!r}"
             )
         settings = dict(settings or {})
-        clash = sorted(set(inputs) & set(settings))
+        runtime = dict(runtime or {})
+        clash = sorted((set(inputs) & set(settings)) | (set(runtime) & (set(inputs) | set(settings))))
         if clash:
-            raise ValueError(f"stage {name}: {clash} given both as input and as setting")
+            raise ValueError(f"stage {name}: {clash} given twice (inputs, settings, runtime)")
         start = time.perf_counter()
         input_hashes = {str(k): _input_sha256(v, self._memo) for k, v in inputs.items()}
         try:
@@ -548,7 +554,7 @@ class Run:
             logger.info("stage %s: cached in %s", name, self.path)
         else:
             logger.info("stage %s: running", name)
-            result = fn(**inputs, **settings)
+            result = fn(**inputs, **settings, **runtime)
             record = self._write_outputs(name, result)
             del result  # the tables are read back below: not two copies at once
             record.update(

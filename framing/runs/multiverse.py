@@ -398,7 +398,7 @@ def stream_multiverse(cfg: ExperimentConfig, *, root: str | Path = "reports/runs
     run = Run.open(cfg, root=root, command_line=command_line)
     run.set_seed(seed_torch=False)
     say(f"run folder: {run.path}")
-    articles = pipeline._articles_step(cfg, run, jobs=jobs, force=force)
+    articles = pipeline._articles_step(cfg, run, jobs=jobs, force=force, progress=progress)
     say(f"articles: {len(articles)}")
     articles_file = run.path / "articles.parquet"  # the stage's file (folders.Run.stage)
     # The texts are read chunk by chunk from the file; the groups need none of them.

@@ -132,17 +132,20 @@ def join_metadata(articles: pd.DataFrame, metadata: str | Path) -> pd.DataFrame:
 
 
 def _sentences_and_mentions_stage(articles: pd.DataFrame, target_set, *, name_or_path: str,
-                                  extra: list, kinds: list, n_jobs: int) -> dict[str, pd.DataFrame]:
+                                  extra: list, kinds: list, n_jobs: int,
+                                  progress: bool = False) -> dict[str, pd.DataFrame]:
     spec = TargetSpec(name_or_path, tuple(extra), tuple(kinds))
-    sents, ments = sentences_and_mentions(articles, target_spec=spec, n_jobs=n_jobs)
+    sents, ments = sentences_and_mentions(articles, target_spec=spec, n_jobs=n_jobs,
+                                          progress=progress)
     return {"sentences": sents, "mentions": ments}
 
 
 def _load_stage(inputs: list, *, fmt, column_map, metadata, languages, rename, n_jobs,
-                dayfirst=False, language=None, date_floor=None, date_ceiling=None) -> pd.DataFrame:
+                dayfirst=False, language=None, date_floor=None, date_ceiling=None,
+                progress: bool = False) -> pd.DataFrame:
     articles = ingest(inputs, fmt=fmt, column_map=column_map or None, metadata=metadata,
                       languages=languages, n_jobs=n_jobs, dayfirst=dayfirst, language=language,
-                      date_floor=date_floor, date_ceiling=date_ceiling)
+                      date_floor=date_floor, date_ceiling=date_ceiling, progress=progress)
     missing = [col for col in rename.values() if col not in articles.columns]
     if missing:
         raise ConfigError(
@@ -168,25 +171,26 @@ def _changed_corpus_settings(corpus_cfg) -> dict[str, str]:
 
 
 def _score_stage(articles, sentences, mentions, lexicon, *, scoring_settings: dict,
-                 n_jobs: int) -> dict[str, pd.DataFrame]:
+                 n_jobs: int, progress: bool = False) -> dict[str, pd.DataFrame]:
     """Lexicon scores and frames of a run, by the one scorer (the lexicon method)."""
     from framing.stance import scorer
 
     config = scorer.scoring_config(**{**scoring_settings, "method": "lexicon", "model": None})
     tables = scorer.Scorer(config, lexicon=lexicon)(articles, sentences=sentences,
-                                                    mentions=mentions, n_jobs=n_jobs)
+                                                    mentions=mentions, n_jobs=n_jobs,
+                                                    progress=progress)
     return {"scores": tables["scores"], "frames": tables["frames"]}
 
 
 def _model_score_stage(articles, sentences, mentions, model, lexicon, *,
-                       scoring_settings: dict) -> dict[str, pd.DataFrame]:
+                       scoring_settings: dict, progress: bool = False) -> dict[str, pd.DataFrame]:
     """Model or hybrid scores of a run, by the one scorer."""
     from framing.stance import scorer
 
     config = scorer.scoring_config(**{**scoring_settings, "model": model})
     hybrid_lexicon = lexicon if config.method == "hybrid" else None
     tables = scorer.Scorer(config, lexicon=hybrid_lexicon)(articles, sentences=sentences,
-                                                           mentions=mentions)
+                                                           mentions=mentions, progress=progress)
     return {"scores": tables["scores"], "predictions": tables["predictions"]}
 
 
@@ -247,7 +251,8 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
             say(f"model: reusing {folder} (trained earlier from {tc.config.name}, same settings and data)")
             return folder
         say(f"model: training {folder.name} from {tc.config} (this takes a while; it is reused after)")
-        trained, record = training.train(train_cfg, output=folder, progress=False, run_key=wanted)
+        trained, record = training.train(train_cfg, output=folder, progress=say is print,
+                                         run_key=wanted)
         for spec, rep in record["test"].items():
             say(f"  {spec}: macro-F1 {rep['macro_f1']:.3f}")
         return trained
@@ -280,7 +285,7 @@ def ensure_model(cfg: ExperimentConfig, run, articles, sentences, mentions, lexi
         say(f"model: reusing {folder} (trained earlier on the same weak labels and settings)")
         return folder
     say(f"model: fine-tuning {folder.name} on {len(labels)} weak labels")
-    trained, _ = training.train(train_cfg, output=folder, progress=False, run_key=wanted)
+    trained, _ = training.train(train_cfg, output=folder, progress=say is print, run_key=wanted)
     return trained
 
 
@@ -371,7 +376,7 @@ def run_experiment(
     run = Run.open(cfg, root=root, command_line=command_line)
     run.set_seed(seed_torch=False)
     say(f"run folder: {run.path}")
-    articles = _articles_step(cfg, run, jobs=jobs, force=force)
+    articles = _articles_step(cfg, run, jobs=jobs, force=force, progress=progress)
     say(f"articles: {len(articles)}")
     sentences, mentions = _mentions_step(cfg, run, articles, jobs=jobs, force=force, say=say)
     scored = _scores_step(cfg, run, articles, sentences, mentions, jobs=jobs, force=force,
@@ -391,7 +396,8 @@ class _Scored(NamedTuple):
     model: Path | None = None  #: the model folder (model and hybrid methods)
 
 
-def _articles_step(cfg: ExperimentConfig, run, *, jobs: int, force: bool) -> pd.DataFrame:
+def _articles_step(cfg: ExperimentConfig, run, *, jobs: int, force: bool,
+                   progress: bool = False) -> pd.DataFrame:
     """The ``articles`` stage of a run: the corpus read as ``[corpus]`` says."""
     corpus_cfg = cfg.corpus
     return run.stage(
@@ -411,6 +417,7 @@ def _articles_step(cfg: ExperimentConfig, run, *, jobs: int, force: bool) -> pd.
             **_changed_corpus_settings(corpus_cfg),
         ),
         force=force,
+        runtime={"progress": progress},
     )
 
 
@@ -428,6 +435,7 @@ def _mentions_step(cfg: ExperimentConfig, run, articles: pd.DataFrame, *, jobs: 
         settings=dict(name_or_path=cfg.targets.lexicon, extra=[str(p) for p in cfg.targets.extra],
                       kinds=list(cfg.targets.kinds), n_jobs=jobs),
         force=force,
+        runtime={"progress": say is print},
     )
     sentences, mentions = tables["sentences"], tables["mentions"]
     say(f"sentences: {len(sentences)}, (sentence, target) mentions: {len(mentions)}")
@@ -453,6 +461,7 @@ def _scores_step(cfg: ExperimentConfig, run, articles, sentences, mentions, *, j
         settings=dict(scoring_settings={k: v for k, v in settings.items() if k != "model"},
                       n_jobs=jobs),
         force=force,
+        runtime={"progress": say is print},
     )
     result = _Scored(scored["scores"], scored["frames"], None, None)
     if cfg.scoring.method in ("model", "hybrid"):
@@ -466,6 +475,7 @@ def _scores_step(cfg: ExperimentConfig, run, articles, sentences, mentions, *, j
             code=("stance.model_scoring", "stance.scorer"),
             settings=dict(scoring_settings={k: v for k, v in settings.items() if k != "model"}),
             force=force,
+            runtime={"progress": say is print},
         )
         from framing.stance.model_scoring import voice_scores
 
