@@ -34,7 +34,9 @@ bench: setup
 	$(BIN)/python benchmarks/bench_stream.py --method hybrid --precision bf16
 	$(BIN)/python benchmarks/bench_stream.py --method lexicon --kill-after 40
 	$(BIN)/python benchmarks/bench_load.py --runs 3
-	$(BIN)/python benchmarks/bench_events.py --runs 3 --baseline e8202d2
+	$(BIN)/python benchmarks/bench_events.py --runs 3 --baseline e8202d2 --baseline-embed --fp32
+	$(BIN)/python benchmarks/inference_variants.py --threads 1
+	$(BIN)/python benchmarks/bench_lexicon_e2e.py --baseline 0e33f83 --runs 3
 
 # Every figure and table of the studies, regenerated from their configs into reports/paper/
 # (SHA256SUMS lists them; a second run gives the same file). The NewsMTSC table trains 2 models x
