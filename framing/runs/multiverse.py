@@ -151,10 +151,12 @@ _KEPT_PREDICTIONS = ("article_id", "sent_id", "target", "p_against", "p_neutral"
 
 
 def _predictions_stage(articles, sentences, mentions, model, lexicon, *, scoring_settings: dict,
-                       chunk_articles: int = MODEL_CHUNK_ARTICLES) -> pd.DataFrame:
+                       chunk_articles: int = MODEL_CHUNK_ARTICLES,
+                       progress: bool = False) -> pd.DataFrame:
     """Mention predictions of one model, chunk by chunk of articles (the same rows as one call:
-    each (sentence, target) is classified on its own)."""
+    each (sentence, target) is classified on its own); ``progress``: a bar over the articles."""
     import numpy as np
+    from tqdm.auto import tqdm
 
     from framing.stance import scorer
 
@@ -168,11 +170,16 @@ def _predictions_stage(articles, sentences, mentions, model, lexicon, *, scoring
 
     by_article, by_sentence, by_mention = chunks(articles), chunks(sentences), chunks(mentions)
     parts = []
-    for k, rows in sorted(by_mention.items()):
-        tables = score(articles.iloc[by_article[k]], sentences=sentences.iloc[by_sentence.get(k, [])],
-                       mentions=mentions.iloc[rows])
-        parts.append(tables["predictions"][[c for c in _KEPT_PREDICTIONS
-                                            if c in tables["predictions"].columns]])
+    with tqdm(total=len(articles), disable=not progress, desc="multiverse predictions",
+              unit="article") as bar:
+        for k, rows in sorted(by_mention.items()):
+            tables = score(articles.iloc[by_article[k]],
+                           sentences=sentences.iloc[by_sentence.get(k, [])],
+                           mentions=mentions.iloc[rows])
+            parts.append(tables["predictions"][[c for c in _KEPT_PREDICTIONS
+                                                if c in tables["predictions"].columns]])
+            bar.update(len(by_article[k]))
+        bar.update(bar.total - bar.n)  # articles without a mention
     if not parts:
         return pd.DataFrame(columns=list(_KEPT_PREDICTIONS))
     return pd.concat(parts, ignore_index=True)
@@ -206,6 +213,7 @@ def _model_predictions(cfg, run, articles, sentences, mentions, scored, lexicon,
         code=("stance.model_scoring", "stance.scorer"),
         settings=dict(scoring_settings=settings),
         force=force,
+        runtime={"progress": say is print},
     )
 
 
