@@ -265,6 +265,37 @@ def test_sample_bad_options(items, kwargs, message):
         sample_items(items, **kwargs)
 
 
+def test_whole_sentences_bring_every_target(items, tmp_path, run_dir):
+    # Sentences naming two targets: a1 title (US, CN), a3 title and a3:1, a4:1 (EU, CN).
+    width = items.groupby(["article_id", "sent_id"])["target"].nunique()
+    several = {f"{a}:{s}" for (a, s), k in width.items() if k >= 2}
+    assert len(several) >= 3
+    drawn = sample_items(items, 2, seed=5, strata=["language"], min_targets=2)
+    sentence = drawn.items["id"].str.rsplit(":", n=1).str[0]
+    assert sentence.nunique() == 2 and set(sentence) <= several
+    # every target of a drawn sentence is an item, and a sentence's items sit side by side
+    for key in set(sentence):
+        assert sorted(drawn.items.loc[sentence == key, "target"]) == sorted(
+            items.loc[items["article_id"] + ":" + items["sent_id"].astype(str) == key, "target"])
+    runs = (sentence != sentence.shift()).sum()
+    assert runs == 2
+    assert drawn.params["n_sentences"] == 2 and drawn.params["n_drawn"] == len(drawn.items)
+    again = sample_items(items, 2, seed=5, strata=["language"], min_targets=2)
+    assert again.items["id"].tolist() == drawn.items["id"].tolist()
+    everything = sample_items(items, 99, seed=5, strata=[], min_targets=2)
+    assert set(everything.items["id"].str.rsplit(":", n=1).str[0]) == several
+    assert any("only" in note for note in everything.notes)
+    with pytest.raises(ConfigError, match="not target"):
+        sample_items(items, 2, seed=5, min_targets=2)
+    with pytest.raises(ConfigError, match="random only"):
+        sample_items(items, 2, seed=5, strata=[], min_targets=2, strategy="uncertainty")
+    res = CliRunner().invoke(annotate, ["sample", str(run_dir), "-o", str(tmp_path / "s"), "-n", "2",
+                                        "--seed", "5", "--strata", "language", "--min-targets", "2"])
+    assert res.exit_code == 0, res.output
+    assert "in 2 sentence(s)" in res.output
+    assert read_sample_ids(tmp_path / "s" / "sample.csv") == drawn.items["id"].tolist()
+
+
 def test_uncertainty_takes_the_highest_entropy_per_stratum(items):
     us_en = items.loc[(items["target"] == "US") & (items["language"] == "en"), "id"].tolist()
     assert len(us_en) >= 3

@@ -208,6 +208,39 @@ def test_state_set_sizes_meet_the_design():
     assert (mention.loc[single, "split"] == "train").all() and (mention.loc[single, "n_coders"] == 1).all()
 
 
+def test_state_pairs_add_on_is_train_only_in_new_articles_each_sentence_toward_several_targets():
+    pairs, meta = ds.read_state_items("state-pairs-v1")
+    base, _ = ds.read_state_items()
+    assert meta["codebook"]["id"] == "codebook-state-v1" and meta["extends"] == "state-stance-v1"
+    assert (pairs["split"] == "train").all() and (pairs["unit"] == "mention").all()
+    # No article of the add-on holds an item of the base set: no article in two splits of the two.
+    assert not set(pairs["article_id"]) & set(base["article_id"])
+    assert not set(pairs["item_id"]) & set(base["item_id"])
+    per_sentence = pairs.groupby(["article_id", "sent_id"])["target"].nunique()
+    assert len(per_sentence) >= 900 and (per_sentence >= 2).all()
+    assert set(pairs["label"]) == {"against", "neutral", "favor"}
+    assert set(pairs["holder"]) <= {"author", "target", "other", "unclear"}
+    assert (pairs["label_resolution"] == "single").all() and (pairs["n_coders"] == 1).all()
+    assert "sentence" not in pairs.columns and pairs["text_sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+
+
+def test_state_spec_names_another_coded_set(tmp_path):
+    from framing.stance import training
+
+    assert training._state_spec("state:train", "x") == ("train", None, None)
+    assert training._state_spec("state:test-nl", "x") == ("test", "nl", None)
+    assert training._state_spec("state:train@state-pairs-v1", "x") == ("train", None, "state-pairs-v1")
+    assert training._state_spec("state:train-en@/some/folder", "x") == ("train", "en", "/some/folder")
+    for bad in ("state:train@", "state:valid@state-pairs-v1"):
+        with pytest.raises(ConfigError, match="not a state split"):
+            training._state_spec(bad, "x")
+    # The content hash follows the named set's items.
+    assert training.dataset_sha256("state:train@state-pairs-v1") != training.dataset_sha256("state:train")
+    folder, data = _tiny_state_set(tmp_path, "China objected to the plan.")
+    assert training.dataset_sha256(f"state:test@{folder}") == hashlib.sha256(
+        (folder / "items.csv").read_bytes()).hexdigest()
+
+
 def _tiny_state_set(tmp_path, text_of_first: str):
     from framing.corpus import loading as corpus
     from framing.text import preprocess

@@ -58,8 +58,11 @@ def annotate() -> None:
               help="CSV with an article_id column (e.g. a coded set's items.csv): no item of these articles is drawn")
 @click.option("--unit", type=click.Choice(["mention", "article"]), default="mention", show_default=True,
               help="mention: one (sentence, target) per item; article: one (article, target), coded as a whole")
+@click.option("--min-targets", type=click.IntRange(min=1), default=1, show_default=True,
+              help="2 or more: draw N whole sentences that name at least this many targets, with an item "
+                   "for each of their targets (the same words coded toward each target)")
 def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, allocation, exclude_paths,
-           codebook_path, keep_duplicates, exclude_article_paths, unit) -> None:
+           codebook_path, keep_duplicates, exclude_article_paths, unit, min_targets) -> None:
     """Draw N mentions from the run in RUN_DIR for coding (stratified, seeded).
 
     Writes sample.csv (codebook in its header, an empty label column for each coder's copy),
@@ -103,8 +106,11 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
     for path in exclude_paths:
         exclude |= set(read_sample_ids(path))
     predictions = read_table(predictions_path) if predictions_path else None
+    if min_targets > 1 and unit == "article":
+        raise FramingError("--min-targets applies to sentence items (--unit mention), not to articles")
     drawn = sample_items(items, n, seed=seed, strategy=strategy, predictions=predictions,
-                         strata=strata_columns, allocation=allocation, exclude=exclude)
+                         strata=strata_columns, allocation=allocation, exclude=exclude,
+                         min_targets=min_targets)
     inputs = {"run_dir": str(run_dir)}
     if predictions_path:
         inputs["predictions"] = {"path": str(predictions_path), "sha256": file_sha256(predictions_path)}
@@ -113,14 +119,16 @@ def sample(run_dir, output_dir, n, seed, strategy, predictions_path, strata, all
     if exclude_article_paths:
         inputs["exclude_articles"] = [{"path": str(p), "sha256": file_sha256(p)} for p in exclude_article_paths]
     paths = write_sample(drawn, output_dir, codebook=codebook,
-                         meta={"inputs": inputs, "keep_duplicates": keep_duplicates, "unit": unit})
+                         meta={"inputs": inputs, "keep_duplicates": keep_duplicates, "unit": unit,
+                               "min_targets": min_targets})
     _echo_table("strata:", drawn.strata, str(output_dir / "sample.json"))
     if len(drawn.strata) > len(drawn.items):
         click.echo(f"note: {len(drawn.strata)} strata for {len(drawn.items)} item(s): most strata get none; "
                    "consider fewer strata (--strata language,target) or --allocation proportional")
     for note in drawn.notes:
         click.echo(f"note: {note}")
-    click.echo(f"\ndrew {len(drawn.items)} item(s) ({strategy}, seed {seed}), codebook {codebook.id}")
+    sentences = f" in {drawn.params['n_sentences']} sentence(s)" if min_targets > 1 else ""
+    click.echo(f"\ndrew {len(drawn.items)} item(s){sentences} ({strategy}, seed {seed}), codebook {codebook.id}")
     for key in ("sample", "coder", "tasks", "config", "manifest"):
         click.echo(f"wrote {paths[key]}")
     click.echo("next: each coder fills the label column of a copy of coder.csv (only what a coder "

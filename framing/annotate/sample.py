@@ -19,6 +19,14 @@ Every strategy is stratified (default strata: outlet, language, target) and seed
     training example, or the lexicon misfires, worth knowing), ties by ``|lexicon_signed|``.
     Only disagreeing items are eligible: when fewer disagree than asked, fewer are drawn.
 
+Whole sentences (``min_targets`` of 2 or more): only sentences that name at least that many
+different targets are drawn, and each drawn sentence brings an item for every target it names,
+side by side in the sample. The draw unit is then the sentence (``n`` counts sentences, the key is
+the sha256 of ``(seed, "<article_id>:<sent_id>")``), so the same words are coded toward each of
+their targets: "China firmly opposes the US move" is neutral toward China and against the US, and
+a model trained on both items learns which target a stance is about. Strata must be columns of the
+sentence (outlet, language, leaning, ...), not ``target``; only the ``random`` strategy applies.
+
 Allocation across strata: ``equal`` (default) gives each stratum the same share, and the share
 of a stratum with too few eligible items goes to the others; ``proportional`` follows the
 strata sizes (largest remainder). Which strata get the last few items is seeded.
@@ -203,6 +211,7 @@ def sample_items(
     strata: Sequence[str] = DEFAULT_STRATA,
     allocation: str = "equal",
     exclude: Iterable[str] = (),
+    min_targets: int = 1,
 ) -> Sample:
     """Draw ``n`` items for manual coding, stratified and seeded (module docstring: strategies).
 
@@ -225,6 +234,9 @@ def sample_items(
     allocation : {"equal", "proportional"}
     exclude : iterable of str
         Item ids not to draw (items already sampled or coded).
+    min_targets : int
+        1 (default): items are drawn one by one. 2 or more: whole sentences naming at least that
+        many targets, each with all its target items; ``n`` counts sentences (module docstring).
 
     Returns
     -------
@@ -247,11 +259,15 @@ def sample_items(
     ['CN', 'US']
     """
     strata = _check_options(items, n, seed, strategy, allocation, strata)
+    _check_min_targets(min_targets, strategy, strata)
     notes: list[str] = []
     excluded = set(map(str, exclude))
     pool = items.loc[~items["id"].astype(str).isin(excluded)].copy()
     if excluded:
         notes.append(f"excluded {len(items) - len(pool)} item(s) already sampled or coded")
+    if min_targets > 1:
+        return _sample_sentences(pool, n, seed, strata, allocation, min_targets, notes,
+                                 n_excluded=len(items) - len(pool))
     pool["_rand"] = unit_keys(int(seed), pool["id"], "draw")
     pool["priority"] = pool["_rand"]
     pool["_second"] = 0.0
@@ -277,6 +293,61 @@ def sample_items(
               "n_excluded": int(items["id"].astype(str).isin(excluded).sum())}
     extra = [c for c in strata if c not in SAMPLE_COLUMNS]
     return Sample(picked[list(SAMPLE_COLUMNS) + extra].reset_index(drop=True), table, notes, params)
+
+
+def _check_min_targets(min_targets: int, strategy: str, strata: Sequence[str]) -> None:
+    if isinstance(min_targets, bool) or not isinstance(min_targets, (int, np.integer)) or min_targets < 1:
+        raise ConfigError(f"min_targets must be a positive integer; received {min_targets!r}")
+    if min_targets > 1 and strategy != "random":
+        raise ConfigError(f"whole sentences (min_targets={min_targets}) are drawn at random only; "
+                          f"received strategy {strategy!r}")
+    if min_targets > 1 and "target" in strata:
+        raise ConfigError("whole sentences hold several targets: stratify by columns of the sentence "
+                          "(e.g. --strata leaning or language), not target")
+
+
+def _sample_sentences(
+    pool: pd.DataFrame, n: int, seed: int, strata: list[str], allocation: str,
+    min_targets: int, notes: list[str], *, n_excluded: int,
+) -> Sample:
+    """Draw ``n`` whole sentences naming ``min_targets`` or more targets, with all their items."""
+    pool["_sentence"] = pool["article_id"].astype(str) + ":" + pool["sent_id"].astype(int).astype(str)
+    width = pool.groupby("_sentence")["target"].transform("nunique")
+    pool = pool.loc[width >= min_targets]
+    notes.append(f"{pool['_sentence'].nunique()} sentence(s) name {min_targets} or more targets "
+                 f"({len(pool)} item(s))")
+    sentences = pool.sort_values(["_sentence", "target"], kind="stable").drop_duplicates("_sentence").copy()
+    sentences["_rand"] = unit_keys(int(seed), sentences["_sentence"], "draw")
+    sentences["priority"] = sentences["_rand"]
+    sentences["_eligible"] = True
+    sentences = sentences.sort_values(["_rand"], kind="stable")
+    keys = strata or ["_all"]
+    if not strata:
+        sentences["_all"] = ALL
+    picked, rows, n_eligible, drawn = _draw(sentences, keys, n, seed, allocation)
+    if drawn < n:
+        notes.append(f"drew {drawn} sentence(s): only {n_eligible} name {min_targets} or more targets, {n} asked")
+    order = dict(zip(picked["_sentence"], unit_keys(int(seed), picked["_sentence"], "order"), strict=True))
+    chosen = pool.loc[pool["_sentence"].isin(order)].copy()
+    chosen["priority"] = chosen["_sentence"].map(dict(zip(picked["_sentence"], picked["priority"], strict=True)))
+    chosen["_order"] = chosen["_sentence"].map(order)
+    chosen = chosen.sort_values(["_order", "target"], kind="stable")
+    if strata:
+        chosen["stratum"] = chosen[keys].astype(str).agg(" | ".join, axis=1) if len(chosen) else ""
+    else:
+        chosen["stratum"] = ALL
+    chosen["strategy"] = "random"
+    chosen["label"] = ""
+    chosen["note"] = ""
+    for col in SAMPLE_COLUMNS:
+        if col not in chosen.columns:
+            chosen[col] = ""
+    table = pd.DataFrame(rows, columns=[*keys, "available", "eligible", "drawn"])
+    params = {"strategy": "random", "seed": int(seed), "n": int(n), "allocation": allocation,
+              "strata": strata, "n_drawn": int(len(chosen)), "n_sentences": int(drawn),
+              "min_targets": int(min_targets), "n_excluded": int(n_excluded)}
+    extra = [c for c in strata if c not in SAMPLE_COLUMNS]
+    return Sample(chosen[list(SAMPLE_COLUMNS) + extra].reset_index(drop=True), table, notes, params)
 
 
 def _check_options(

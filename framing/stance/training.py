@@ -88,7 +88,8 @@ from framing.infra.errors import ConfigError
 #: Prefix of a dataset spec naming a NewsMTSC split, e.g. "newsmtsc:train".
 NEWSMTSC_PREFIX = "newsmtsc:"
 #: Prefix of a dataset spec naming a split of the coded state set, e.g. "state:train" or
-#: "state:test-nl" (``datasets.load_state``: mention items, text read from the shared corpora).
+#: "state:test-nl" (``datasets.load_state``: mention items, text read from the shared corpora);
+#: "@<set>" names another coded set (bundled name or folder): "state:train@state-pairs-v1".
 STATE_PREFIX = "state:"
 #: Prefix of a dataset spec naming the state-target rows of a split of the directed-sentiment set
 #: (Park, Pan & Joo 2021), e.g. "park:test" (``datasets.load_park``).
@@ -374,17 +375,19 @@ def load_train_config(path: str | os.PathLike) -> TrainConfig:
 # Data
 
 
-def _state_spec(spec: str, where: str) -> tuple[str, str | None]:
-    """(split, language or None) of ``"state:<split>[-<language>]"``."""
+def _state_spec(spec: str, where: str) -> tuple[str, str | None, str | None]:
+    """(split, language or None, coded set or None) of ``"state:<split>[-<language>][@<set>]"``."""
     from framing.stance.datasets import STATE_SPLITS
 
-    split, _, language = spec[len(STATE_PREFIX):].partition("-")
-    if split not in STATE_SPLITS or (language and not language.isalpha()):
+    body, at, coded_set = spec[len(STATE_PREFIX):].partition("@")
+    split, _, language = body.partition("-")
+    if split not in STATE_SPLITS or (language and not language.isalpha()) or (at and not coded_set):
         raise ConfigError(
             f"{where}: {spec!r} is not a state split; accepted: "
-            + ", ".join(f"state:{s}" for s in STATE_SPLITS) + ", optionally with a language (state:test-nl)"
+            + ", ".join(f"state:{s}" for s in STATE_SPLITS) + ", optionally with a language (state:test-nl) "
+            "and another coded set (state:train@state-pairs-v1)"
         )
-    return split, language or None
+    return split, language or None, coded_set or None
 
 
 def load_dataset(spec: str, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -403,8 +406,8 @@ def load_dataset(spec: str, *, columns: Mapping[str, str] | None = None) -> pd.D
         parts = [load_dataset(part, columns=columns) for part in spec.split(SPEC_JOIN)]
         return pd.concat(parts, ignore_index=True)
     if spec.startswith(STATE_PREFIX):
-        split, language = _state_spec(spec, "dataset")
-        table = datasets.load_state(split, language=language)
+        split, language, coded_set = _state_spec(spec, "dataset")
+        table = datasets.load_state(split, language=language, folder=coded_set)
         return table[[*datasets.LABELLED_COLUMNS, LABEL_SOURCE_COLUMN, "language", "target_id"]]
     if spec.startswith(PARK_PREFIX):
         table = datasets.load_park(spec[len(PARK_PREFIX):])
@@ -448,7 +451,8 @@ def dataset_sha256(spec: str) -> str:
         joined = "\n".join(f"{part}\t{dataset_sha256(part)}" for part in spec.split(SPEC_JOIN))
         return hashlib.sha256(joined.encode()).hexdigest()
     if spec.startswith(STATE_PREFIX):
-        return file_sha256(datasets.state_set_folder() / "items.csv")
+        coded_set = _state_spec(spec, "dataset")[2]
+        return file_sha256(datasets.state_set_folder(coded_set) / "items.csv")
     if spec.startswith(PARK_PREFIX):
         split = spec[len(PARK_PREFIX):]
         if split not in datasets.PARK_SPLITS:
