@@ -105,6 +105,7 @@ def run_one(model: dict, seed: int, cfg: dict, data: dict, features: list[str], 
         args=TrainingArguments.from_dict(knobs),
         feature_columns=tuple(features) if kind == "hybrid" else (),
         lexicon_name=cfg["lexicon"] if kind == "hybrid" else None,
+        pooling=model.get("pooling", "mean"),
     )
     clf.fit(train, train["label"], X_dev=dev, y_dev=dev["label"])
     print(f"{model['name']} seed {seed}: history {clf.history_}", flush=True)

@@ -168,13 +168,18 @@ def test_weak_label_command_writes_a_trainable_file(tmp_path):
         assert row.sentence[row.span_start:row.span_end] == row.target
 
 
-def test_state_training_config_runs_on_a_tiny_slice(tmp_path, encoder, monkeypatch):
-    """experiments/models/state-hybrid.toml as it is, on a few rows of each of its datasets."""
+@pytest.mark.parametrize("name, train, dev", [
+    ("state-hybrid", "newsmtsc:train + state:train", "state:dev"),
+    ("state-pairs-hybrid", "newsmtsc:train + state:train + state:train@state-pairs-v1",
+     "state:dev + newsmtsc:dev-rw"),
+])
+def test_state_training_config_runs_on_a_tiny_slice(tmp_path, encoder, monkeypatch, name, train, dev):
+    """experiments/models/<state model>.toml as it is, on a few rows of each of its datasets."""
     from framing.stance import datasets
 
     monkeypatch.setenv(config.MODELS_ENV, str(tmp_path / "models"))
-    cfg = training.load_train_config(config.PROJECT_DIR / "experiments" / "models" / "state-hybrid.toml")
-    assert cfg.train == "newsmtsc:train + state:train" and cfg.dev == "state:dev"
+    cfg = training.load_train_config(config.PROJECT_DIR / "experiments" / "models" / f"{name}.toml")
+    assert cfg.train == train and cfg.dev == dev
     assert {"state:test-en", "state:test-nl", "newsmtsc:test-rw", "park:test"} <= set(cfg.test)
     rows = pd.DataFrame(ROWS, columns=["sentence", "target", "label"])
     rows["span_start"] = [s.index(m) for s, m, _ in ROWS]
@@ -197,7 +202,7 @@ def test_state_training_config_runs_on_a_tiny_slice(tmp_path, encoder, monkeypat
     folder, record = training.train(small, output=tmp_path / "models" / "state-tiny", progress=False)
     assert (folder / "model.safetensors").is_file()
     assert set(record["test"]) == set(cfg.test)
-    assert seen[0] == "newsmtsc:train + state:train"
+    assert seen[0] == train
 
 
 def test_state_and_park_specs_are_checked():
