@@ -280,10 +280,7 @@ def sample_items(
     pool = pool.sort_values(
         ["priority", "_second", "_rand"], ascending=[ascending, False, True], kind="stable"
     )
-    keys = strata or ["_all"]
-    if not strata:
-        pool["_all"] = ALL
-    picked, rows, n_eligible, drawn = _draw(pool, keys, n, seed, allocation)
+    keys, (picked, rows, n_eligible, drawn) = _draw_in_strata(pool, strata, n, seed, allocation)
     if drawn < n:
         notes.append(f"drew {drawn} item(s): only {n_eligible} eligible for strategy {strategy!r}, {n} asked")
     picked = _presented(picked, keys, seed, strategy)
@@ -321,27 +318,15 @@ def _sample_sentences(
     sentences["priority"] = sentences["_rand"]
     sentences["_eligible"] = True
     sentences = sentences.sort_values(["_rand"], kind="stable")
-    keys = strata or ["_all"]
-    if not strata:
-        sentences["_all"] = ALL
-    picked, rows, n_eligible, drawn = _draw(sentences, keys, n, seed, allocation)
+    keys, (picked, rows, n_eligible, drawn) = _draw_in_strata(sentences, strata, n, seed, allocation)
     if drawn < n:
         notes.append(f"drew {drawn} sentence(s): only {n_eligible} name {min_targets} or more targets, {n} asked")
     order = dict(zip(picked["_sentence"], unit_keys(int(seed), picked["_sentence"], "order"), strict=True))
     chosen = pool.loc[pool["_sentence"].isin(order)].copy()
     chosen["priority"] = chosen["_sentence"].map(dict(zip(picked["_sentence"], picked["priority"], strict=True)))
     chosen["_order"] = chosen["_sentence"].map(order)
-    chosen = chosen.sort_values(["_order", "target"], kind="stable")
-    if strata:
-        chosen["stratum"] = chosen[keys].astype(str).agg(" | ".join, axis=1) if len(chosen) else ""
-    else:
-        chosen["stratum"] = ALL
-    chosen["strategy"] = "random"
-    chosen["label"] = ""
-    chosen["note"] = ""
-    for col in SAMPLE_COLUMNS:
-        if col not in chosen.columns:
-            chosen[col] = ""
+    chosen["_all"] = ALL
+    chosen = _with_sample_columns(chosen.sort_values(["_order", "target"], kind="stable"), keys, "random")
     table = pd.DataFrame(rows, columns=[*keys, "available", "eligible", "drawn"])
     params = {"strategy": "random", "seed": int(seed), "n": int(n), "allocation": allocation,
               "strata": strata, "n_drawn": int(len(chosen)), "n_sentences": int(drawn),
@@ -446,7 +431,11 @@ def _draw(
 def _presented(picked: pd.DataFrame, keys: list[str], seed: int, strategy: str) -> pd.DataFrame:
     """The drawn items in presentation order (a seeded shuffle), with every sample column."""
     picked = picked.assign(_order=unit_keys(int(seed), picked["id"], "order"))
-    picked = picked.sort_values("_order", kind="stable")
+    return _with_sample_columns(picked.sort_values("_order", kind="stable"), keys, strategy)
+
+
+def _with_sample_columns(picked: pd.DataFrame, keys: list[str], strategy: str) -> pd.DataFrame:
+    """``picked`` with its stratum, strategy, empty label and note, and every sample column."""
     picked["stratum"] = picked[keys].astype(str).agg(" | ".join, axis=1) if len(picked) else ""
     picked["strategy"] = strategy
     picked["label"] = ""
@@ -455,3 +444,13 @@ def _presented(picked: pd.DataFrame, keys: list[str], seed: int, strategy: str) 
         if col not in picked.columns:
             picked[col] = ""
     return picked
+
+
+def _draw_in_strata(
+    pool: pd.DataFrame, strata: list[str], n: int, seed: int, allocation: str
+) -> tuple[list[str], tuple[pd.DataFrame, list[dict[str, Any]], int, int]]:
+    """The stratum keys (``["_all"]`` without strata) and :func:`_draw` over them."""
+    keys = strata or ["_all"]
+    if not strata:
+        pool["_all"] = ALL
+    return keys, _draw(pool, keys, n, seed, allocation)
