@@ -304,6 +304,12 @@ def test_load_state_on_the_shared_corpora(data_dir):
     assert spans == table["target"].tolist()
     articles = ds.load_state("test", unit="article", data_dir=data_dir)
     assert len(articles) >= 150 and articles["sentence"].str.len().min() > 100
+    # The add-on: every sentence read back and checked by sha256, each toward two or more targets.
+    pairs = ds.load_state("train", folder="state-pairs-v1", data_dir=data_dir)
+    assert len(pairs) == 2003
+    assert (pairs.groupby(["article_id", "sent_id"])["target_id"].nunique() >= 2).all()
+    spans = [s[a:b] for s, a, b in zip(pairs["sentence"], pairs["span_start"], pairs["span_end"], strict=True)]
+    assert spans == pairs["target"].tolist()
 
 
 def test_park_rows_name_a_state_and_map_classes(data_dir):
