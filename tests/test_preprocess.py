@@ -325,6 +325,9 @@ def test_memoised_tokenizer_splits_like_plain_punkt():
 
     tokenizer = pp._punkt("en")
     plain = PunktSentenceTokenizer(tokenizer._params)
+    # our tokenizer scans with stdlib patterns; the plain one with nltk's own language variables
+    assert type(plain._lang_vars) is not type(tokenizer._lang_vars)
+    assert plain._Token is not tokenizer._Token
     text = (
         "Mr. Smith said so. The U.S. and the E.U. agreed! Really? Yes... it held. (He left.) "
         "Then 3. items came, J. Doe wrote; \u201cwe won.\u201d she said. no capital here. Gov. Brown "
@@ -332,6 +335,25 @@ def test_memoised_tokenizer_splits_like_plain_punkt():
     )
     for _ in range(2):  # the second round answers from the memo
         assert list(tokenizer.span_tokenize(text)) == list(plain.span_tokenize(text))
+
+
+_PARAGRAPH_PIECES = st.lists(
+    st.one_of(_CONTEXT_WORDS, st.sampled_from(
+        [".", "?", "!", "...", " ", "  ", "\n", "\u201d", "\u2019", ")", "(", "\"", "'", "--", ";", ":",
+         ",", "\u00bb", "\u00ab", "}", "]", "5.", "U.S.", "Mr.", "The", "\u00a0", "\t"])),
+    min_size=1, max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_PARAGRAPH_PIECES)
+def test_stdlib_patterns_split_like_nltks_own(text):
+    # The tokenizer's scanning patterns are compiled by re, nltk's by the regex engine: same spans.
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    tokenizer = pp._punkt("en")
+    plain = PunktSentenceTokenizer(tokenizer._params)
+    assert list(tokenizer.span_tokenize(text)) == list(plain.span_tokenize(text)), text
 
 
 def test_lone_punctuation_joins_the_sentence_before():

@@ -696,6 +696,57 @@ class _Decisions(dict):
 
 
 @functools.cache
+def _stdlib_punkt_classes():
+    """nltk's ``PunktLanguageVars`` and ``PunktToken`` with their patterns compiled by :mod:`re`.
+
+    nltk 3.10 compiles every pattern with the ``regex`` engine and runs each call under a
+    wall-clock timeout, a backstop against patterns a caller supplies. These are nltk's own fixed
+    patterns (the same sources, flags and meaning), run once per paragraph, candidate break and
+    token; through the guard they took a third of the splitting time. The spans are nltk's:
+    ``tests/test_preprocess.py`` compares them with a tokenizer built with nltk's own classes.
+    Returns (language variables, token class) for ``PunktSentenceTokenizer``.
+    """
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktToken
+
+    non_punct = re.compile(r"[^\W\d]")
+
+    class _Token(PunktToken):
+        _RE_ELLIPSIS = re.compile(r"\.\.+$")
+        _RE_NUMERIC = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")
+        _RE_INITIAL = re.compile(r"[^\W\d]\.$")
+        _RE_ALPHA = re.compile(r"[^\W\d]+$")
+
+        @property
+        def is_non_punct(self):
+            return non_punct.search(self.type)
+
+    class _Vars(PunktLanguageVars):
+        re_boundary_realignment = re.compile(PunktLanguageVars.re_boundary_realignment.pattern,
+                                             re.MULTILINE)
+
+        def _word_tokenizer_re(self):
+            if "_re_word_tokenizer" not in self.__dict__:
+                self._re_word_tokenizer = re.compile(
+                    self._word_tokenize_fmt % {"NonWord": self._re_non_word_chars,
+                                               "MultiChar": self._re_multi_char_punct,
+                                               "WordStart": self._re_word_start},
+                    re.UNICODE | re.VERBOSE,
+                )
+            return self._re_word_tokenizer
+
+        def period_context_re(self):
+            if "_re_period_context" not in self.__dict__:
+                self._re_period_context = re.compile(
+                    self._period_context_fmt % {"NonWord": self._re_non_word_chars,
+                                                "SentEndChars": self._re_sent_end_chars},
+                    re.UNICODE | re.VERBOSE,
+                )
+            return self._re_period_context
+
+    return _Vars(), _Token
+
+
+@functools.cache
 def _punkt(language: str):
     """One tokenizer per language, built once per process, its decisions memoised.
 
@@ -718,7 +769,8 @@ def _punkt(language: str):
     params = PunktParameters()
     params.abbrev_types = set(data.abbreviations)
     params.sent_starters = set(data.sentence_starters)
-    tokenizer = PunktSentenceTokenizer(params)
+    lang_vars, token_cls = _stdlib_punkt_classes()
+    tokenizer = PunktSentenceTokenizer(params, lang_vars=lang_vars, token_cls=token_cls)
     # An instance attribute shadows the method that span_tokenize calls for each candidate.
     decisions = _Decisions(tokenizer.text_contains_sentbreak, frozenset(params.abbrev_types))
     tokenizer.text_contains_sentbreak = decisions.__getitem__

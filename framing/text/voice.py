@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +171,14 @@ def _quote_regions(sentence: str, quotes: Sequence[tuple[str, str]]) -> list[tup
     return regions
 
 
+@functools.lru_cache(maxsize=64)
+def _words(sentence: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[str, ...], list[int], list[int]]:
+    """The words of a sentence (lower case, start, end), their lower-case forms, starts and ends
+    (remembered for the next mention of the same sentence)."""
+    words = tuple((m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(sentence))
+    return words, tuple(w[0] for w in words), [w[1] for w in words], [w[2] for w in words]
+
+
 def mention_voice(sentence: str, spans: Sequence[Sequence[int]], *, language: str, cues: VoiceCues) -> str:
     """The voice of a target's mention(s) in one sentence (module docstring: the rules).
 
@@ -207,23 +216,29 @@ def mention_voice(sentence: str, spans: Sequence[Sequence[int]], *, language: st
     regions = _quote_regions(sentence, cues.quotes)
     if any(a <= start and end <= b for a, b in regions):
         return "quoted"
-    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_RE.finditer(sentence)]
+    words, lowered, starts, ends = _words(sentence)
     verbs, phrases_by_first = cues.for_language(language)
-    first = next((k for k, w in enumerate(words) if w[2] > start), len(words))
-    last = max((k for k, w in enumerate(words) if w[1] < end), default=first)
+    first = bisect_right(ends, start)  # the first word that ends after the mention's start
+    last = bisect_left(starts, end) - 1  # the last word that starts before its end
+    if last < 0:
+        last = first
     attributed = bool(regions)
-    for k, (word, w_start, _) in enumerate(words):
-        if word in verbs:
-            attributed = True
-            between = sentence[words[last][2]:w_start] if last < k else ""
-            if last < k and k - last - 1 <= SPEAKER_BEFORE_VERB and not re.search(r"[,;:\"“”«»]", between):
-                return "speaker"
-            before = sentence[:w_start].rstrip()
-            if first > k and first - k - 1 <= SPEAKER_AFTER_VERB and before[-1:] in {",", '"', "”", "’", "'", "»"}:
-                return "speaker"
-    for k in range(len(words)):
-        for phrase in phrases_by_first.get(words[k][0], ()):
-            if tuple(w[0] for w in words[k:k + len(phrase)]) == phrase:
+    # Only the words that can act are visited (most sentences have no verb or phrase of the list).
+    verb_positions = () if verbs.isdisjoint(lowered) else [k for k, w in enumerate(lowered) if w in verbs]
+    for k in verb_positions:
+        w_start = words[k][1]
+        attributed = True
+        between = sentence[words[last][2]:w_start] if last < k else ""
+        if last < k and k - last - 1 <= SPEAKER_BEFORE_VERB and not re.search(r"[,;:\"“”«»]", between):
+            return "speaker"
+        before = sentence[:w_start].rstrip()
+        if first > k and first - k - 1 <= SPEAKER_AFTER_VERB and before[-1:] in {",", '"', "”", "’", "'", "»"}:
+            return "speaker"
+    if phrases_by_first.keys().isdisjoint(lowered):
+        return "reported" if attributed else "author"
+    for k, word in enumerate(lowered):
+        for phrase in phrases_by_first.get(word, ()):
+            if lowered[k:k + len(phrase)] == phrase:
                 attributed = True
                 after = k + len(phrase)
                 if after <= first and first - after <= SPEAKER_AFTER_PHRASE:
