@@ -711,6 +711,7 @@ def _stdlib_punkt_classes():
     non_punct = re.compile(r"[^\W\d]")
 
     class _Token(PunktToken):
+        __slots__ = ()
         _RE_ELLIPSIS = re.compile(r"\.\.+$")
         _RE_NUMERIC = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")
         _RE_INITIAL = re.compile(r"[^\W\d]\.$")
@@ -721,11 +722,14 @@ def _stdlib_punkt_classes():
             return non_punct.search(self.type)
 
     class _Vars(PunktLanguageVars):
+        __slots__ = ()
         re_boundary_realignment = re.compile(PunktLanguageVars.re_boundary_realignment.pattern,
                                              re.MULTILINE)
 
         def _word_tokenizer_re(self):
-            if "_re_word_tokenizer" not in self.__dict__:
+            try:  # kept in a slot of nltk's class, as nltk does
+                return self._re_word_tokenizer
+            except AttributeError:
                 self._re_word_tokenizer = re.compile(
                     self._word_tokenize_fmt % {"NonWord": self._re_non_word_chars,
                                                "MultiChar": self._re_multi_char_punct,
@@ -735,7 +739,9 @@ def _stdlib_punkt_classes():
             return self._re_word_tokenizer
 
         def period_context_re(self):
-            if "_re_period_context" not in self.__dict__:
+            try:  # kept in a slot of nltk's class, as nltk does
+                return self._re_period_context
+            except AttributeError:
                 self._re_period_context = re.compile(
                     self._period_context_fmt % {"NonWord": self._re_non_word_chars,
                                                 "SentEndChars": self._re_sent_end_chars},
