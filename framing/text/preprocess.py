@@ -727,27 +727,21 @@ def _stdlib_punkt_classes():
                                              re.MULTILINE)
 
         def _word_tokenizer_re(self):
-            try:  # kept in a slot of nltk's class, as nltk does
-                return self._re_word_tokenizer
-            except AttributeError:
-                self._re_word_tokenizer = re.compile(
-                    self._word_tokenize_fmt % {"NonWord": self._re_non_word_chars,
-                                               "MultiChar": self._re_multi_char_punct,
-                                               "WordStart": self._re_word_start},
-                    re.UNICODE | re.VERBOSE,
-                )
-            return self._re_word_tokenizer
+            return self._compiled("_re_word_tokenizer", lambda: self._word_tokenize_fmt % {
+                "NonWord": self._re_non_word_chars, "MultiChar": self._re_multi_char_punct,
+                "WordStart": self._re_word_start})
 
         def period_context_re(self):
-            try:  # kept in a slot of nltk's class, as nltk does
-                return self._re_period_context
+            return self._compiled("_re_period_context", lambda: self._period_context_fmt % {
+                "NonWord": self._re_non_word_chars, "SentEndChars": self._re_sent_end_chars})
+
+        def _compiled(self, slot: str, source):
+            # Compiled once and kept in the slot of nltk's class, as nltk does.
+            try:
+                return getattr(self, slot)
             except AttributeError:
-                self._re_period_context = re.compile(
-                    self._period_context_fmt % {"NonWord": self._re_non_word_chars,
-                                                "SentEndChars": self._re_sent_end_chars},
-                    re.UNICODE | re.VERBOSE,
-                )
-            return self._re_period_context
+                setattr(self, slot, re.compile(source(), re.UNICODE | re.VERBOSE))
+                return getattr(self, slot)
 
     return _Vars(), _Token
 
